@@ -17,4 +17,4 @@ for (const result of await pool.map(task, items)) {
   console.log(result);
 }
 // a chunksize groups the tasks into batches, each sent to a worker at once
-console.log(await pool.map(task, items, 5));
+console.log(`chunksize 5: ${(await pool.map(task, items, 5)).join(', ')}`);

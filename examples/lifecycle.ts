@@ -25,7 +25,7 @@ for await (const value of pool.imap(task, [1, 2, 3])) inOrder.push(value);
 console.log(`imap: ${inOrder}`);
 const unordered: number[] = [];
 for await (const value of pool.imapUnordered(task, [1, 2, 3])) unordered.push(value);
-console.log(`imapUnordered: ${unordered.sort()}`);
+console.log(`imapUnordered: ${unordered.sort((a, b) => a - b)}`);
 
 // Step 3a. Wait on AsyncResult objects to complete
 const result = pool.applyAsync(task, [21]);

@@ -55,7 +55,7 @@ function range(start: number, stop: number): number[] {
 /**
  * Listen on 127.0.0.1:80 and :443 (the two ports the guide finds open on python.org) and scan
  * 0..1023, as the guide does. When those ports cannot be bound (not root, or already taken),
- * listen on `base + 80` and `base + 443` for a random base in the ephemeral range instead, and
+ * listen on `base + 80` and `base + 443` for a random base in 10240..31744 instead, and
  * scan `base .. base + 1023`.
  */
 export async function openListeners(offsets: number[] = [80, 443]): Promise<Listeners> {
@@ -71,7 +71,9 @@ export async function openListeners(offsets: number[] = [80, 443]): Promise<List
         },
       };
     }
-    base = 20000 + 1024 * Math.floor(Math.random() * 38);
+    // a multiple of 1,024 below Linux's ephemeral ports (32768+), so that no outgoing connection of
+    // the scan can take a port of the scanned range as its own source port
+    base = 1024 * (10 + Math.floor(Math.random() * 22));
   }
   throw new Error(`could not listen on ${HOST}: no free ports found`);
 }

@@ -1,0 +1,125 @@
+// spindle's demo (`npm start`): a short tour of Python's ThreadPool on Node.js worker threads.
+// The port scanner of the guide (127.0.0.1 only), a CPU-bound map, and imapUnordered with progress.
+import { availableParallelism } from 'node:os';
+import cliProgress from 'cli-progress';
+import { fromModule, ThreadPool } from 'spindle';
+import { fib, testPortNumber } from './lib/demo-tasks.js';
+import { HOST, openListeners } from './lib/loopback.js';
+
+// the same functions, as references that run in the pool's threads
+const tasks = fromModule<typeof import('./lib/demo-tasks.js')>(
+  new URL('./lib/demo-tasks.js', import.meta.url),
+);
+
+const cores = availableParallelism();
+const seconds = (start: number) => (performance.now() - start) / 1000;
+const fmt = (s: number) => `${s.toFixed(2)} s`;
+const speedUp = (serial: number, pooled: number) => `${(serial / pooled).toFixed(1)}x`;
+const tourStart = performance.now();
+
+console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${cores} cores`);
+
+// 1. The guide's port scanner, on listeners of our own
+{
+  const listeners = await openListeners();
+  const { ports } = listeners;
+  const range = `${ports[0]}-${ports[ports.length - 1]}`;
+  console.log(
+    `\n1. Port scanner: ${ports.length} ports of ${HOST} (${range}), the guide's example`,
+  );
+
+  let start = performance.now();
+  const serialOpen: number[] = [];
+  for (const port of ports) {
+    if (await testPortNumber(HOST, port)) serialOpen.push(port);
+  }
+  const serial = seconds(start);
+  console.log(`   serial, one port at a time   ${fmt(serial)}   open: ${serialOpen.join(', ')}`);
+
+  start = performance.now();
+  let poolOpen: number[];
+  {
+    await using pool = new ThreadPool(ports.length);
+    const results = await pool.starmap(
+      tasks.testPortNumber,
+      ports.map((port): [string, number] => [HOST, port]),
+    );
+    poolOpen = ports.filter((_, i) => results[i]);
+  }
+  const pooled = seconds(start);
+  console.log(
+    `   new ThreadPool(${ports.length}) + starmap   ${fmt(pooled)}   open: ${poolOpen.join(', ')}   speed-up ${speedUp(serial, pooled)}`,
+  );
+  await listeners.close();
+}
+
+// 2. A CPU-bound map: every core at work
+{
+  const n = 30;
+  const count = 8 * cores;
+  const inputs = Array.from({ length: count }, () => n);
+  console.log(`\n2. CPU-bound map: fib(${n}) x ${count}, on ${cores} cores`);
+
+  let start = performance.now();
+  const serialResults = inputs.map(fib);
+  const serial = seconds(start);
+  console.log(`   serial, main thread          ${fmt(serial)}`);
+
+  start = performance.now();
+  let pooledResults: number[];
+  {
+    await using pool = new ThreadPool();
+    pooledResults = await pool.map(tasks.fib, inputs);
+  }
+  const pooled = seconds(start);
+  const same = pooledResults.every((value, i) => value === serialResults[i]);
+  console.log(
+    `   new ThreadPool() + map        ${fmt(pooled)}   speed-up ${speedUp(serial, pooled)}${same ? '' : '   RESULTS DIFFER'}`,
+  );
+}
+
+// 3. imapUnordered: results as they complete, with a progress bar
+{
+  const total = 300;
+  const workers = 50;
+  const jobs = Array.from({ length: total }, (_, id): [number, number] => [
+    id,
+    50 + Math.floor(Math.random() * 400),
+  ]);
+  console.log(
+    `\n3. imapUnordered: ${total} I/O-bound tasks of 50-450 ms, new ThreadPool(${workers})`,
+  );
+
+  const start = performance.now();
+  const seen = new Set<number>();
+  {
+    await using pool = new ThreadPool(workers);
+    const results = pool.imapUnordered(tasks.fetchItem, jobs);
+    if (process.stdout.isTTY) {
+      const bar = new cliProgress.SingleBar(
+        { format: '   {bar} {percentage}% | {value}/{total} tasks | {duration_formatted}' },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0);
+      for await (const id of results) {
+        seen.add(id);
+        bar.increment();
+      }
+      bar.stop();
+    } else {
+      for await (const id of results) {
+        seen.add(id);
+        if (seen.size % 60 === 0) {
+          console.log(`   ${seen.size}/${total} tasks done (${fmt(seconds(start))})`);
+        }
+      }
+    }
+  }
+  const elapsed = seconds(start);
+  const serialEstimate = jobs.reduce((sum, [, ms]) => sum + ms, 0) / 1000;
+  console.log(
+    `   ${seen.size} results in ${fmt(elapsed)} (one at a time: ${fmt(serialEstimate)}, speed-up ${speedUp(serialEstimate, elapsed)})`,
+  );
+}
+
+console.log(`\nTour done in ${fmt(seconds(tourStart))}.`);
