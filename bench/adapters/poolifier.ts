@@ -1,0 +1,22 @@
+// poolifier: `execute(x, name)` per task and `mapExecute(xs, name)` in bulk.
+import { fileURLToPath } from 'node:url';
+import type { BenchPool, PoolLibrary } from './types.js';
+
+const filename = fileURLToPath(new URL('../workers/poolifier-worker.mjs', import.meta.url));
+
+export async function load(): Promise<PoolLibrary> {
+  const { FixedThreadPool } = await import('poolifier');
+  return {
+    bulkApi: 'mapExecute',
+    create(threads: number): BenchPool {
+      const pool = new FixedThreadPool<number, number>(threads, filename);
+      return {
+        submit: (x) => pool.execute(x, 'inc'),
+        call: (x) => pool.execute(x, 'inc'),
+        incAll: (xs) => pool.mapExecute(xs, 'inc'),
+        fibAll: (ns) => pool.mapExecute(ns, 'fib'),
+        destroy: () => pool.destroy(),
+      };
+    },
+  };
+}
