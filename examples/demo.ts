@@ -55,7 +55,7 @@ console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${
 
 // 2. A CPU-bound map: every core at work
 {
-  const n = 30;
+  const n = 34;
   const count = 8 * cores;
   const inputs = Array.from({ length: count }, () => n);
   console.log(`\n2. CPU-bound map: fib(${n}) x ${count}, on ${cores} cores`);
