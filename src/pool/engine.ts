@@ -1,0 +1,515 @@
+/**
+ * The scheduler: one per pool or executor. It owns the queue of waiting tasks and the threads,
+ * and decides which thread runs what.
+ *
+ * The pool's `workers` task slots are shared out among at most `threads` threads (thread i gets
+ * `quota` slots). Dispatch first fills free slots, so no task waits while a slot is free, then
+ * sends each thread a bounded number of extra tasks (prefetch) so that a thread never idles
+ * waiting for the next message. When a thread has a free slot and nothing is queued while another
+ * thread still holds tasks it has not started (say, behind a long synchronous task), those are
+ * taken back and shared out again. Threads start when there are more tasks than slots, and a
+ * thread with nothing to do does not keep the process alive.
+ */
+import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
+import type { ResolvedPoolOptions } from '../options.js';
+import { MAX_SEQ } from '../protocol/claims.js';
+import { Outcome } from '../protocol/messages.js';
+import { functionRecord } from './functions.js';
+import { LocalThread } from './local-thread.js';
+import { type PoolThread, type Task, TaskState, type ThreadHost, ThreadState } from './task.js';
+import { TaskQueue } from './task-queue.js';
+import { WorkerThread } from './worker-thread.js';
+
+export const PoolState = {
+  Run: 0,
+  Close: 1,
+  Terminate: 2,
+} as const;
+export type PoolState = (typeof PoolState)[keyof typeof PoolState];
+
+/** Extra tasks a thread may hold beyond its slots, so it always has the next batch at hand. */
+const PREFETCH = 512;
+
+export class Engine implements ThreadHost {
+  readonly options: ResolvedPoolOptions;
+  state: PoolState = PoolState.Run;
+  broken: BrokenPoolError | null = null;
+  readonly #queue = new TaskQueue();
+  readonly #threads: PoolThread[] = [];
+  readonly #freeSlots: number[] = [];
+  readonly #quotas: number[] = [];
+  #threadCounter = 0;
+  #pumpQueued = false;
+  /** Producers (imap inputs) that may still submit tasks. */
+  #producers = 0;
+  #finished: Promise<void>;
+  #finish!: () => void;
+  #finishing = false;
+  readonly #idleTimers = new Map<PoolThread, NodeJS.Timeout>();
+  readonly #initTimers = new Map<PoolThread, NodeJS.Timeout>();
+  /** Called with errors thrown by user callbacks. */
+  readonly reportError: (error: unknown) => void;
+
+  constructor(options: ResolvedPoolOptions, reportError: (error: unknown) => void) {
+    this.options = options;
+    this.reportError = reportError;
+    this.#finished = new Promise((resolve) => {
+      this.#finish = resolve;
+    });
+    const slots = Math.max(1, options.threads);
+    for (let i = 0; i < slots; i++) {
+      this.#quotas.push(
+        Math.floor(options.workers / slots) + (i < options.workers % slots ? 1 : 0),
+      );
+    }
+    for (let i = slots - 1; i >= 0; i--) this.#freeSlots.push(i);
+    // Validates the initializer up front (a native function is a TypeError here, not in a thread).
+    if (options.initializer && options.threads > 0)
+      functionRecord(options.initializer, 'initializer');
+  }
+
+  get running(): boolean {
+    return this.state === PoolState.Run;
+  }
+
+  /** Whether submitted tasks can still run (not terminated, not broken). */
+  get acceptsWork(): boolean {
+    return this.state !== PoolState.Terminate && this.broken === null;
+  }
+
+  /** Queues a task. A terminated or broken pool settles it at once (on a later microtask). */
+  submit(task: Task): void {
+    if (this.state === PoolState.Terminate || this.broken) {
+      const error = this.broken ?? new CancelledError('The pool was terminated');
+      queueMicrotask(() => this.#settle(task, Outcome.Error, error));
+      return;
+    }
+    this.#queue.push(task);
+    this.#schedulePump();
+  }
+
+  submitAll(tasks: Task[]): void {
+    for (const task of tasks) this.submit(task);
+  }
+
+  /** Cancels a task that has not started. Returns false if it has started or settled. */
+  cancel(task: Task): boolean {
+    if (task.state === TaskState.Settled) return false;
+    if (task.state === TaskState.Dispatched) {
+      const thread = task.thread as PoolThread;
+      if (thread.hasStarted(task)) return false;
+      const taken = thread.revokeUnstarted();
+      if (!taken.includes(task)) {
+        // Started between the check and the claim.
+        this.#queue.unshiftAll(taken);
+        this.#schedulePump();
+        return false;
+      }
+      this.#queue.unshiftAll(taken.filter((t) => t !== task));
+      this.#queue.removed();
+      this.#schedulePump();
+    } else {
+      this.#queue.removed();
+    }
+    task.state = TaskState.Settled;
+    task.payload = undefined;
+    task.job = null;
+    return true;
+  }
+
+  /** Whether the task is running on a thread now. */
+  isRunning(task: Task): boolean {
+    return task.state === TaskState.Dispatched && (task.thread as PoolThread).hasStarted(task);
+  }
+
+  /** An imap input that may still submit: keeps a closed pool's threads until it is done. */
+  holdOpen(): () => void {
+    this.#producers++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#producers--;
+      this.#schedulePump();
+    };
+  }
+
+  close(): void {
+    if (this.state !== PoolState.Run) return;
+    this.state = PoolState.Close;
+    this.#schedulePump();
+  }
+
+  terminate(): Promise<void> {
+    if (this.state !== PoolState.Terminate) {
+      this.state = PoolState.Terminate;
+      this.#failEverything(
+        () => new CancelledError('The pool was terminated before the task finished'),
+      );
+      this.#stopAll();
+    }
+    return this.#finished;
+  }
+
+  /** Resolves when the pool is closed or terminated, its work is done and its threads have exited. */
+  whenFinished(): Promise<void> {
+    return this.#finished;
+  }
+
+  // ---- dispatch -------------------------------------------------------------------------------
+
+  #schedulePump(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(() => {
+      this.#pumpQueued = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.state === PoolState.Terminate || this.broken) return;
+    this.#dispatch();
+    this.#startThreadsForDemand();
+    if (this.#queue.size === 0) this.#rebalance();
+    if (this.state === PoolState.Close) this.#finishIfDrained();
+  }
+
+  #dispatch(): void {
+    if (this.#queue.size === 0) return;
+    const ready: PoolThread[] = [];
+    let starting = 0;
+    for (const thread of this.#threads) {
+      if (thread.state === ThreadState.Ready) ready.push(thread);
+      else if (thread.state === ThreadState.Starting) starting++;
+    }
+    if (ready.length === 0) return;
+    const maxTasks = this.options.maxTasksPerThread;
+    const batches = new Map<PoolThread, Task[]>();
+    const room = (thread: PoolThread, limit: number): number => {
+      const planned = batches.get(thread)?.length ?? 0;
+      const byLimit = limit - thread.outstanding.size - planned;
+      const byLifetime = maxTasks - thread.dispatched - planned;
+      const bySeq = MAX_SEQ - thread.nextSeq - planned;
+      return Math.min(byLimit, byLifetime, bySeq);
+    };
+    const take = (thread: PoolThread, count: number): void => {
+      let batch = batches.get(thread);
+      for (let i = 0; i < count; i++) {
+        const task = this.#queue.shift();
+        if (!task) break;
+        if (!batch) {
+          batch = [];
+          batches.set(thread, batch);
+        }
+        batch.push(task);
+      }
+    };
+    // 1. Free slots first, so no task waits while a slot is free.
+    for (const thread of ready) {
+      if (this.#queue.size === 0) break;
+      take(thread, Math.min(room(thread, thread.quota), this.#queue.size));
+    }
+    // 2. Prefetch: an even share of the rest, counting threads still starting in the share.
+    if (this.#queue.size > 0) {
+      const share = Math.ceil(this.#queue.size / (ready.length + starting));
+      for (const thread of ready) {
+        if (this.#queue.size === 0) break;
+        const limit = thread.quota + Math.max(thread.quota, PREFETCH);
+        take(thread, Math.min(room(thread, limit), share));
+      }
+    }
+    for (const [thread, batch] of batches) {
+      this.#clearIdle(thread);
+      thread.send(batch);
+      if (thread.dispatched >= maxTasks || thread.nextSeq >= MAX_SEQ) {
+        thread.state = ThreadState.Retiring;
+      }
+    }
+  }
+
+  /** Starts threads while there are more tasks than slots. */
+  #startThreadsForDemand(): void {
+    if (this.state === PoolState.Terminate || this.broken) return;
+    let demand = this.#queue.size;
+    let slots = 0;
+    for (const thread of this.#threads) {
+      demand += thread.outstanding.size;
+      if (thread.state === ThreadState.Ready || thread.state === ThreadState.Starting) {
+        slots += thread.quota;
+      }
+    }
+    while (demand > slots && this.#freeSlots.length > 0 && this.#queue.size > 0) {
+      const thread = this.#startThread();
+      if (!thread) return;
+      slots += thread.quota;
+    }
+  }
+
+  #startThread(): PoolThread | undefined {
+    const slot = this.#freeSlots.pop() as number;
+    const quota = this.#quotas[slot] as number;
+    const name = `${this.options.name}-${++this.#threadCounter}`;
+    const { initializer, initargs } = this.options;
+    let thread: PoolThread;
+    try {
+      if (this.options.threads === 0) {
+        thread = new LocalThread(this, name, quota, initializer as never, initargs);
+      } else {
+        thread = new WorkerThread(this, {
+          name,
+          slot,
+          quota,
+          initializer: initializer ? functionRecord(initializer, 'initializer').def : null,
+          initargs,
+          resourceLimits: this.options.resourceLimits,
+        });
+      }
+    } catch (error) {
+      this.#freeSlots.push(slot);
+      this.#breakPool(error, 'a thread could not be started');
+      return undefined;
+    }
+    this.#threads.push(thread);
+    const timer = setTimeout(() => {
+      this.#initTimers.delete(thread);
+      if (thread.state === ThreadState.Starting) {
+        this.#breakPool(
+          new Error(
+            `Thread ${name} did not finish starting within ${this.options.initializerTimeout} ms (initializerTimeout)`,
+          ),
+          'a thread did not finish starting',
+        );
+      }
+    }, this.options.initializerTimeout);
+    timer.unref();
+    this.#initTimers.set(thread, timer);
+    return thread;
+  }
+
+  /**
+   * A thread has a free slot and nothing is queued: take back the tasks another thread has not
+   * started, so they can run here instead of waiting there.
+   */
+  #rebalance(): void {
+    let thief: PoolThread | undefined;
+    for (const thread of this.#threads) {
+      if (thread.state === ThreadState.Ready && thread.outstanding.size < thread.quota) {
+        thief = thread;
+        break;
+      }
+    }
+    if (!thief) return;
+    let victim: PoolThread | undefined;
+    let most = 0;
+    for (const thread of this.#threads) {
+      if (thread === thief || thread.state === ThreadState.Stopping) continue;
+      const unstarted = thread.unstarted();
+      if (unstarted > most) {
+        most = unstarted;
+        victim = thread;
+      }
+    }
+    if (!victim) return;
+    const taken = victim.revokeUnstarted();
+    if (taken.length === 0) return;
+    this.#queue.unshiftAll(taken);
+    this.#dispatch();
+  }
+
+  // ---- what threads report ----------------------------------------------------------------------
+
+  threadReady(thread: PoolThread): void {
+    this.#clearInitTimer(thread);
+    if (thread.state !== ThreadState.Starting) return;
+    thread.state = ThreadState.Ready;
+    thread.setBusy(false);
+    this.#markIdle(thread);
+    this.#pump();
+  }
+
+  threadInitFailed(thread: PoolThread, error: unknown): void {
+    this.#clearInitTimer(thread);
+    this.#breakPool(error, `the initializer failed in thread ${thread.name}`);
+  }
+
+  threadResults(thread: PoolThread, seqs: number[], outcomes: Outcome[], values: unknown[]): void {
+    const outstanding = thread.outstanding;
+    for (let i = 0; i < seqs.length; i++) {
+      const task = outstanding.get(seqs[i] as number);
+      if (!task) continue;
+      outstanding.delete(task.seq);
+      this.#settle(task, outcomes[i] as Outcome, values[i]);
+    }
+    if (outstanding.size === 0) this.#markIdle(thread);
+    this.#pump();
+  }
+
+  taskFailed(task: Task, error: unknown): void {
+    this.#settle(task, Outcome.Error, error);
+  }
+
+  threadExited(thread: PoolThread, exitCode: number, error: unknown): void {
+    this.#clearInitTimer(thread);
+    this.#clearIdle(thread);
+    const index = this.#threads.indexOf(thread);
+    if (index >= 0) this.#threads.splice(index, 1);
+    this.#freeSlots.push(thread.slot);
+    if (this.state === PoolState.Terminate || this.broken) {
+      this.#finishIfStopped();
+      return;
+    }
+    const expected = thread.state === ThreadState.Stopping;
+    if (thread.state === ThreadState.Starting) {
+      this.#breakPool(
+        new WorkerExitError(
+          `Thread ${thread.name} exited with code ${exitCode} while starting`,
+          exitCode,
+          thread.name,
+          error === undefined ? undefined : { cause: error },
+        ),
+        `thread ${thread.name} exited while starting`,
+      );
+      return;
+    }
+    if (!expected || thread.outstanding.size > 0) {
+      // Tasks it had started fail; the ones it had not started go to another thread.
+      const requeue: Task[] = [];
+      for (const task of thread.outstanding.values()) {
+        if (thread.hasStarted(task)) {
+          const reason = error instanceof Error ? `: ${error.message}` : '';
+          this.#settle(
+            task,
+            Outcome.Error,
+            new WorkerExitError(
+              `The thread running this task (${thread.name}) exited with code ${exitCode}${reason}`,
+              exitCode,
+              thread.name,
+              error === undefined ? undefined : { cause: error },
+            ),
+          );
+        } else {
+          task.thread = null;
+          task.state = TaskState.Queued;
+          requeue.push(task);
+        }
+      }
+      thread.outstanding.clear();
+      this.#queue.unshiftAll(requeue);
+    }
+    this.#pump();
+    if (this.state === PoolState.Close) this.#finishIfStopped();
+  }
+
+  // ---- settling ---------------------------------------------------------------------------------
+
+  #settle(task: Task, outcome: Outcome, value: unknown): void {
+    if (task.state === TaskState.Settled) return;
+    task.state = TaskState.Settled;
+    const job = task.job;
+    task.job = null;
+    task.payload = undefined;
+    task.transfer = undefined;
+    if (
+      outcome === Outcome.Error &&
+      this.options.threads > 0 &&
+      task.record.def.kind === 'inline'
+    ) {
+      value = explainMissingVariable(value, task.record.def.name);
+    }
+    try {
+      job?.settle(task, outcome, value);
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+
+  #failEverything(makeError: () => unknown): void {
+    const tasks = this.#queue.drain();
+    for (const thread of this.#threads) {
+      for (const task of thread.outstanding.values()) tasks.push(task);
+      thread.outstanding.clear();
+    }
+    for (const task of tasks) this.#settle(task, Outcome.Error, makeError());
+  }
+
+  #breakPool(cause: unknown, what: string): void {
+    if (this.broken || this.state === PoolState.Terminate) return;
+    const message = `The pool is broken: ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`;
+    this.broken = new BrokenPoolError(message, { cause });
+    const broken = this.broken;
+    this.#failEverything(() => broken);
+    this.#stopAll();
+  }
+
+  // ---- threads coming and going -------------------------------------------------------------------
+
+  #markIdle(thread: PoolThread): void {
+    thread.setBusy(false);
+    if (thread.state === ThreadState.Retiring) {
+      void thread.stop();
+      return;
+    }
+    const timeout = this.options.idleTimeout;
+    if (timeout === Number.POSITIVE_INFINITY || this.#idleTimers.has(thread)) return;
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(thread);
+      if (thread.outstanding.size === 0 && thread.state === ThreadState.Ready) void thread.stop();
+    }, timeout);
+    timer.unref();
+    this.#idleTimers.set(thread, timer);
+  }
+
+  #clearIdle(thread: PoolThread): void {
+    const timer = this.#idleTimers.get(thread);
+    if (timer) {
+      clearTimeout(timer);
+      this.#idleTimers.delete(thread);
+    }
+  }
+
+  #clearInitTimer(thread: PoolThread): void {
+    const timer = this.#initTimers.get(thread);
+    if (timer) {
+      clearTimeout(timer);
+      this.#initTimers.delete(thread);
+    }
+  }
+
+  #finishIfDrained(): void {
+    if (this.#finishing || this.#queue.size > 0 || this.#producers > 0) return;
+    for (const thread of this.#threads) if (thread.outstanding.size > 0) return;
+    this.#finishing = true;
+    this.#stopAll();
+  }
+
+  #stopAll(): void {
+    for (const timer of this.#initTimers.values()) clearTimeout(timer);
+    this.#initTimers.clear();
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
+    this.#finishing = true;
+    for (const thread of this.#threads) void thread.stop();
+    this.#finishIfStopped();
+  }
+
+  #finishIfStopped(): void {
+    if (this.#finishing && this.#threads.length === 0) this.#finish();
+  }
+}
+
+/** A ReferenceError from an inline function most likely means it read a variable of the caller's scope. */
+function explainMissingVariable(error: unknown, functionName: string): unknown {
+  if (!(error instanceof ReferenceError)) return error;
+  const match = /^(\S+) is not defined$/.exec(error.message);
+  if (!match) return error;
+  const variable = match[1] as string;
+  error.message =
+    `${variable} is not defined in the worker thread: the task function ${functionName ? `"${functionName}" ` : ''}` +
+    `runs in another thread and cannot read variables of the caller's scope. ` +
+    `Pass ${variable} as an argument, or move the function into a task module (fromModule).`;
+  if (typeof error.stack === 'string') {
+    error.stack = error.stack.replace(/^ReferenceError: .*$/m, `ReferenceError: ${error.message}`);
+  }
+  return error;
+}

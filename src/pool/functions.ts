@@ -1,0 +1,182 @@
+/**
+ * Main-thread side of "how a function reaches a thread": each task function gets a small numeric
+ * id and a definition (its source, or a module export) that a thread receives once. Functions
+ * with the same source share an id, so a closure-free arrow created anew on every call is still
+ * compiled only once per thread.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe } from '../options.js';
+import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
+
+export type AnyFunction = (...args: unknown[]) => unknown;
+
+export interface FunctionRecord {
+  readonly id: number;
+  readonly def: FunctionDef;
+}
+
+const byFunction = new WeakMap<object, FunctionRecord>();
+const byKey = new Map<string, FunctionRecord>();
+const moduleRefs = new WeakMap<object, ModuleFunctionDef>();
+let nextId = 1;
+
+function recordFor(key: string, make: (id: number) => FunctionDef): FunctionRecord {
+  let record = byKey.get(key);
+  if (!record) {
+    const id = nextId++;
+    record = { id, def: make(id) };
+    byKey.set(key, record);
+  }
+  return record;
+}
+
+/**
+ * The record for a task function; throws a TypeError, before anything is issued, for what can
+ * never run in a thread.
+ */
+export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
+  if (typeof fn !== 'function') {
+    const hint =
+      fn !== null && fn !== undefined && typeof fn !== 'object'
+        ? ' (did you call the function instead of passing it? pass `task`, not `task()`)'
+        : '';
+    throw new TypeError(`Expected \`${what}\` to be a function, got ${describe(fn)}${hint}`);
+  }
+  const cached = byFunction.get(fn);
+  if (cached) return cached;
+  const moduleDef = moduleRefs.get(fn);
+  let record: FunctionRecord;
+  if (moduleDef) {
+    record = recordFor(`m:${moduleDef.url}#${moduleDef.exportName}`, (id) => ({
+      ...moduleDef,
+      id,
+    }));
+  } else {
+    const source = Function.prototype.toString.call(fn);
+    if (/^class\b/.test(source)) {
+      throw new TypeError(
+        `Expected \`${what}\` to be a function, got class ${fn.name || '(anonymous)'}`,
+      );
+    }
+    if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+      throw new TypeError(
+        `\`${what}\` (${fn.name || 'anonymous'}) is a native or bound function, whose source cannot be sent to a worker thread. ` +
+          'Wrap it in an arrow function that calls it, or export it from a task module (fromModule).',
+      );
+    }
+    record = recordFor(
+      `i:${source}`,
+      (id): InlineFunctionDef => ({ kind: 'inline', id, source, name: fn.name }),
+    );
+  }
+  byFunction.set(fn, record);
+  return record;
+}
+
+/**
+ * With `threads: 0` the function itself is called, so anything callable goes (closures, bound
+ * and native functions); only module references need their definition.
+ */
+export function localRecord(fn: unknown, what = 'fn'): FunctionRecord {
+  if (typeof fn !== 'function') return functionRecord(fn, what);
+  if (moduleRefs.has(fn)) return functionRecord(fn, what);
+  if (/^class\b/.test(Function.prototype.toString.call(fn))) return functionRecord(fn, what);
+  return LOCAL_RECORD;
+}
+
+const LOCAL_RECORD: FunctionRecord = {
+  id: 0,
+  def: { kind: 'inline', id: 0, source: '', name: '' },
+};
+
+/** Is this function a `fromModule()` reference? (Then it is run by importing its module.) */
+export function moduleDefOf(fn: object): ModuleFunctionDef | undefined {
+  return moduleRefs.get(fn);
+}
+
+/** The exported functions of a task module `M`, as references a pool can run. */
+export type ModuleTasks<M> = {
+  readonly [K in keyof M as M[K] extends (...args: never[]) => unknown ? K : never]: M[K];
+};
+
+const SELF_FILE = fileURLToPath(import.meta.url);
+
+/** The file of the code that called `fromModule()`, to resolve a relative path against. */
+function callerDirectory(): string | undefined {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, fromModule);
+  for (const line of (holder.stack ?? '').split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    if (!match) continue;
+    const file = (match[1] as string).startsWith('file://')
+      ? fileURLToPath(match[1] as string)
+      : (match[1] as string);
+    if (file !== SELF_FILE) return dirname(file);
+  }
+  return undefined;
+}
+
+function resolveModuleUrl(specifier: string | URL): string {
+  if (specifier instanceof URL) return specifier.href;
+  if (typeof specifier !== 'string' || specifier === '') {
+    throw new TypeError(
+      `Expected the task module to be a path string or a URL, got ${describe(specifier)}`,
+    );
+  }
+  if (/^[a-zA-Z][a-zA-Z\d+.-]*:/.test(specifier) && !/^[a-zA-Z]:[\\/]/.test(specifier)) {
+    return specifier; // file:, data:, node: … URLs as given.
+  }
+  if (specifier.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(specifier)) {
+    return pathToFileURL(specifier).href;
+  }
+  if (specifier.startsWith('./') || specifier.startsWith('../')) {
+    const base = callerDirectory() ?? process.cwd();
+    return new URL(specifier, pathToFileURL(`${base}/`)).href;
+  }
+  return specifier; // A bare package specifier.
+}
+
+/**
+ * References to the exported functions of a task module, for any pool method that takes a task
+ * function. The module is imported once per thread, with its own imports and module state.
+ *
+ * ```ts
+ * const tasks = fromModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * await pool.map(tasks.scan, ports);
+ * ```
+ *
+ * A relative path string is resolved against the file that calls `fromModule`; an absolute path,
+ * a `file:` URL (string or `URL`) or a bare package specifier are taken as they are. A missing
+ * module or export fails the first task that uses it, with a message naming both.
+ */
+export function fromModule<M = Record<string, (...args: never[]) => unknown>>(
+  specifier: string | URL,
+): ModuleTasks<M> {
+  const url = resolveModuleUrl(specifier);
+  const refs = new Map<string, AnyFunction>();
+  return new Proxy(Object.create(null) as ModuleTasks<M>, {
+    get(_target, key) {
+      // Not a thenable, not iterable: only string keys name exports.
+      if (typeof key !== 'string' || key === 'then') return undefined;
+      let ref = refs.get(key);
+      if (!ref) {
+        const exportName = key;
+        ref = {
+          [exportName](): never {
+            throw new TypeError(
+              `${exportName} is a reference to an export of the task module ${url}: ` +
+                'pass it to a pool method (pool.apply, pool.map, executor.submit…) to run it',
+            );
+          },
+        }[exportName] as AnyFunction;
+        moduleRefs.set(ref, { kind: 'module', id: 0, url, exportName });
+        refs.set(key, ref);
+      }
+      return ref;
+    },
+    has(_target, key) {
+      return typeof key === 'string' && key !== 'then';
+    },
+  });
+}

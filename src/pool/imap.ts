@@ -1,0 +1,346 @@
+/**
+ * `imap` and `imapUnordered`: a lazy, bounded map. The input (sync or async, possibly endless) is
+ * read only while fewer than `ahead` chunks are in flight or waiting to be consumed, so memory
+ * stays flat however long the input is. Results come out in input order (`imap`) or as they
+ * finish (`imapUnordered`); an item's error is thrown by the `next()` that reaches it, after the
+ * results before it, and the iteration can go on past it. An error of the input itself is thrown
+ * after every item read before it has been delivered, and ends the iteration.
+ */
+
+import { TimeoutError } from '../errors.js';
+import type { Transferable } from '../options.js';
+import { expectTimeout } from '../options.js';
+import { type Mode, Outcome } from '../protocol/messages.js';
+import type { Engine } from './engine.js';
+import type { AnyFunction, FunctionRecord } from './functions.js';
+import { chunkError } from './jobs.js';
+import { type Job, Task } from './task.js';
+
+/** A settled chunk being handed out item by item. */
+interface Segment {
+  values: unknown[];
+  /** Item index → error, for the items that failed. */
+  failures: Map<number, unknown> | null;
+  /** The whole chunk failed (the thread died, the pool was terminated…): one error for it. */
+  error?: { error: unknown };
+  position: number;
+}
+
+interface Waiter {
+  resolve(result: IteratorResult<unknown>): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface IMapSource {
+  engine: Engine;
+  fn: AnyFunction;
+  record: FunctionRecord;
+  mode: Mode;
+  input: Iterable<unknown> | AsyncIterable<unknown>;
+  chunksize: number;
+  ordered: boolean;
+  /** Transferables of a chunk's items. */
+  transferOf: ((items: unknown[]) => Transferable[] | undefined) | undefined;
+  /** Prepares each item (e.g. starmap's argument lists); may throw like the input. */
+  prepare: ((item: unknown) => unknown) | undefined;
+}
+
+export class IMapIterator<R> implements AsyncIterableIterator<R>, Job {
+  readonly #source: IMapSource;
+  readonly #ahead: number;
+  #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
+  readonly #async: boolean;
+  /** Chunks submitted and not settled. */
+  readonly #inFlight = new Set<Task>();
+  /** Settled chunks waiting for their turn (ordered) by chunk index. */
+  readonly #early = new Map<number, Segment>();
+  /** Settled chunks ready to hand out, in delivery order. */
+  readonly #ready: Segment[] = [];
+  #nextChunk = 0;
+  #nextToDeliver = 0;
+  #exhausted = false;
+  #inputError: { error: unknown } | null = null;
+  #pulling = false;
+  #finished = false;
+  readonly #waiters: Waiter[] = [];
+  #release: (() => void) | undefined;
+
+  /** @internal Made by `ThreadPool.imap()` / `imapUnordered()`. */
+  constructor(source: IMapSource) {
+    this.#source = source;
+    this.#ahead = Math.max(2 * source.engine.options.workers, 128);
+    this.#async =
+      typeof (source.input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+    this.#release = source.engine.holdOpen();
+    // The input is opened now (like a for-of would); reading waits for the first free capacity.
+    try {
+      this.#iterator = this.#async
+        ? (source.input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (source.input as Iterable<unknown>)[Symbol.iterator]();
+    } catch (error) {
+      this.#inputError = { error };
+      this.#exhausted = true;
+      this.#releaseEngine();
+    }
+    queueMicrotask(() => this.#fill());
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /**
+   * The next result. With a `timeout` (ms), rejects with TimeoutError if none comes in time; the
+   * iterator stays usable.
+   */
+  next(timeout?: number | null): Promise<IteratorResult<R>> {
+    const ms = expectTimeout('timeout', timeout);
+    const settled = this.#take();
+    if (settled) return settled as Promise<IteratorResult<R>>;
+    if (ms === 0) return Promise.reject(new TimeoutError('No result was ready (timeout 0 ms)'));
+    return new Promise<IteratorResult<R>>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: resolve as Waiter['resolve'],
+        reject,
+        timer: undefined,
+      };
+      if (ms !== Number.POSITIVE_INFINITY) {
+        waiter.timer = setTimeout(() => {
+          const index = this.#waiters.indexOf(waiter);
+          if (index >= 0) this.#waiters.splice(index, 1);
+          reject(new TimeoutError(`No result came within ${ms} ms`));
+        }, ms);
+      }
+      this.#waiters.push(waiter);
+      this.#fill();
+    });
+  }
+
+  /** Stops early: no more input is read, and this call's tasks that have not started are dropped. */
+  async return(value?: unknown): Promise<IteratorResult<R>> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#exhausted = true;
+      for (const task of this.#inFlight) this.#source.engine.cancel(task);
+      this.#inFlight.clear();
+      this.#early.clear();
+      this.#ready.length = 0;
+      for (const waiter of this.#waiters.splice(0)) {
+        if (waiter.timer) clearTimeout(waiter.timer);
+        waiter.resolve({ done: true, value: undefined });
+      }
+      const iterator = this.#iterator;
+      this.#iterator = undefined;
+      this.#releaseEngine();
+      if (iterator && typeof iterator.return === 'function' && !this.#pulling) {
+        await iterator.return();
+      }
+    }
+    return { done: true, value: value as R };
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'IMapIterator';
+  }
+
+  // ---- delivering -------------------------------------------------------------------------------
+
+  /** A settled next() result if one is available now, else undefined. */
+  #take(): Promise<IteratorResult<unknown>> | undefined {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    const segment = this.#ready[0];
+    if (segment) {
+      let outcome: { ok: boolean; value: unknown };
+      if (segment.error) {
+        this.#ready.shift();
+        outcome = { ok: false, value: segment.error.error };
+      } else {
+        const position = segment.position++;
+        if (segment.position >= segment.values.length) this.#ready.shift();
+        const failure = segment.failures?.get(position);
+        outcome =
+          failure === undefined && !segment.failures?.has(position)
+            ? { ok: true, value: segment.values[position] }
+            : { ok: false, value: failure };
+      }
+      // Room freed: read more input.
+      queueMicrotask(() => this.#fill());
+      return outcome.ok
+        ? Promise.resolve({ done: false, value: outcome.value })
+        : Promise.reject(outcome.value);
+    }
+    if (this.#exhausted && !this.#pulling && this.#inFlight.size === 0 && this.#early.size === 0) {
+      this.#finished = true;
+      this.#releaseEngine();
+      const failed = this.#inputError;
+      this.#inputError = null;
+      if (failed) return Promise.reject(failed.error);
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return undefined;
+  }
+
+  #deliver(): void {
+    while (this.#waiters.length > 0) {
+      const result = this.#take();
+      if (!result) return;
+      const waiter = this.#waiters.shift() as Waiter;
+      if (waiter.timer) clearTimeout(waiter.timer);
+      result.then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  settle(task: Task, outcome: Outcome, value: unknown): void {
+    if (!this.#inFlight.delete(task)) return;
+    let segment: Segment;
+    if (outcome === Outcome.Ok) {
+      segment = { values: value as unknown[], failures: null, position: 0 };
+    } else if (outcome === Outcome.PartialChunk) {
+      const chunk = value as { values: unknown[]; failures: [number, unknown][] };
+      segment = { values: chunk.values, failures: new Map(chunk.failures), position: 0 };
+    } else {
+      segment = { values: [], failures: null, error: chunkError(outcome, value), position: 0 };
+    }
+    const empty = !segment.error && segment.values.length === 0;
+    if (this.#source.ordered) {
+      this.#early.set(task.index, segment);
+      for (
+        let next = this.#early.get(this.#nextToDeliver);
+        next;
+        next = this.#early.get(this.#nextToDeliver)
+      ) {
+        this.#early.delete(this.#nextToDeliver++);
+        if (next.error || next.values.length > 0) this.#ready.push(next);
+      }
+    } else if (!empty) {
+      this.#ready.push(segment);
+    }
+    this.#deliver();
+  }
+
+  // ---- reading the input ------------------------------------------------------------------------
+
+  #room(): boolean {
+    const engine = this.#source.engine;
+    // After close(), issued work still runs to the end, as in Python: no more waiting for the consumer.
+    const bound = engine.running ? this.#ahead : Number.POSITIVE_INFINITY;
+    return this.#inFlight.size + this.#early.size + this.#ready.length < bound;
+  }
+
+  #fill(): void {
+    // A terminated or broken pool: what is in flight fails, and no more input is read.
+    if (!this.#source.engine.acceptsWork) this.#exhausted = true;
+    if (this.#pulling || this.#exhausted || this.#finished) {
+      this.#deliver();
+      return;
+    }
+    if (this.#async) {
+      void this.#fillAsync();
+      return;
+    }
+    const iterator = this.#iterator as Iterator<unknown>;
+    while (!this.#exhausted && this.#room()) {
+      const items: unknown[] = [];
+      while (items.length < this.#source.chunksize) {
+        let step: IteratorResult<unknown>;
+        try {
+          step = iterator.next();
+          if (step === null || typeof step !== 'object') {
+            throw new TypeError(`Iterator result ${String(step)} is not an object`);
+          }
+        } catch (error) {
+          this.#failInput(error);
+          break;
+        }
+        if (step.done) {
+          this.#exhausted = true;
+          break;
+        }
+        if (!this.#add(items, step.value)) break;
+      }
+      this.#submit(items);
+    }
+    if (this.#exhausted) this.#releaseEngine();
+    this.#deliver();
+  }
+
+  async #fillAsync(): Promise<void> {
+    this.#pulling = true;
+    const iterator = this.#iterator as AsyncIterator<unknown>;
+    try {
+      while (!this.#exhausted && !this.#finished && this.#room()) {
+        const items: unknown[] = [];
+        while (items.length < this.#source.chunksize) {
+          let step: IteratorResult<unknown>;
+          try {
+            step = await iterator.next();
+            if (step === null || typeof step !== 'object') {
+              throw new TypeError(`Iterator result ${String(step)} is not an object`);
+            }
+          } catch (error) {
+            this.#failInput(error);
+            break;
+          }
+          if (this.#finished) return;
+          if (step.done) {
+            this.#exhausted = true;
+            break;
+          }
+          if (!this.#add(items, step.value)) break;
+        }
+        this.#submit(items);
+      }
+    } finally {
+      this.#pulling = false;
+      if (this.#finished && iterator.return) {
+        // return() was called while a read was in progress: close the input now.
+        void Promise.resolve(iterator.return()).catch(() => {});
+      }
+    }
+    if (this.#exhausted) this.#releaseEngine();
+    this.#deliver();
+  }
+
+  #add(items: unknown[], item: unknown): boolean {
+    const prepare = this.#source.prepare;
+    if (!prepare) {
+      items.push(item);
+      return true;
+    }
+    try {
+      items.push(prepare(item));
+      return true;
+    } catch (error) {
+      this.#failInput(error);
+      return false;
+    }
+  }
+
+  #failInput(error: unknown): void {
+    this.#inputError = { error };
+    this.#exhausted = true;
+  }
+
+  #submit(items: unknown[]): void {
+    if (items.length === 0 || this.#finished) return;
+    const source = this.#source;
+    const task = new Task(
+      source.fn,
+      source.record,
+      source.mode,
+      items,
+      source.transferOf?.(items),
+      this,
+      this.#nextChunk++,
+    );
+    this.#inFlight.add(task);
+    source.engine.submit(task);
+  }
+
+  #releaseEngine(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}

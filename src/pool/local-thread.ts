@@ -1,0 +1,153 @@
+/**
+ * `threads: 0`: tasks run on the main thread's event loop, with the same task slots and the same
+ * API, like Python's `multiprocessing.dummy`. Functions are called as they are (closures work)
+ * and values are passed by reference, not cloned.
+ */
+import { type ExecutionSink, execute } from '../protocol/execution.js';
+import { importExport } from '../protocol/functions.js';
+import type { Outcome } from '../protocol/messages.js';
+import { type AnyFunction, moduleDefOf } from './functions.js';
+import { type PoolThread, type Task, TaskState, type ThreadHost, ThreadState } from './task.js';
+
+export class LocalThread implements PoolThread, ExecutionSink {
+  readonly name: string;
+  readonly slot = 0;
+  readonly quota: number;
+  state: ThreadState = ThreadState.Starting;
+  readonly outstanding = new Map<number, Task>();
+  dispatched = 0;
+  nextSeq = 1;
+  readonly #host: ThreadHost;
+  readonly #waiting: Task[] = [];
+  readonly #modules = new Map<AnyFunction, Promise<AnyFunction>>();
+  #running = 0;
+  #lastStarted = 0;
+  #scheduled = false;
+  #stopped = false;
+
+  constructor(
+    host: ThreadHost,
+    name: string,
+    quota: number,
+    initializer: AnyFunction | undefined,
+    initargs: readonly unknown[],
+  ) {
+    this.#host = host;
+    this.name = name;
+    this.quota = quota;
+    // Start on a later turn, as a thread would, so the constructor never runs user code.
+    setImmediate(() => void this.#initialize(initializer, initargs));
+  }
+
+  async #initialize(
+    initializer: AnyFunction | undefined,
+    initargs: readonly unknown[],
+  ): Promise<void> {
+    if (initializer) {
+      try {
+        const init = moduleDefOf(initializer) ? await this.#load(initializer) : initializer;
+        await init(...initargs);
+      } catch (error) {
+        if (!this.#stopped) this.#host.threadInitFailed(this, error);
+        return;
+      }
+    }
+    if (!this.#stopped) this.#host.threadReady(this);
+  }
+
+  send(tasks: Task[]): void {
+    for (const task of tasks) {
+      task.seq = this.nextSeq++;
+      task.thread = this;
+      task.state = TaskState.Dispatched;
+      this.outstanding.set(task.seq, task);
+      this.#waiting.push(task);
+    }
+    this.dispatched += tasks.length;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A macrotask, not a microtask: the caller's synchronous code finishes first, and a long run
+    // of synchronous tasks still lets I/O in between batches.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    let ran = 0;
+    while (this.#waiting.length > 0 && this.#running < this.quota && !this.#stopped) {
+      const task = this.#waiting.shift() as Task;
+      if (task.thread !== this) continue; // Taken back meanwhile.
+      this.#lastStarted = task.seq;
+      this.#running++;
+      if (moduleDefOf(task.fn)) {
+        this.#load(task.fn).then(
+          (fn) => execute(fn, task.mode, task.payload, task.seq, this),
+          (error) => this.complete(task.seq, 1, error),
+        );
+      } else {
+        execute(task.fn, task.mode, task.payload, task.seq, this);
+      }
+      if (++ran >= 1024) {
+        this.#schedule();
+        break;
+      }
+    }
+  }
+
+  #load(ref: AnyFunction): Promise<AnyFunction> {
+    let loading = this.#modules.get(ref);
+    if (!loading) {
+      loading = importExport(moduleDefOf(ref)!);
+      loading.catch(() => this.#modules.delete(ref));
+      this.#modules.set(ref, loading);
+    }
+    return loading;
+  }
+
+  complete(seq: number, outcome: Outcome, value: unknown): void {
+    this.#running--;
+    if (this.#stopped) return;
+    this.#host.threadResults(this, [seq], [outcome], [value]);
+    if (this.#waiting.length > 0) this.#schedule();
+  }
+
+  wrapError(thrown: unknown): unknown {
+    return thrown;
+  }
+
+  unstarted(): number {
+    return this.#waiting.length;
+  }
+
+  hasStarted(task: Task): boolean {
+    return task.thread === this && task.seq <= this.#lastStarted;
+  }
+
+  revokeUnstarted(): Task[] {
+    const taken = this.#waiting.splice(0);
+    for (const task of taken) {
+      this.outstanding.delete(task.seq);
+      task.thread = null;
+      task.state = TaskState.Queued;
+    }
+    this.dispatched -= taken.length;
+    return taken;
+  }
+
+  setBusy(): void {}
+
+  stop(): Promise<void> {
+    this.#stopped = true;
+    this.state = ThreadState.Stopping;
+    this.#waiting.length = 0;
+    const stopped = Promise.resolve();
+    queueMicrotask(() => this.#host.threadExited(this, 0, undefined));
+    return stopped;
+  }
+}

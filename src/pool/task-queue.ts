@@ -1,0 +1,70 @@
+/**
+ * The FIFO of tasks waiting for a thread: a growable ring buffer (no `Array.shift`), with
+ * front insertion for tasks a thread gave back, and lazy removal: a task taken out of order
+ * (cancelled) is skipped when it reaches the front.
+ */
+import { type Task, TaskState } from './task.js';
+
+export class TaskQueue {
+  #items: (Task | undefined)[] = new Array(16);
+  #head = 0;
+  #length = 0;
+  /** Live (not removed) tasks in the queue. */
+  size = 0;
+
+  push(task: Task): void {
+    if (this.#length === this.#items.length) this.#grow();
+    this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = task;
+    this.#length++;
+    this.size++;
+  }
+
+  /** Puts tasks back at the front, keeping their order. */
+  unshiftAll(tasks: Task[]): void {
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      if (this.#length === this.#items.length) this.#grow();
+      this.#head = (this.#head - 1) & (this.#items.length - 1);
+      this.#items[this.#head] = tasks[i];
+      this.#length++;
+      this.size++;
+    }
+  }
+
+  shift(): Task | undefined {
+    while (this.#length > 0) {
+      const task = this.#items[this.#head];
+      this.#items[this.#head] = undefined;
+      this.#head = (this.#head + 1) & (this.#items.length - 1);
+      this.#length--;
+      if (task && task.state === TaskState.Queued && task.thread === null) {
+        this.size--;
+        return task;
+      }
+    }
+    return undefined;
+  }
+
+  /** Marks a queued task as gone; the caller has already changed its state. */
+  removed(): void {
+    this.size--;
+  }
+
+  /** Empties the queue, returning the live tasks in order. */
+  drain(): Task[] {
+    const tasks: Task[] = [];
+    for (let task = this.shift(); task; task = this.shift()) tasks.push(task);
+    this.#items = new Array(16);
+    this.#head = 0;
+    this.#length = 0;
+    this.size = 0;
+    return tasks;
+  }
+
+  #grow(): void {
+    const old = this.#items;
+    const items = new Array<Task | undefined>(old.length * 2);
+    for (let i = 0; i < this.#length; i++) items[i] = old[(this.#head + i) & (old.length - 1)];
+    this.#items = items;
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The main thread's side of one worker thread: starts it, sends batches of tasks, decodes the
+ * batches of results, and takes back unstarted tasks through the shared claim words.
+ */
+
+import { Worker } from 'node:worker_threads';
+import type { Transferable } from '../options.js';
+import { CLAIMED, createControl, REVOKE_FLAG, REVOKED_UP_TO } from '../protocol/claims.js';
+import { deserializeError, type WireError } from '../protocol/errors.js';
+import type { FunctionDef } from '../protocol/functions.js';
+import {
+  type ChunkFailure,
+  type FromWorker,
+  type Mode,
+  Outcome,
+  type RunMessage,
+  type ThreadBootData,
+} from '../protocol/messages.js';
+import type { PoolThread, Task, ThreadHost } from './task.js';
+import { TaskState, ThreadState } from './task.js';
+
+const ENTRY = new URL('../worker/entry.js', import.meta.url);
+
+export interface WorkerThreadOptions {
+  name: string;
+  slot: number;
+  quota: number;
+  initializer: FunctionDef | null;
+  initargs: readonly unknown[];
+  resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+}
+
+export class WorkerThread implements PoolThread {
+  readonly name: string;
+  readonly slot: number;
+  readonly quota: number;
+  state: ThreadState = ThreadState.Starting;
+  readonly outstanding = new Map<number, Task>();
+  dispatched = 0;
+  nextSeq = 1;
+  readonly #host: ThreadHost;
+  readonly #worker: Worker;
+  readonly #control: Int32Array;
+  readonly #knownFunctions = new Set<number>();
+  #revokedUpTo = 0;
+  #lastError: unknown;
+  #busy = true;
+  #exited: Promise<void>;
+
+  /** Throws (e.g. a DataCloneError for uncloneable `initargs`) if the thread cannot be created. */
+  constructor(host: ThreadHost, options: WorkerThreadOptions) {
+    this.#host = host;
+    this.name = options.name;
+    this.slot = options.slot;
+    this.quota = options.quota;
+    const control = createControl();
+    this.#control = new Int32Array(control);
+    const boot: ThreadBootData = {
+      name: options.name,
+      quota: options.quota,
+      control,
+      initializer: options.initializer,
+      initargs: options.initargs,
+    };
+    this.#worker = new Worker(ENTRY, {
+      workerData: boot,
+      name: options.name,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    if (options.initializer) this.#knownFunctions.add(options.initializer.id);
+    this.#worker.on('message', (message: FromWorker) => this.#receive(message));
+    this.#worker.on('error', (error) => {
+      this.#lastError = error;
+    });
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => {
+        resolve();
+        this.#host.threadExited(this, code, this.#lastError);
+      });
+    });
+  }
+
+  #receive(message: FromWorker): void {
+    switch (message.t) {
+      case 'results': {
+        const { outcomes, values } = message;
+        for (let i = 0; i < outcomes.length; i++) {
+          if (outcomes[i] !== Outcome.Ok)
+            values[i] = decodeFailure(outcomes[i] as Outcome, values[i]);
+        }
+        this.#host.threadResults(this, message.seqs, outcomes, values);
+        break;
+      }
+      case 'ready':
+        this.#host.threadReady(this);
+        break;
+      case 'init-failed':
+        this.#host.threadInitFailed(this, deserializeError(message.error));
+        break;
+    }
+  }
+
+  send(tasks: Task[]): void {
+    if (tasks.length === 0) return;
+    const firstSeq = this.nextSeq;
+    const message = this.#batch(tasks, firstSeq);
+    try {
+      this.#post(message, tasks);
+      this.nextSeq += tasks.length;
+      for (let i = 0; i < tasks.length; i++) this.#track(tasks[i] as Task, firstSeq + i);
+    } catch {
+      // Something in the batch cannot be cloned (or transferred): send the tasks one by one so
+      // that only the culprits fail.
+      for (const task of tasks) {
+        const seq = this.nextSeq;
+        try {
+          this.#post(this.#batch([task], seq), [task]);
+        } catch (cloneError) {
+          this.#host.taskFailed(task, argumentCloneError(cloneError, task));
+          continue;
+        }
+        this.nextSeq++;
+        this.#track(task, seq);
+      }
+    }
+    this.setBusy(true);
+  }
+
+  #batch(tasks: Task[], firstSeq: number): RunMessage {
+    let defs: FunctionDef[] | null = null;
+    const n = tasks.length;
+    const seqs = new Array<number>(n);
+    const fns = new Array<number>(n);
+    const modes = new Array<Mode>(n);
+    const payloads = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const task = tasks[i] as Task;
+      const id = task.record.id;
+      if (!this.#knownFunctions.has(id) && !defs?.some((d) => d.id === id)) {
+        defs ??= [];
+        defs.push(task.record.def);
+      }
+      seqs[i] = firstSeq + i;
+      fns[i] = id;
+      modes[i] = task.mode;
+      payloads[i] = task.payload;
+    }
+    return { t: 'run', defs, seqs, fns, modes, payloads };
+  }
+
+  #post(message: RunMessage, tasks: Task[]): void {
+    let transfer: Transferable[] | undefined;
+    for (const task of tasks) {
+      if (task.transfer && task.transfer.length > 0) {
+        transfer ??= [];
+        for (const item of task.transfer) transfer.push(item);
+      }
+    }
+    this.#worker.postMessage(message, transfer);
+    if (message.defs) for (const def of message.defs) this.#knownFunctions.add(def.id);
+  }
+
+  #track(task: Task, seq: number): void {
+    task.seq = seq;
+    task.thread = this;
+    task.state = TaskState.Dispatched;
+    this.outstanding.set(seq, task);
+    this.dispatched++;
+  }
+
+  #claimed(): number {
+    return Atomics.load(this.#control, CLAIMED) & ~REVOKE_FLAG;
+  }
+
+  unstarted(): number {
+    const startedOrTaken = Math.max(this.#claimed(), this.#revokedUpTo);
+    return Math.max(0, this.nextSeq - 1 - startedOrTaken);
+  }
+
+  hasStarted(task: Task): boolean {
+    return task.thread === this && task.seq <= this.#claimed();
+  }
+
+  revokeUnstarted(): Task[] {
+    const last = this.nextSeq - 1;
+    let claimed = Atomics.load(this.#control, CLAIMED);
+    // A revocation the thread has not seen yet: what it covered is already taken back.
+    if (claimed & REVOKE_FLAG) return [];
+    for (;;) {
+      if (last <= Math.max(claimed, this.#revokedUpTo)) return [];
+      Atomics.store(this.#control, REVOKED_UP_TO, last);
+      const seen = Atomics.compareExchange(this.#control, CLAIMED, claimed, claimed | REVOKE_FLAG);
+      if (seen === claimed) break;
+      claimed = seen; // The thread started another task meanwhile; try again.
+    }
+    this.#revokedUpTo = last;
+    const taken: Task[] = [];
+    for (const [seq, task] of this.outstanding) {
+      if (seq > claimed) taken.push(task);
+    }
+    for (const task of taken) {
+      this.outstanding.delete(task.seq);
+      task.thread = null;
+      task.state = TaskState.Queued;
+    }
+    this.dispatched -= taken.length;
+    return taken;
+  }
+
+  setBusy(busy: boolean): void {
+    if (busy === this.#busy) return;
+    this.#busy = busy;
+    if (busy) this.#worker.ref();
+    else this.#worker.unref();
+  }
+
+  stop(): Promise<void> {
+    if (this.state !== ThreadState.Stopping) {
+      this.state = ThreadState.Stopping;
+      void this.#worker.terminate();
+    }
+    return this.#exited;
+  }
+}
+
+function decodeFailure(outcome: Outcome, value: unknown): unknown {
+  if (outcome === Outcome.Error) return deserializeError(value as WireError);
+  const chunk = value as ChunkFailure;
+  return {
+    values: chunk.values,
+    failures: chunk.failures.map(([index, error]) => [index, deserializeError(error)]),
+  } satisfies ChunkFailure<unknown>;
+}
+
+function argumentCloneError(cloneError: unknown, task: Task): Error {
+  const what = task.mode === 0 ? "the task's arguments" : 'an item of the chunk';
+  return new DOMException(
+    `Cannot send ${what} to a worker thread: ${(cloneError as Error).message} ` +
+      'Arguments must be structured-cloneable (no functions, symbols or class instances with private state); ' +
+      'ArrayBuffers listed in `transfer` must not be detached or listed twice.',
+    'DataCloneError',
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * The wire format between the main thread and a worker thread: a handful of plain messages.
+ *
+ * Tasks travel in batches, as parallel arrays, so that one `postMessage` carries many tasks and
+ * one carries many results. Each task a thread receives has a per-thread sequence number `seq`,
+ * increasing in send order; results name their task by that number.
+ */
+
+import type { WireError } from './errors.js';
+import type { FunctionDef } from './functions.js';
+
+/** How a task's payload is applied to its function. */
+export const Mode = {
+  /** `fn(...payload)`: payload is the argument list. */
+  Call: 0,
+  /** A `map` chunk: payload is a list of items, `fn(item)` each. */
+  Map: 1,
+  /** A `starmap` chunk: payload is a list of argument lists, `fn(...args)` each. */
+  Starmap: 2,
+} as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** How a task ended. */
+export const Outcome = {
+  /** value: the result (for a chunk, the array of results). */
+  Ok: 0,
+  /** value: the WireError the function threw (for a Call task). */
+  Error: 1,
+  /** value: a ChunkFailure: some items of a chunk threw. */
+  PartialChunk: 2,
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export interface ChunkFailure<E = WireError> {
+  /** One entry per item; holes (undefined) where the item failed. */
+  values: unknown[];
+  /** [index within the chunk, error], in index order. */
+  failures: [number, E][];
+}
+
+/** Main → worker: run these tasks. `defs` first defines the functions this thread has not seen. */
+export interface RunMessage {
+  t: 'run';
+  defs: FunctionDef[] | null;
+  seqs: number[];
+  fns: number[];
+  modes: Mode[];
+  payloads: unknown[];
+}
+
+export type ToWorker = RunMessage;
+
+/** Worker → main: the initializer finished; the thread takes tasks. */
+export interface ReadyMessage {
+  t: 'ready';
+}
+
+/** Worker → main: the initializer threw; the pool is broken. */
+export interface InitFailedMessage {
+  t: 'init-failed';
+  error: WireError;
+}
+
+/** Worker → main: these tasks ended. */
+export interface ResultsMessage {
+  t: 'results';
+  seqs: number[];
+  outcomes: Outcome[];
+  values: unknown[];
+}
+
+export type FromWorker = ReadyMessage | InitFailedMessage | ResultsMessage;
+
+/** What a thread is given when it starts (its `workerData`). */
+export interface ThreadBootData {
+  name: string;
+  /** Task slots of this thread: how many tasks it may run at once. */
+  quota: number;
+  /** The claim words shared with the main thread; see `claims.ts`. */
+  control: SharedArrayBuffer;
+  initializer: FunctionDef | null;
+  initargs: readonly unknown[];
+}

@@ -1,0 +1,98 @@
+/**
+ * The worker's functions, keyed by the id the main thread gave them: inline functions compiled
+ * once from their source, module exports imported once (with their module's own state).
+ */
+import { describeFunctionDef, type FunctionDef, importExport } from '../protocol/functions.js';
+
+export type AnyFunction = (...args: unknown[]) => unknown;
+
+// esbuild-based loaders (tsx, vitest, ts-node/esm with swc…) rewrite functions to call helpers
+// such as `__name(fn, "fn")` that live at the top of the original file, not in the function's
+// source. Give them a home here so a function compiled from its source still runs.
+const helpers = globalThis as Record<string, unknown>;
+helpers.__name ??= (target: unknown, value: string) =>
+  Object.defineProperty(target, 'name', { value, configurable: true });
+helpers.__defProp ??= Object.defineProperty;
+
+function compile(source: string, name: string): AnyFunction {
+  const label = `\n//# sourceURL=spindle-task:${name || 'anonymous'}`;
+  let value: unknown;
+  try {
+    // `function f() {}`, `async () => {}`, `x => x * 2`…
+    value = new Function(`return (${source}\n);${label}`)();
+  } catch (expressionError) {
+    try {
+      // Method shorthand: `{ scan(host) {…} }.scan.toString()` is `scan(host) {…}`.
+      const holder = new Function(`return ({ ${source}\n });${label}`)() as Record<string, unknown>;
+      value = Object.values(holder)[0];
+    } catch {
+      throw new SyntaxError(
+        `Cannot compile the task function ${name ? `"${name}" ` : ''}in a worker thread: ` +
+          `${(expressionError as Error).message}. Its source was:\n${source}\n` +
+          'Inline task functions must be self-contained function or arrow expressions; ' +
+          'class methods using `super`, bound and native functions cannot be sent. ' +
+          'Use a task module (fromModule) instead.',
+      );
+    }
+  }
+  if (typeof value !== 'function') {
+    throw new TypeError(
+      `The task function ${name ? `"${name}" ` : ''}did not compile to a function`,
+    );
+  }
+  return value as AnyFunction;
+}
+
+export class FunctionCache {
+  readonly #defs = new Map<number, FunctionDef>();
+  readonly #ready = new Map<number, AnyFunction>();
+  readonly #loading = new Map<number, Promise<AnyFunction>>();
+
+  define(def: FunctionDef): void {
+    this.#defs.set(def.id, def);
+  }
+
+  describe(id: number): string {
+    const def = this.#defs.get(id);
+    return def ? describeFunctionDef(def) : `task function #${id}`;
+  }
+
+  isInline(id: number): boolean {
+    return this.#defs.get(id)?.kind === 'inline';
+  }
+
+  /** The function if it can be had synchronously; throws if it cannot be compiled. */
+  get(id: number): AnyFunction | undefined {
+    const ready = this.#ready.get(id);
+    if (ready) return ready;
+    const def = this.#defs.get(id);
+    if (!def)
+      throw new Error(
+        `spindle internal error: task function #${id} was never defined in this thread`,
+      );
+    if (def.kind === 'inline') {
+      const fn = compile(def.source, def.name);
+      this.#ready.set(id, fn);
+      return fn;
+    }
+    return undefined;
+  }
+
+  /** Loads a module export (or compiles an inline function) asynchronously. */
+  load(id: number): Promise<AnyFunction> {
+    const ready = this.get(id);
+    if (ready) return Promise.resolve(ready);
+    let loading = this.#loading.get(id);
+    if (!loading) {
+      const def = this.#defs.get(id) as FunctionDef & { kind: 'module' };
+      loading = importExport(def).then((fn) => {
+        this.#ready.set(id, fn);
+        return fn;
+      });
+      // A failed import is retried by the next task rather than cached for ever.
+      loading.catch(() => this.#loading.delete(id));
+      this.#loading.set(id, loading);
+    }
+    return loading;
+  }
+}
