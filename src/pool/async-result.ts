@@ -23,7 +23,8 @@ export let settleResult: <R>(result: AsyncResult<R>, ok: boolean, value: unknown
 export class AsyncResult<R> implements PromiseLike<R> {
   #state: 0 | 1 | 2 = PENDING;
   #value: unknown;
-  #waiters: (() => void)[] | null = null;
+  /** One waiter is kept as is; more in an array. */
+  #waiters: (() => void) | (() => void)[] | null = null;
   #promise: Promise<R> | null = null;
   #callbacks: ResultCallbacks<R> | undefined;
   readonly #reportError: (error: unknown) => void;
@@ -97,11 +98,29 @@ export class AsyncResult<R> implements PromiseLike<R> {
     onFulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onRejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
   ): Promise<T1 | T2> {
-    return this.#settled().then(onFulfilled, onRejected);
+    if (this.#state !== PENDING) return this.#settled().then(onFulfilled, onRejected);
+    // One promise per then() while pending, not three: `await result` and Promise.all over
+    // thousands of results stay cheap. The handlers still run on a later turn than the caller's.
+    return new Promise<T1 | T2>((resolve, reject) => {
+      this.#addWaiter(() => {
+        const fulfilled = this.#state === FULFILLED;
+        const handler = fulfilled ? onFulfilled : onRejected;
+        if (typeof handler !== 'function') {
+          if (fulfilled) resolve(this.#value as T1);
+          else reject(this.#value);
+          return;
+        }
+        try {
+          resolve((handler as (value: unknown) => T1 | T2)(this.#value));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
   }
 
   catch<T = never>(onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
-    return this.#settled().catch(onRejected);
+    return this.then(undefined, onRejected);
   }
 
   finally(onFinally?: (() => void) | null): Promise<R> {
@@ -129,15 +148,19 @@ export class AsyncResult<R> implements PromiseLike<R> {
   }
 
   #addWaiter(wake: () => void): void {
-    if (this.#waiters) this.#waiters.push(wake);
-    else this.#waiters = [wake];
+    const waiters = this.#waiters;
+    if (waiters === null) this.#waiters = wake;
+    else if (typeof waiters === 'function') this.#waiters = [waiters, wake];
+    else waiters.push(wake);
   }
 
   #removeWaiter(wake: () => void): void {
     const waiters = this.#waiters;
-    if (!waiters) return;
-    const index = waiters.indexOf(wake);
-    if (index >= 0) waiters.splice(index, 1);
+    if (waiters === wake) this.#waiters = null;
+    else if (Array.isArray(waiters)) {
+      const index = waiters.indexOf(wake);
+      if (index >= 0) waiters.splice(index, 1);
+    }
   }
 
   #settle(ok: boolean, value: unknown): void {
@@ -156,6 +179,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     }
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (waiters) for (const wake of waiters) wake();
+    if (typeof waiters === 'function') waiters();
+    else if (waiters) for (const wake of waiters) wake();
   }
 }

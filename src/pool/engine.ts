@@ -216,7 +216,10 @@ export class Engine implements ThreadHost {
       for (const thread of ready) {
         if (this.#queue.size === 0) break;
         const limit = thread.quota + Math.max(thread.quota, PREFETCH);
-        take(thread, Math.min(room(thread, limit), share));
+        const count = Math.min(room(thread, limit), share);
+        // Top up in large batches only: refilling each small batch of results with a small batch
+        // of tasks would settle into a ping-pong of tiny messages.
+        if (count >= PREFETCH / 4 || count >= this.#queue.size) take(thread, count);
       }
     }
     for (const [thread, batch] of batches) {

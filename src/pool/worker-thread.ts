@@ -11,7 +11,7 @@ import type { FunctionDef } from '../protocol/functions.js';
 import {
   type ChunkFailure,
   type FromWorker,
-  type Mode,
+  Mode,
   Outcome,
   type RunMessage,
   type ThreadBootData,
@@ -129,10 +129,11 @@ export class WorkerThread implements PoolThread {
   #batch(tasks: Task[], firstSeq: number): RunMessage {
     let defs: FunctionDef[] | null = null;
     const n = tasks.length;
-    const seqs = new Array<number>(n);
-    const fns = new Array<number>(n);
-    const modes = new Array<Mode>(n);
-    const payloads = new Array<unknown>(n);
+    const first = tasks[0] as Task;
+    let fns: number[] | number = first.record.id;
+    let modes: Mode[] | Mode = first.mode;
+    let sizes: number[] | number = sizeOf(first);
+    const data: unknown[] = [];
     for (let i = 0; i < n; i++) {
       const task = tasks[i] as Task;
       const id = task.record.id;
@@ -140,12 +141,18 @@ export class WorkerThread implements PoolThread {
         defs ??= [];
         defs.push(task.record.def);
       }
-      seqs[i] = firstSeq + i;
-      fns[i] = id;
-      modes[i] = task.mode;
-      payloads[i] = task.payload;
+      // Per-task arrays only once the batch stops being uniform.
+      if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
+      if (typeof fns !== 'number') fns.push(id);
+      if (typeof modes === 'number' && task.mode !== modes) modes = new Array<Mode>(i).fill(modes);
+      if (typeof modes !== 'number') modes.push(task.mode);
+      const size = sizeOf(task);
+      if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
+      if (typeof sizes !== 'number') sizes.push(size);
+      if (size < 0) data.push(task.payload);
+      else for (const arg of task.payload as unknown[]) data.push(arg);
     }
-    return { t: 'run', defs, seqs, fns, modes, payloads };
+    return { t: 'run', defs, firstSeq, count: n, fns, modes, sizes, data };
   }
 
   #post(message: RunMessage, tasks: Task[]): void {
@@ -221,6 +228,10 @@ export class WorkerThread implements PoolThread {
     }
     return this.#exited;
   }
+}
+
+function sizeOf(task: Task): number {
+  return task.mode === Mode.Call ? (task.payload as unknown[]).length : -1;
 }
 
 function decodeFailure(outcome: Outcome, value: unknown): unknown {

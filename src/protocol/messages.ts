@@ -38,14 +38,27 @@ export interface ChunkFailure<E = WireError> {
   failures: [number, E][];
 }
 
-/** Main → worker: run these tasks. `defs` first defines the functions this thread has not seen. */
+/**
+ * Main → worker: run these tasks. `defs` first defines the functions this thread has not seen.
+ * Task i has seq `firstSeq + i`. To keep the structured clone cheap (every object it meets costs
+ * far more than a number), per-task fields that are the same for the whole batch are sent once,
+ * and a Call task's arguments are spread into the flat `data` array rather than nested.
+ */
 export interface RunMessage {
   t: 'run';
   defs: FunctionDef[] | null;
-  seqs: number[];
-  fns: number[];
-  modes: Mode[];
-  payloads: unknown[];
+  firstSeq: number;
+  count: number;
+  /** Function id of each task, or one id for all. */
+  fns: number[] | number;
+  /** Mode of each task, or one mode for all. */
+  modes: Mode[] | Mode;
+  /**
+   * For each task, how many entries of `data` it takes: a Call task's arguments one by one; a
+   * chunk task takes exactly one entry (the chunk's items), written as -1. One number for all.
+   */
+  sizes: number[] | number;
+  data: unknown[];
 }
 
 export type ToWorker = RunMessage;

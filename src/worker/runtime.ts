@@ -72,12 +72,25 @@ export class ThreadRuntime implements ExecutionSink {
 
   #receive(message: RunMessage): void {
     if (message.defs) for (const def of message.defs) this.#cache.define(def);
-    const { seqs, fns, modes, payloads } = message;
-    for (let i = 0; i < seqs.length; i++) {
-      const seq = seqs[i] as number;
+    const { firstSeq, count, fns, modes, sizes, data } = message;
+    let position = 0;
+    for (let i = 0; i < count; i++) {
+      const size = typeof sizes === 'number' ? sizes : (sizes[i] as number);
+      let payload: unknown;
+      if (size < 0) payload = data[position++];
+      else {
+        payload = data.slice(position, position + size);
+        position += size;
+      }
+      const seq = firstSeq + i;
       // Taken back by the main thread before it got here.
       if (seq <= this.#droppedUpTo) continue;
-      this.#queue.push({ seq, fn: fns[i] as number, mode: modes[i] as Mode, payload: payloads[i] });
+      this.#queue.push({
+        seq,
+        fn: typeof fns === 'number' ? fns : (fns[i] as number),
+        mode: typeof modes === 'number' ? modes : (modes[i] as Mode),
+        payload,
+      });
     }
     if (this.#ready) this.#pump();
   }
