@@ -106,7 +106,6 @@ export class Engine implements ThreadHost {
         return false;
       }
       this.#queue.unshiftAll(taken.filter((t) => t !== task));
-      this.#queue.removed();
       this.#schedulePump();
     } else {
       this.#queue.removed();

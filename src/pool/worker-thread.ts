@@ -193,6 +193,10 @@ export class WorkerThread implements PoolThread {
     let claimed = Atomics.load(this.#control, CLAIMED);
     // A revocation the thread has not seen yet: what it covered is already taken back.
     if (claimed & REVOKE_FLAG) return [];
+    // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere.
+    for (const [seq, task] of this.outstanding) {
+      if (seq > claimed && task.transfer && task.transfer.length > 0) return [];
+    }
     for (;;) {
       if (last <= Math.max(claimed, this.#revokedUpTo)) return [];
       Atomics.store(this.#control, REVOKED_UP_TO, last);
