@@ -20,7 +20,7 @@ export type Participant = (typeof PARTICIPANTS)[number];
 /** Sizes of each workload, chosen by the parent (full or --quick) and passed to the child. */
 export interface WorkloadParams {
   throughput: { tasks: number; warmup: number };
-  bulk: { items: number; warmup: number };
+  bulk: { items: number; warmup: number; repeatMs: number };
   latency: { warmup: number; trips: number };
   cpu: { tasks: number; n: number };
   startup: Record<string, never>;
