@@ -168,8 +168,9 @@ export class Engine implements ThreadHost {
 
   #pump(): void {
     if (this.state === PoolState.Terminate || this.broken) return;
-    this.#dispatch();
+    // Threads first: a thread that is starting keeps its share of the queue (see #dispatch).
     this.#startThreadsForDemand();
+    this.#dispatch();
     if (this.#queue.size === 0) this.#rebalance();
     if (this.state === PoolState.Close) this.#finishIfDrained();
   }
@@ -241,7 +242,7 @@ export class Engine implements ThreadHost {
         slots += thread.quota;
       }
     }
-    while (demand > slots && this.#freeSlots.length > 0 && this.#queue.size > 0) {
+    while (demand > slots && this.#freeSlots.length > 0) {
       const thread = this.#startThread();
       if (!thread) return;
       slots += thread.quota;
@@ -365,7 +366,7 @@ export class Engine implements ThreadHost {
     if (thread.state === ThreadState.Starting) {
       this.#breakPool(
         new WorkerExitError(
-          `Thread ${thread.name} exited with code ${exitCode} while starting`,
+          `Thread ${thread.name} exited with code ${exitCode} while starting${error instanceof Error ? `: ${error.message}` : ''}`,
           exitCode,
           thread.name,
           error === undefined ? undefined : { cause: error },

@@ -21,6 +21,43 @@ import { TaskState, ThreadState } from './task.js';
 
 const ENTRY = new URL('../worker/entry.js', import.meta.url);
 
+/**
+ * Threads inherit the process's Node options (so a TypeScript loader given with `--import`
+ * applies in them too), except those that only make sense for the main script: `node -e` and
+ * `--input-type` would stop a thread from loading its entry file at all.
+ */
+function threadExecArgv(): string[] {
+  const argv = process.execArgv;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (
+      arg === '-e' ||
+      arg === '--eval' ||
+      arg === '-p' ||
+      arg === '--print' ||
+      arg === '--input-type'
+    ) {
+      i++; // Skip the option's value too.
+      continue;
+    }
+    if (
+      arg.startsWith('--eval=') ||
+      arg.startsWith('--print=') ||
+      arg.startsWith('--input-type=') ||
+      arg === '-i' ||
+      arg === '--interactive' ||
+      arg === '--test' ||
+      arg.startsWith('--test-') ||
+      arg.startsWith('--watch')
+    ) {
+      continue;
+    }
+    kept.push(arg);
+  }
+  return kept;
+}
+
 export interface WorkerThreadOptions {
   name: string;
   slot: number;
@@ -65,6 +102,7 @@ export class WorkerThread implements PoolThread {
     this.#worker = new Worker(ENTRY, {
       workerData: boot,
       name: options.name,
+      execArgv: threadExecArgv(),
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
     if (options.initializer) this.#knownFunctions.add(options.initializer.id);
