@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe } from '../options.js';
+import { compileFunction } from '../protocol/compile.js';
 import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
@@ -65,10 +66,11 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
           'Wrap it in an arrow function that calls it, or export it from a task module (fromModule).',
       );
     }
-    record = recordFor(
-      `i:${source}`,
-      (id): InlineFunctionDef => ({ kind: 'inline', id, source, name: fn.name }),
-    );
+    record = recordFor(`i:${source}`, (id): InlineFunctionDef => {
+      // Compiled here once too, so that what can never compile in a thread fails at the call.
+      compileFunction(source, fn.name);
+      return { kind: 'inline', id, source, name: fn.name };
+    });
   }
   byFunction.set(fn, record);
   return record;

@@ -1,8 +1,11 @@
 /** The script each worker thread starts with. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ThreadBootData } from '../protocol/messages.js';
+import { inheritTypeScriptLoader } from './loaders.js';
 import { ThreadRuntime } from './runtime.js';
 
 if (!parentPort) throw new Error('spindle: the worker entry must run in a worker thread');
 const boot = workerData as ThreadBootData;
-void new ThreadRuntime(parentPort, boot).start(boot);
+const runtime = new ThreadRuntime(parentPort, boot);
+await inheritTypeScriptLoader();
+await runtime.start(boot);

@@ -2,6 +2,7 @@
  * The worker's functions, keyed by the id the main thread gave them: inline functions compiled
  * once from their source, module exports imported once (with their module's own state).
  */
+import { compileFunction } from '../protocol/compile.js';
 import { describeFunctionDef, type FunctionDef, importExport } from '../protocol/functions.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
@@ -13,35 +14,6 @@ const helpers = globalThis as Record<string, unknown>;
 helpers.__name ??= (target: unknown, value: string) =>
   Object.defineProperty(target, 'name', { value, configurable: true });
 helpers.__defProp ??= Object.defineProperty;
-
-function compile(source: string, name: string): AnyFunction {
-  const label = `\n//# sourceURL=spindle-task:${name || 'anonymous'}`;
-  let value: unknown;
-  try {
-    // `function f() {}`, `async () => {}`, `x => x * 2`…
-    value = new Function(`return (${source}\n);${label}`)();
-  } catch (expressionError) {
-    try {
-      // Method shorthand: `{ scan(host) {…} }.scan.toString()` is `scan(host) {…}`.
-      const holder = new Function(`return ({ ${source}\n });${label}`)() as Record<string, unknown>;
-      value = Object.values(holder)[0];
-    } catch {
-      throw new SyntaxError(
-        `Cannot compile the task function ${name ? `"${name}" ` : ''}in a worker thread: ` +
-          `${(expressionError as Error).message}. Its source was:\n${source}\n` +
-          'Inline task functions must be self-contained function or arrow expressions; ' +
-          'class methods using `super`, bound and native functions cannot be sent. ' +
-          'Use a task module (fromModule) instead.',
-      );
-    }
-  }
-  if (typeof value !== 'function') {
-    throw new TypeError(
-      `The task function ${name ? `"${name}" ` : ''}did not compile to a function`,
-    );
-  }
-  return value as AnyFunction;
-}
 
 export class FunctionCache {
   readonly #defs = new Map<number, FunctionDef>();
@@ -71,7 +43,7 @@ export class FunctionCache {
         `spindle internal error: task function #${id} was never defined in this thread`,
       );
     if (def.kind === 'inline') {
-      const fn = compile(def.source, def.name);
+      const fn = compileFunction(def.source, def.name);
       this.#ready.set(id, fn);
       return fn;
     }
