@@ -13,8 +13,18 @@ export {
 export type { ThreadPoolOptions } from './options.js';
 export type { ResultCallbacks } from './pool/async-result.js';
 export { AsyncResult } from './pool/async-result.js';
+export type {
+  ExecutorMapOptions,
+  MapIterables,
+  ShutdownOptions,
+  ThreadPoolExecutorEvents,
+  ThreadPoolExecutorOptions,
+} from './pool/executor.js';
+export { ThreadPoolExecutor } from './pool/executor.js';
+export type { ExecutorMapIterator } from './pool/executor-map.js';
 export type { ModuleTasks } from './pool/functions.js';
 export { fromModule } from './pool/functions.js';
+export { Future } from './pool/future.js';
 export { IMapIterator } from './pool/imap.js';
 export type {
   ApplyAsyncOptions,
@@ -25,3 +35,11 @@ export type {
   ThreadPoolEvents,
 } from './pool/thread-pool.js';
 export { ThreadPool } from './pool/thread-pool.js';
+export type {
+  AsCompletedIterator,
+  AsCompletedOptions,
+  DoneAndNotDoneFutures,
+  ReturnWhen,
+  WaitOptions,
+} from './pool/wait.js';
+export { ALL_COMPLETED, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, wait } from './pool/wait.js';

@@ -1,0 +1,295 @@
+/**
+ * `ThreadPoolExecutor`: Python's `concurrent.futures.ThreadPoolExecutor` on the same engine as
+ * ThreadPool (task slots multiplexed on a few threads, inline functions or task modules). This
+ * class is the public edge: it validates every argument synchronously, then hands calls to the
+ * Submitter, which binds each to a Future.
+ */
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { InvalidStateError } from '../errors.js';
+import {
+  describe,
+  expectInteger,
+  expectIterable,
+  expectPlainObject,
+  expectTimeout,
+  isAsyncIterable,
+  isIterable,
+  rejectUnknownKeys,
+  resolvePoolOptions,
+  type TaskFunction,
+  type ThreadPoolOptions,
+} from '../options.js';
+import { Engine } from './engine.js';
+import { ExecutorMapIterator } from './executor-map.js';
+import type { AnyFunction } from './functions.js';
+import type { Future } from './future.js';
+import { Submitter } from './submitter.js';
+
+export interface ThreadPoolExecutorOptions {
+  /**
+   * How many calls may run at the same time (Python's `max_workers`).
+   * @default Math.min(32, os.availableParallelism() + 4)
+   */
+  maxWorkers?: number;
+  /**
+   * How many worker threads (V8 isolates) carry them. `0` runs calls on the main thread's event
+   * loop. Threads start lazily.
+   * @default Math.min(maxWorkers, os.availableParallelism())
+   */
+  threads?: number;
+  /** Threads are named `${threadNamePrefix}-${i}`. @default `ThreadPoolExecutor-${n}` */
+  threadNamePrefix?: string;
+  /** Runs once in each thread before it takes calls; may be async. If it throws, the executor is broken. */
+  initializer?: TaskFunction<never[], unknown>;
+  /** Arguments for `initializer`. @default [] */
+  initargs?: readonly unknown[];
+  /** How long a thread's initializer may take before the executor is declared broken. @default 60000 */
+  initializerTimeout?: number;
+  /** A thread is replaced after it has run this many calls. @default undefined (never) */
+  maxTasksPerThread?: number;
+  /** V8 heap limits for each thread (see `worker_threads.ResourceLimits`). */
+  resourceLimits?: ThreadPoolOptions['resourceLimits'];
+  /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
+  idleTimeout?: number;
+}
+
+export interface ExecutorMapOptions {
+  /**
+   * Milliseconds, counted from the `map()` call, within which each result must be ready; past it
+   * `next()` throws TimeoutError and the calls not yet started are cancelled. @default Infinity
+   */
+  timeout?: number | null;
+  /** Calls per task sent to a thread (fewer messages for many small calls). @default 1 */
+  chunksize?: number;
+  /**
+   * How many tasks may be submitted ahead of the consumer; the inputs are read only as results
+   * are taken, so an endless input works (Python 3.14). @default undefined (read everything at once)
+   */
+  buffersize?: number | null;
+}
+
+export interface ShutdownOptions {
+  /** Resolve only once every submitted call is done and the threads have exited. @default true */
+  wait?: boolean;
+  /** Cancel every future that has not started. @default false */
+  cancelFutures?: boolean;
+}
+
+export interface ThreadPoolExecutorEvents {
+  /** A done-callback threw. */
+  error: [error: unknown];
+}
+
+/** One iterable (or async iterable) per parameter of the function. */
+export type MapIterables<A extends readonly unknown[]> = {
+  [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
+};
+
+const EXECUTOR_KEYS = new Set([
+  'maxWorkers',
+  'threads',
+  'threadNamePrefix',
+  'initializer',
+  'initargs',
+  'initializerTimeout',
+  'maxTasksPerThread',
+  'resourceLimits',
+  'idleTimeout',
+]);
+const MAP_KEYS = new Set(['timeout', 'chunksize', 'buffersize']);
+const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
+
+let executorCounter = 0;
+
+/** An executor nobody can reach any more is shut down (without waiting), as in Python. */
+const collected = new FinalizationRegistry<Submitter>((submitter) => {
+  submitter.shutdown = true;
+  submitter.engine.close();
+});
+
+function resolveExecutorOptions(input: unknown): ThreadPoolOptions {
+  let options: ThreadPoolExecutorOptions;
+  if (input === undefined || input === null) options = {};
+  else if (typeof input === 'number') options = { maxWorkers: input };
+  else if (typeof input === 'object' && !Array.isArray(input)) {
+    options = input as ThreadPoolExecutorOptions;
+  } else {
+    throw new TypeError(
+      `Expected ThreadPoolExecutor to be given a number of workers or an options object, got ${describe(input)}`,
+    );
+  }
+  rejectUnknownKeys('ThreadPoolExecutor', options as Record<string, unknown>, EXECUTOR_KEYS);
+  const { maxWorkers, threadNamePrefix, ...rest } = options;
+  let workers = Math.min(32, availableParallelism() + 4);
+  if (maxWorkers !== undefined && maxWorkers !== null) {
+    const expected = `Expected \`maxWorkers\` to be an integer greater than 0, got ${describe(maxWorkers)}`;
+    if (typeof maxWorkers !== 'number') throw new TypeError(expected);
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) throw new RangeError(expected);
+    workers = maxWorkers;
+  }
+  if (threadNamePrefix !== undefined && typeof threadNamePrefix !== 'string') {
+    throw new TypeError(
+      `Expected \`threadNamePrefix\` to be a string, got ${describe(threadNamePrefix)}`,
+    );
+  }
+  const name = threadNamePrefix || `ThreadPoolExecutor-${executorCounter++}`;
+  return { ...rest, workers, name };
+}
+
+export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
+  readonly #submitter: Submitter;
+  #finished: Promise<void> | undefined;
+
+  /**
+   * `new ThreadPoolExecutor()`, `new ThreadPoolExecutor(4)` (Python's `max_workers=4`), or
+   * `new ThreadPoolExecutor({ maxWorkers, threads, threadNamePrefix, initializer, initargs })`.
+   */
+  constructor(options?: number | ThreadPoolExecutorOptions) {
+    super();
+    const resolved = resolvePoolOptions(resolveExecutorOptions(options), 'ThreadPoolExecutor');
+    // The engine outlives an executor nobody references (its threads finish their work), so it
+    // must not keep the executor alive: errors are reported through a weak reference.
+    const self = new WeakRef(this);
+    const reportError = (error: unknown): void => {
+      const executor = self.deref();
+      if (executor) executor.#reportError(error);
+      else warn(error);
+    };
+    this.#submitter = new Submitter(new Engine(resolved, reportError), reportError);
+    collected.register(this, this.#submitter, this);
+  }
+
+  /** How many calls may run at once. */
+  get maxWorkers(): number {
+    return this.#submitter.engine.options.workers;
+  }
+
+  /** How many threads (isolates) may carry them (0: the main thread). */
+  get threads(): number {
+    return this.#submitter.engine.options.threads;
+  }
+
+  /**
+   * Schedules `fn(...args)` and returns its Future at once. Throws InvalidStateError after
+   * `shutdown()`. If the executor is broken (an initializer failed), the future fails with
+   * BrokenPoolError.
+   */
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+    const submitter = this.#submitter;
+    const record = submitter.record(fn);
+    this.#checkOpen();
+    return submitter.call<Awaited<R>>(fn as AnyFunction, record, args);
+  }
+
+  /**
+   * `fn` applied to the items of the iterables zipped together (Python's `Executor.map`), as an
+   * async iterator of results in input order. Options come last:
+   * `executor.map(fn, xs, ys, { timeout, chunksize, buffersize })`.
+   */
+  map<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: [...MapIterables<A>] | [...MapIterables<A>, ExecutorMapOptions]
+  ): ExecutorMapIterator<Awaited<R>> {
+    const submitter = this.#submitter;
+    const record = submitter.record(fn);
+    const inputs = [...(iterables as unknown[])];
+    let options: Record<string, unknown> = {};
+    const last = inputs[inputs.length - 1];
+    if (last !== undefined && last !== null && !isIterable(last) && !isAsyncIterable(last)) {
+      inputs.pop();
+      options = expectPlainObject('map options', last);
+      rejectUnknownKeys('map', options, MAP_KEYS);
+    }
+    inputs.forEach((input, i) => {
+      expectIterable(`iterables[${i}]`, input, true);
+    });
+    const timeout = expectTimeout('timeout', options.timeout);
+    const chunksize =
+      options.chunksize === undefined ? 1 : expectInteger('chunksize', options.chunksize, 1);
+    let buffersize = Number.POSITIVE_INFINITY;
+    if (options.buffersize !== undefined && options.buffersize !== null) {
+      buffersize = expectInteger('buffersize', options.buffersize, 1);
+    }
+    this.#checkOpen();
+    return new ExecutorMapIterator<Awaited<R>>({
+      submitter,
+      fn: fn as AnyFunction,
+      record,
+      inputs: inputs as (Iterable<unknown> | AsyncIterable<unknown>)[],
+      chunksize,
+      buffersize,
+      deadline: performance.now() + timeout,
+    });
+  }
+
+  /**
+   * No new calls. With `cancelFutures`, every future not yet started is cancelled; the others
+   * finish. With `wait` (the default) the promise resolves once they have and the threads have
+   * exited; without, at once. Safe to call more than once. `shutdown(false)` is
+   * `shutdown({ wait: false })`.
+   */
+  shutdown(options?: ShutdownOptions | boolean): Promise<void> {
+    let wait = true;
+    let cancelFutures = false;
+    if (typeof options === 'boolean') wait = options;
+    else if (options !== undefined && options !== null) {
+      const parsed = expectPlainObject('shutdown options', options);
+      rejectUnknownKeys('shutdown', parsed, SHUTDOWN_KEYS);
+      wait = parsed.wait === undefined ? true : expectBoolean('wait', parsed.wait);
+      cancelFutures =
+        parsed.cancelFutures === undefined
+          ? false
+          : expectBoolean('cancelFutures', parsed.cancelFutures);
+    }
+    const submitter = this.#submitter;
+    submitter.shutdown = true;
+    if (cancelFutures) {
+      for (const future of [...submitter.pending]) future.cancel();
+    }
+    submitter.engine.close();
+    collected.unregister(this);
+    this.#finished ??= submitter.engine.whenFinished();
+    return wait ? this.#finished : Promise.resolve();
+  }
+
+  /** `await using executor = new ThreadPoolExecutor()`: `shutdown({ wait: true })` on exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#submitter.shutdown) {
+      throw new InvalidStateError('cannot schedule new futures after shutdown');
+    }
+  }
+
+  #reportError(error: unknown): void {
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error);
+        return;
+      } catch (listenerError) {
+        error = listenerError;
+      }
+    }
+    warn(error);
+  }
+}
+
+function warn(error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.emitWarning(
+    `A done-callback threw (listen to the executor's 'error' event to handle this): ${detail}`,
+    'SpindleCallbackError',
+  );
+}
+
+function expectBoolean(what: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected \`${what}\` to be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,354 @@
+/**
+ * `Future<R>`: Python's `concurrent.futures.Future`, the handle `executor.submit()` returns.
+ *
+ * A small state machine: PENDING → RUNNING → FINISHED, or PENDING → CANCELLED (CPython's
+ * `_base.Future`). RUNNING is not pushed by the thread: a future bound to a task asks the engine
+ * whether the task has started whenever `running()` or `cancel()` needs to know, and the answer
+ * sticks (a started task is never taken back). Settling twice is an InvalidStateError.
+ *
+ * Like AsyncResult it is PromiseLike but makes no promise until one is asked for, so a failed
+ * future that nobody awaits never becomes an unhandled rejection.
+ */
+import { inspect } from 'node:util';
+import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
+import { describe, expectTimeout } from '../options.js';
+import type { Engine } from './engine.js';
+import type { Task } from './task.js';
+
+const PENDING = 0;
+const RUNNING = 1;
+const CANCELLED = 2;
+const FINISHED = 3;
+type State = 0 | 1 | 2 | 3;
+const STATE_NAMES = ['pending', 'running', 'cancelled', 'finished'] as const;
+
+/** What a future bound to an executor's task needs from it. */
+export interface FutureBinding {
+  engine: Engine;
+  task: Task;
+  /** Reports an error thrown by a done-callback. */
+  reportError: (error: unknown) => void;
+  /** Called once when the future is done (finished or cancelled), e.g. to forget it. */
+  release: ((future: Future<unknown>) => void) | undefined;
+}
+
+/** For the executor and wait(): internal hooks, not part of the public API. */
+export const futureInternals = {} as {
+  bind<R>(future: Future<R>, binding: FutureBinding): void;
+  /** Settles from the engine; throws InvalidStateError when already settled. */
+  finish<R>(future: Future<R>, ok: boolean, value: unknown): void;
+  /** Calls `wake` once when the future is done (at once if it is); returns a remover. */
+  onDone(future: Future<unknown>, wake: () => void): () => void;
+  /** Whether the future finished with an exception (not cancelled). */
+  failed(future: Future<unknown>): boolean;
+};
+
+type DoneCallback = (future: Future<unknown>) => void;
+
+function warnCallbackError(error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.emitWarning(
+    `A done-callback of a Future threw (listen to the executor's 'error' event to handle this): ${detail}`,
+    'SpindleCallbackError',
+  );
+}
+
+export class Future<R> implements PromiseLike<R> {
+  #state: State = PENDING;
+  /** For FINISHED: whether it holds a result (true) or an exception (false). */
+  #ok = false;
+  #value: unknown;
+  #cancelError: CancelledError | undefined;
+  /** Typed without R, so that Future<R> stays covariant (a Future<number> is a Future<unknown>). */
+  #callbacks: DoneCallback[] | null = null;
+  /** Internal wakers (then(), result(), wait(), asCompleted()…). */
+  #waiters: (() => void)[] | null = null;
+  #promise: Promise<R> | null = null;
+  #binding: FutureBinding | null = null;
+  /** The executor's error reporting (kept after the binding is dropped); a warning without one. */
+  #reportError: ((error: unknown) => void) | undefined;
+
+  /**
+   * A future not bound to any task. Executors make their own; this constructor is for code that
+   * implements its own executor and for tests, which settle it with `setResult()` /
+   * `setException()` (as in Python).
+   */
+  // biome-ignore lint/complexity/noUselessConstructor: documents the public, argument-less constructor.
+  constructor() {}
+
+  static {
+    futureInternals.bind = (future, binding) => {
+      future.#binding = binding;
+      future.#reportError = binding.reportError;
+    };
+    futureInternals.finish = (future, ok, value) => future.#finish(ok, value);
+    futureInternals.onDone = (future, wake) => future.#onDone(wake);
+    futureInternals.failed = (future) => future.#state === FINISHED && !future.#ok;
+  }
+
+  /**
+   * Cancels the call if it has not started. Returns false if it is running or finished, true if
+   * it is (now or already) cancelled. Done-callbacks run at once.
+   */
+  cancel(): boolean {
+    if (this.#state === CANCELLED) return true;
+    if (this.#state !== PENDING) return false;
+    const binding = this.#binding;
+    if (binding) {
+      if (binding.engine.isRunning(binding.task)) {
+        this.#state = RUNNING;
+        return false;
+      }
+      // The engine takes the task out of its queue or back from its thread; it does not tell
+      // the task's job, so the future settles itself here. A false answer without the task
+      // having started (a thread that is giving back tasks at this very moment) leaves the
+      // future PENDING: a later cancel() may succeed.
+      if (!binding.engine.cancel(binding.task)) {
+        if (binding.engine.isRunning(binding.task)) this.#state = RUNNING;
+        return false;
+      }
+    }
+    this.#state = CANCELLED;
+    this.#done();
+    return true;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /** Whether the call is running now (started on a thread, not finished). */
+  running(): boolean {
+    if (this.#state === PENDING) {
+      const binding = this.#binding;
+      if (binding?.engine.isRunning(binding.task)) this.#state = RUNNING;
+    }
+    return this.#state === RUNNING;
+  }
+
+  /** Whether the future is finished or cancelled. */
+  done(): boolean {
+    return this.#state === FINISHED || this.#state === CANCELLED;
+  }
+
+  /**
+   * The call's result. Rejects with the call's error, with CancelledError if the future was
+   * cancelled, or with TimeoutError if it is not done within `timeout` ms (the call goes on).
+   */
+  result(timeout?: number | null): Promise<R> {
+    const ms = expectTimeout('timeout', timeout);
+    if (this.done() || ms === Number.POSITIVE_INFINITY) return this.#settled();
+    return this.#afterWait(ms).then(() => this.#settled());
+  }
+
+  /**
+   * The call's error, or `null` if it succeeded. Rejects with CancelledError if the future was
+   * cancelled, or with TimeoutError if it is not done within `timeout` ms.
+   */
+  exception(timeout?: number | null): Promise<unknown> {
+    const ms = expectTimeout('timeout', timeout);
+    const read = (): Promise<unknown> => {
+      if (this.#state === CANCELLED) return Promise.reject(this.#cancellation());
+      return Promise.resolve(this.#ok ? null : this.#value);
+    };
+    if (this.done()) return read();
+    return this.#afterWait(ms).then(read);
+  }
+
+  /**
+   * Calls `fn(future)` when the future is finished or cancelled, in the order added; at once if
+   * it already is. An error thrown by `fn` is reported (the executor's 'error' event, or a
+   * warning) and never affects the future or the other callbacks.
+   */
+  addDoneCallback(fn: (future: Future<R>) => void): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got ${describe(fn)}`);
+    }
+    if (!this.done()) {
+      if (this.#callbacks) this.#callbacks.push(fn as DoneCallback);
+      else this.#callbacks = [fn as DoneCallback];
+      return;
+    }
+    this.#invoke(fn as DoneCallback);
+  }
+
+  /**
+   * Marks an unbound future as running, or reports that it was cancelled (Python's
+   * `set_running_or_notify_cancel`). For executor implementations and tests.
+   */
+  setRunningOrNotifyCancel(): boolean {
+    if (this.#state === CANCELLED) return false;
+    if (this.#state === PENDING && !this.#binding) {
+      this.#state = RUNNING;
+      return true;
+    }
+    throw new InvalidStateError(`Future in unexpected state: ${STATE_NAMES[this.#state]}`);
+  }
+
+  /** Sets the result of an unbound future. For executor implementations and tests. */
+  setResult(value: R): void {
+    this.#finish(true, value);
+  }
+
+  /** Sets the error of an unbound future. For executor implementations and tests. */
+  setException(error: unknown): void {
+    this.#finish(false, error);
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately PromiseLike.
+  then<T1 = R, T2 = never>(
+    onFulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
+    onRejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    if (this.done()) return this.#settled().then(onFulfilled, onRejected);
+    // One promise per then() while pending, not three: `await future` and Promise.all over
+    // thousands of futures stay cheap. The handlers still run on a later turn than the caller's.
+    return new Promise<T1 | T2>((resolve, reject) => {
+      this.#onDone(() => {
+        const fulfilled = this.#state === FINISHED && this.#ok;
+        const value = fulfilled ? this.#value : this.#error();
+        const handler = fulfilled ? onFulfilled : onRejected;
+        if (typeof handler !== 'function') {
+          if (fulfilled) resolve(value as T1);
+          else reject(value);
+          return;
+        }
+        try {
+          resolve((handler as (value: unknown) => T1 | T2)(value));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  catch<T = never>(onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
+    return this.#settled().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<R> {
+    return this.#settled().finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Future';
+  }
+
+  [inspect.custom](): string {
+    let detail = STATE_NAMES[this.#state];
+    if (this.#state === PENDING && this.running()) detail = 'running';
+    if (this.#state === FINISHED) {
+      const value = this.#value;
+      const kind =
+        value === null || value === undefined
+          ? String(value)
+          : typeof value === 'object' || typeof value === 'function'
+            ? ((value as { constructor?: { name?: string } }).constructor?.name ?? typeof value)
+            : typeof value;
+      detail += this.#ok ? ` returned ${kind}` : ` raised ${kind}`;
+    }
+    return `Future <${detail}>`;
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  #cancellation(): CancelledError {
+    this.#cancelError ??= new CancelledError('The future was cancelled');
+    return this.#cancelError;
+  }
+
+  /** One promise per future, made on first demand. */
+  #settled(): Promise<R> {
+    if (!this.#promise) {
+      if (this.done()) this.#promise = this.#outcome();
+      else {
+        this.#promise = new Promise<void>((resolve) => {
+          this.#onDone(resolve);
+        }).then(() => this.#outcome());
+      }
+    }
+    return this.#promise;
+  }
+
+  #outcome(): Promise<R> {
+    return this.#state === FINISHED && this.#ok
+      ? Promise.resolve(this.#value as R)
+      : Promise.reject(this.#error());
+  }
+
+  /** The reason of a failed or cancelled future. */
+  #error(): unknown {
+    return this.#state === CANCELLED ? this.#cancellation() : this.#value;
+  }
+
+  /** Resolves when done; rejects with TimeoutError after `ms` (a finite number, or Infinity). */
+  #afterWait(ms: number): Promise<void> {
+    if (this.done()) return Promise.resolve();
+    if (ms === 0) return Promise.reject(new TimeoutError('The future was not done (timeout 0 ms)'));
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const remove = this.#onDone(() => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      });
+      if (ms !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(() => {
+          remove();
+          reject(new TimeoutError(`The future was not done within ${ms} ms`));
+        }, ms);
+      }
+    });
+  }
+
+  #onDone(wake: () => void): () => void {
+    if (this.done()) {
+      wake();
+      return () => {};
+    }
+    if (this.#waiters) this.#waiters.push(wake);
+    else this.#waiters = [wake];
+    return () => {
+      const waiters = this.#waiters;
+      const index = waiters ? waiters.indexOf(wake) : -1;
+      if (index >= 0) waiters?.splice(index, 1);
+    };
+  }
+
+  #finish(ok: boolean, value: unknown): void {
+    if (this.#state === FINISHED || this.#state === CANCELLED) {
+      throw new InvalidStateError(
+        `The future is already ${STATE_NAMES[this.#state]}: it cannot be settled again`,
+      );
+    }
+    this.#state = FINISHED;
+    this.#ok = ok;
+    this.#value = value;
+    this.#done();
+  }
+
+  /** Just became FINISHED or CANCELLED: forget the task, wake the waiters, run the callbacks. */
+  #done(): void {
+    const binding = this.#binding;
+    this.#binding = null;
+    binding?.release?.(this as Future<unknown>);
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters) for (const wake of waiters) wake();
+    const callbacks = this.#callbacks;
+    this.#callbacks = null;
+    if (callbacks) for (const fn of callbacks) this.#invoke(fn);
+  }
+
+  #invoke(fn: DoneCallback): void {
+    try {
+      fn(this as Future<unknown>);
+    } catch (error) {
+      try {
+        (this.#reportError ?? warnCallbackError)(error);
+      } catch {
+        // Reporting must never break the future either.
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * How an executor turns a call into a Future on the engine: the glue between `Future` (which
+ * knows nothing of tasks) and the engine's jobs. One Submitter per executor; the map iterators
+ * share it. It holds no reference to the executor itself.
+ */
+import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
+import type { Engine } from './engine.js';
+import { type AnyFunction, type FunctionRecord, functionRecord, localRecord } from './functions.js';
+import { Future, type FutureBinding, futureInternals } from './future.js';
+import { type Job, Task } from './task.js';
+
+/** The outcome of a chunk of a map: one value per item, and the items that failed. */
+export interface ChunkResult {
+  values: unknown[];
+  /** Item index → error; null when no item failed. */
+  failures: Map<number, unknown> | null;
+}
+
+/** The job of one future's task, and the future's binding to that task. */
+class FutureJob implements Job, FutureBinding {
+  task!: Task;
+
+  constructor(
+    readonly future: Future<unknown>,
+    readonly engine: Engine,
+    readonly reportError: (error: unknown) => void,
+    readonly release: (future: Future<unknown>) => void,
+    /** A map chunk (Mode.Starmap), settled with a ChunkResult. */
+    readonly chunk: boolean,
+  ) {}
+
+  settle(_task: Task, outcome: Outcome, value: unknown): void {
+    if (!this.chunk || outcome === Outcome.Error) {
+      futureInternals.finish(this.future, outcome === Outcome.Ok, value);
+      return;
+    }
+    let result: ChunkResult;
+    if (outcome === Outcome.Ok) result = { values: value as unknown[], failures: null };
+    else {
+      const partial = value as ChunkFailure<unknown>;
+      result = { values: partial.values, failures: new Map(partial.failures) };
+    }
+    futureInternals.finish(this.future, true, result);
+  }
+}
+
+export class Submitter {
+  /** Futures whose task has not settled, for `shutdown({ cancelFutures: true })`. */
+  readonly pending = new Set<Future<unknown>>();
+  /** Set by shutdown(): no new futures. */
+  shutdown = false;
+  readonly engine: Engine;
+  readonly reportError: (error: unknown) => void;
+  readonly #release = (future: Future<unknown>): void => {
+    this.pending.delete(future);
+  };
+
+  constructor(engine: Engine, reportError: (error: unknown) => void) {
+    this.engine = engine;
+    this.reportError = reportError;
+  }
+
+  /** Validates a task function (a TypeError for what can never run in a thread). */
+  record(fn: unknown): FunctionRecord {
+    return this.engine.options.threads === 0 ? localRecord(fn) : functionRecord(fn);
+  }
+
+  /** `fn(...args)` as a Future. */
+  call<R>(fn: AnyFunction, record: FunctionRecord, args: unknown[]): Future<R> {
+    return this.#launch(fn, record, Mode.Call, args, false) as Future<R>;
+  }
+
+  /** `fn(...args)` for each argument list of a chunk, as one Future of a ChunkResult. */
+  chunk(fn: AnyFunction, record: FunctionRecord, argLists: unknown[][]): Future<ChunkResult> {
+    return this.#launch(fn, record, Mode.Starmap, argLists, true) as Future<ChunkResult>;
+  }
+
+  #launch(
+    fn: AnyFunction,
+    record: FunctionRecord,
+    mode: Mode,
+    payload: unknown[],
+    chunk: boolean,
+  ): Future<unknown> {
+    const future = new Future<unknown>();
+    const engine = this.engine;
+    if (engine.broken) {
+      // A broken pool (an initializer failed) fails every later future at once, with the cause.
+      futureInternals.finish(future, false, engine.broken);
+      return future;
+    }
+    const job = new FutureJob(future, engine, this.reportError, this.#release, chunk);
+    job.task = new Task(fn, record, mode, payload, undefined, job, 0);
+    futureInternals.bind(future, job);
+    this.pending.add(future);
+    engine.submit(job.task);
+    return future;
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Python's module functions on groups of futures: `wait()` and `as_completed()`. Both take any
+ * iterable of futures, from any executors, with duplicates (each future counts once), and hook
+ * into the futures themselves, so they work with futures of several executors and with futures
+ * made by hand.
+ */
+import { TimeoutError } from '../errors.js';
+import {
+  describe,
+  expectIterable,
+  expectPlainObject,
+  expectTimeout,
+  rejectUnknownKeys,
+} from '../options.js';
+import { Future, futureInternals } from './future.js';
+
+/** `wait()` returns when any future finishes or is cancelled. */
+export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/**
+ * `wait()` returns when any future finishes with an exception (a cancelled future does not
+ * count), or when all are done.
+ */
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait()` returns when every future is finished or cancelled. */
+export const ALL_COMPLETED = 'ALL_COMPLETED';
+
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+export interface WaitOptions {
+  /** Milliseconds to wait at most; then `wait()` resolves with what is done. @default Infinity */
+  timeout?: number | null;
+  /** When to return. @default ALL_COMPLETED */
+  returnWhen?: ReturnWhen;
+}
+
+export interface AsCompletedOptions {
+  /**
+   * Milliseconds, counted from the call, within which every future must be done; past it the
+   * iterator throws TimeoutError. @default Infinity
+   */
+  timeout?: number | null;
+}
+
+/** What `wait()` resolves with (Python's `DoneAndNotDoneFutures`). */
+export interface DoneAndNotDoneFutures<F> {
+  /** The futures finished or cancelled when `wait()` returned. */
+  done: Set<F>;
+  /** The others. */
+  notDone: Set<F>;
+}
+
+const WAIT_KEYS = new Set(['timeout', 'returnWhen']);
+const AS_COMPLETED_KEYS = new Set(['timeout']);
+const RETURN_WHEN = new Set<unknown>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
+
+/** The distinct futures of `fs`, in first-seen order; a TypeError for anything else. */
+function futureSet<F extends Future<unknown>>(fs: Iterable<F>): Set<F> {
+  expectIterable('fs', fs, false);
+  const set = new Set<F>();
+  for (const future of fs) {
+    if (!(future instanceof Future)) {
+      throw new TypeError(
+        `Expected \`fs\` to hold only Future objects (from executor.submit()), got ${describe(future)}`,
+      );
+    }
+    set.add(future);
+  }
+  return set;
+}
+
+function timeoutOption(
+  what: string,
+  options: unknown,
+  keys: Set<string>,
+): { ms: number; options: Record<string, unknown> } {
+  if (typeof options === 'number') return { ms: expectTimeout('timeout', options), options: {} };
+  if (options === undefined || options === null) {
+    return { ms: Number.POSITIVE_INFINITY, options: {} };
+  }
+  const parsed = expectPlainObject(`${what} options`, options);
+  rejectUnknownKeys(what, parsed, keys);
+  return { ms: expectTimeout('timeout', parsed.timeout), options: parsed };
+}
+
+/**
+ * Waits for the futures (Python's `concurrent.futures.wait`) and resolves with the sets of those
+ * done and not done, when `returnWhen` is met or `timeout` ms have passed (no TimeoutError:
+ * `notDone` tells what is left). A cancelled future counts as done, not as an exception.
+ * `wait(fs, 500)` is `wait(fs, { timeout: 500 })`.
+ */
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options?: WaitOptions | number | null,
+): Promise<DoneAndNotDoneFutures<F>> {
+  const all = futureSet(fs);
+  const { ms, options: parsed } = timeoutOption('wait', options, WAIT_KEYS);
+  const returnWhen = parsed.returnWhen ?? ALL_COMPLETED;
+  if (!RETURN_WHEN.has(returnWhen)) {
+    const expected = `Expected \`returnWhen\` to be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`;
+    throw typeof returnWhen === 'string' ? new RangeError(expected) : new TypeError(expected);
+  }
+
+  const split = (): DoneAndNotDoneFutures<F> => {
+    const done = new Set<F>();
+    const notDone = new Set<F>();
+    for (const future of all) (future.done() ? done : notDone).add(future);
+    return { done, notDone };
+  };
+  let pending = 0;
+  let failed = false;
+  for (const future of all) {
+    if (!future.done()) pending++;
+    else if (futureInternals.failed(future)) failed = true;
+  }
+  const met = (): boolean =>
+    pending === 0 ||
+    (returnWhen === FIRST_COMPLETED && pending < all.size) ||
+    (returnWhen === FIRST_EXCEPTION && failed);
+  if (met() || ms === 0) return Promise.resolve(split());
+
+  return new Promise((resolve) => {
+    const removers: (() => void)[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      for (const remove of removers) remove();
+      resolve(split());
+    };
+    for (const future of all) {
+      if (future.done()) continue;
+      removers.push(
+        futureInternals.onDone(future, () => {
+          pending--;
+          if (futureInternals.failed(future)) failed = true;
+          if (met()) finish();
+        }),
+      );
+    }
+    if (ms !== Number.POSITIVE_INFINITY) timer = setTimeout(finish, ms);
+  });
+}
+
+/**
+ * The futures as they complete (Python's `concurrent.futures.as_completed`): those already done
+ * first, then each as it finishes or is cancelled. `next()` rejects with TimeoutError once
+ * `timeout` ms (counted from the call) have passed with futures left, and the iteration ends.
+ * `asCompleted(fs, 500)` is `asCompleted(fs, { timeout: 500 })`.
+ */
+export function asCompleted<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options?: AsCompletedOptions | number | null,
+): AsCompletedIterator<F> {
+  const all = futureSet(fs);
+  const { ms } = timeoutOption('asCompleted', options, AS_COMPLETED_KEYS);
+  return new AsCompletedIterator(all, ms);
+}
+
+interface Consumer<F> {
+  resolve(result: IteratorResult<F>): void;
+  reject(error: unknown): void;
+}
+
+/** The iterator `asCompleted()` returns: the futures themselves, as they complete. */
+export class AsCompletedIterator<F extends Future<unknown>> implements AsyncIterableIterator<F> {
+  /** Done and not yet handed out, in completion order. */
+  readonly #ready: F[] = [];
+  /** Not done yet, with the remover of the hook each has. */
+  readonly #pending = new Map<F, () => void>();
+  readonly #total: number;
+  readonly #deadline: number;
+  readonly #consumers: Consumer<F>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #finished = false;
+
+  /** @internal Made by `asCompleted()`. */
+  constructor(futures: Set<F>, ms: number) {
+    this.#total = futures.size;
+    this.#deadline = performance.now() + ms;
+    for (const future of futures) {
+      if (future.done()) this.#ready.push(future);
+      else
+        this.#pending.set(
+          future,
+          futureInternals.onDone(future, () => this.#completed(future)),
+        );
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<F>> {
+    const now = this.#take();
+    if (now) return now;
+    return new Promise((resolve, reject) => {
+      this.#consumers.push({ resolve, reject });
+      this.#armTimer();
+    });
+  }
+
+  /** Stops early: the futures are no longer watched. */
+  async return(): Promise<IteratorResult<F>> {
+    this.#finish();
+    return { done: true, value: undefined };
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'AsCompletedIterator';
+  }
+
+  /** A settled result if one can be given now. */
+  #take(): Promise<IteratorResult<F>> | undefined {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    // Shifted out, so the iterator keeps no reference to what it has handed out.
+    const future = this.#ready.shift();
+    if (future) return Promise.resolve({ done: false, value: future });
+    if (this.#pending.size === 0) {
+      this.#finish();
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    if (performance.now() >= this.#deadline) {
+      const error = this.#timeoutError();
+      this.#finish();
+      return Promise.reject(error);
+    }
+    return undefined;
+  }
+
+  #completed(future: F): void {
+    if (this.#finished || !this.#pending.delete(future)) return;
+    // A future done after the deadline is not handed out: the timeout has already passed.
+    if (performance.now() > this.#deadline) return;
+    this.#ready.push(future);
+    this.#serve();
+  }
+
+  #serve(): void {
+    while (this.#consumers.length > 0) {
+      const result = this.#take();
+      if (!result) return;
+      const consumer = this.#consumers.shift() as Consumer<F>;
+      result.then(consumer.resolve, consumer.reject);
+    }
+    this.#clearTimer();
+  }
+
+  #armTimer(): void {
+    if (this.#timer || this.#deadline === Number.POSITIVE_INFINITY) return;
+    const left = Math.max(0, Math.ceil(this.#deadline - performance.now()));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#consumers.length === 0) return;
+      const error = this.#timeoutError();
+      const consumers = this.#consumers.splice(0);
+      this.#finish();
+      consumers[0]?.reject(error);
+      for (const consumer of consumers.slice(1)) consumer.resolve({ done: true, value: undefined });
+    }, left);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer && this.#consumers.length === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #timeoutError(): TimeoutError {
+    return new TimeoutError(`${this.#pending.size} (of ${this.#total}) futures unfinished`);
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const remove of this.#pending.values()) remove();
+    this.#pending.clear();
+    this.#ready.length = 0;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const consumer of this.#consumers.splice(0)) {
+      consumer.resolve({ done: true, value: undefined });
+    }
+  }
+}
