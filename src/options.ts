@@ -178,13 +178,9 @@ export function resolvePoolOptions(
   const cores = availableParallelism();
   let options: ThreadPoolOptions;
   if (input === undefined || input === null) options = {};
-  else if (typeof input === 'number') options = { workers: input };
   else if (typeof input === 'object' && !Array.isArray(input)) options = input;
-  else {
-    throw new TypeError(
-      `Expected ${what} to be given a number of workers or an options object, got ${describe(input)}`,
-    );
-  }
+  // Anything else is taken as Python's positional `processes`, and checked as `workers`.
+  else options = { workers: input as number };
   rejectUnknownKeys(what, options as Record<string, unknown>, POOL_OPTION_KEYS);
   const workers = optionalInteger('workers', options.workers, 1) ?? cores;
   const requestedThreads = optionalInteger('threads', options.threads, 0);
