@@ -2,6 +2,7 @@
 // process, pools interleaved round by round; a table on stdout, bench/results/latest.json, and
 // the same tables as Markdown in bench/results/latest.md. See docs/benchmarks.md.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Options, parseOptions } from './lib/args.js';
 import { buildChildScripts, ensureSpindleBuilt } from './lib/build.js';
@@ -45,6 +46,7 @@ async function runWorkload(
   );
   const rounds = options.rounds ?? def.rounds(options);
   const samples = new Map<Participant, Sample[]>(active.map((p) => [p, []]));
+  const loads: number[] = [];
   const prepared = await def.prepare(options);
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -56,6 +58,7 @@ async function runWorkload(
           params: prepared.params,
         };
         const [cmd, args] = command(who, spec as ChildSpec, childScript);
+        loads.push(loadavg()[0]!);
         const sample = await runChild(cmd, args, def.timeoutMs(options));
         if (sample.ok) sample.result.metrics.processMs = sample.wallMs;
         samples.get(who)!.push(sample);
@@ -65,7 +68,7 @@ async function runWorkload(
   } finally {
     await prepared.dispose?.();
   }
-  return { def, shape: prepared.shape, rounds, samples, skipped };
+  return { def, shape: prepared.shape, rounds, samples, skipped, loads };
 }
 
 async function main(): Promise<void> {

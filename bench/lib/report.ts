@@ -70,7 +70,10 @@ const GOAL_HEADERS = ['goal', 'spindle', 'reference', 'ratio', 'target', 'result
 
 function heading(report: WorkloadReport): string {
   const rounds = report.rounds === 1 ? '1 run' : `${report.rounds} rounds`;
-  return `${report.no}. ${report.title}: ${report.shape}; ${rounds}, median (min–max)`;
+  const load = report.load
+    ? `; load ${report.load.min.toFixed(1)}–${report.load.max.toFixed(1)}`
+    : '';
+  return `${report.no}. ${report.title}: ${report.shape}; ${rounds}, median (min–max)${load}`;
 }
 
 function textTable(headers: string[], rows: string[][]): string {

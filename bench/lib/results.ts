@@ -10,6 +10,8 @@ export interface WorkloadRun {
   rounds: number;
   samples: Map<Participant, Sample[]>;
   skipped: Map<Participant, string>;
+  /** The 1-minute load average as each child started. */
+  loads: number[];
 }
 
 export interface Row {
@@ -28,6 +30,8 @@ export interface WorkloadReport {
   title: string;
   shape: string;
   rounds: number;
+  /** Range of the 1-minute load average over the workload (2 cores: above 2 means contention). */
+  load: { min: number; max: number } | undefined;
   metrics: readonly MetricDef[];
   bestPeer: Participant | undefined;
   rows: Row[];
@@ -46,6 +50,13 @@ function rowOf(participant: Participant, samples: Sample[], metrics: readonly Me
   const notes = [...new Set(samples.flatMap((s) => (s.ok ? (s.result.notes ?? []) : [])))];
   const failed = samples.filter((s) => !s.ok).length;
   if (failed > 0) notes.push(`${failed} of ${samples.length} runs failed`);
+  const teardowns = samples.flatMap((s) => (s.ok && s.teardownError ? [s.teardownError] : []));
+  if (teardowns.length > 0) {
+    const first = teardowns[0]!.split('\n')[0];
+    notes.push(
+      `stopping the pool failed after ${teardowns.length} of ${samples.length} runs (${first})`,
+    );
+  }
   return {
     participant,
     metrics: summaries,
@@ -82,6 +93,10 @@ export function reportWorkload(run: WorkloadRun): WorkloadReport {
     title: def.title,
     shape: run.shape,
     rounds: run.rounds,
+    load:
+      run.loads.length > 0
+        ? { min: Math.min(...run.loads), max: Math.max(...run.loads) }
+        : undefined,
     metrics: def.metrics,
     bestPeer: bestPeer?.participant,
     rows,

@@ -1,10 +1,10 @@
 // Runs one measurement in a fresh child process, with a hard timeout: a pool that crashes
 // or hangs costs its own sample, never the run.
 import { spawn } from 'node:child_process';
-import { type ChildResult, RESULT_MARKER } from '../shared/protocol.js';
+import { type ChildResult, RESULT_MARKER, TEARDOWN_MARKER } from '../shared/protocol.js';
 
 export type Sample =
-  | { ok: true; result: ChildResult; wallMs: number }
+  | { ok: true; result: ChildResult; wallMs: number; teardownError?: string }
   | { ok: false; error: string; wallMs: number };
 
 const TAIL = 1500;
@@ -34,11 +34,19 @@ export function runChild(command: string, args: string[], timeoutMs: number): Pr
     const finish = (error: string | undefined) => {
       clearTimeout(timer);
       const wallMs = performance.now() - t0;
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-      if (error === undefined && line !== undefined) {
+      const lines = stdout.split('\n');
+      const line = lines.find((l) => l.startsWith(RESULT_MARKER));
+      const teardown = lines.find((l) => l.startsWith(TEARDOWN_MARKER));
+      if (line !== undefined) {
+        // The measurement is complete; what went wrong after it is about stopping the pool.
         try {
           const result = JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult;
-          resolve({ ok: true, result, wallMs });
+          const teardownError = teardown?.slice(TEARDOWN_MARKER.length) ?? error;
+          resolve(
+            teardownError === undefined
+              ? { ok: true, result, wallMs }
+              : { ok: true, result, wallMs, teardownError },
+          );
           return;
         } catch (e) {
           error = `unreadable result: ${String(e)}`;

@@ -63,7 +63,7 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
     metrics: [{ key: 'tasksPerSec', label: 'tasks/s', better: 'higher', format: 'rate' }, peakRss],
     // 2 rounds: tinypool and workerpool take 20–45 s for each 200,000-task run.
     rounds: (o) => (o.quick ? 1 : 2),
-    timeoutMs: (o) => (o.quick ? 30_000 : 120_000),
+    timeoutMs: (o) => (o.quick ? 30_000 : 240_000),
     prepare: async (o) => {
       const params = o.quick ? { tasks: 20_000, warmup: 1_000 } : { tasks: 200_000, warmup: 2_000 };
       return { params, shape: `${count(params.tasks)} tasks, ${count(params.warmup)} warm-up` };
@@ -82,7 +82,7 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
     metrics: [{ key: 'itemsPerSec', label: 'items/s', better: 'higher', format: 'rate' }, peakRss],
     // 2 rounds: tinypool and workerpool take 20–45 s for each 200,000-task run.
     rounds: (o) => (o.quick ? 1 : 2),
-    timeoutMs: (o) => (o.quick ? 30_000 : 120_000),
+    timeoutMs: (o) => (o.quick ? 30_000 : 240_000),
     prepare: async (o) => {
       const params = o.quick
         ? { items: 20_000, warmup: 1_000, repeatMs: 300 }
@@ -106,7 +106,7 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
       { key: 'p50Us', label: 'p50 µs', better: 'lower', format: 'us' },
       { key: 'p99Us', label: 'p99 µs', better: 'lower', format: 'us' },
     ],
-    rounds: (o) => (o.quick ? 1 : 5),
+    rounds: (o) => (o.quick ? 1 : 7),
     timeoutMs: () => 30_000,
     prepare: async (o) => {
       const params = o.quick ? { warmup: 200, trips: 500 } : { warmup: 1_000, trips: 2_000 };
@@ -120,18 +120,23 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
     measures:
       '`fib(n)` tasks through the bulk API (as in workload 2); speed-up over the same work done ' +
       'serially on the main thread of the same process. Node.js children run both once untimed ' +
-      'first (JIT, thread start); Python only starts its threads first.',
+      '(JIT, thread start), then alternate timed serial and pool passes and divide the best ' +
+      'times; Python starts its threads, then times one pass of each.',
     participants: POOLS_AND_PYTHON,
     metrics: [
       { key: 'speedup', label: 'speed-up', better: 'higher', format: 'ratio' },
       { key: 'poolMs', label: 'pool ms', better: 'lower', format: 'ms' },
       { key: 'serialMs', label: 'serial ms', better: 'lower', format: 'ms' },
+      { key: 'medianSpeedup', label: 'speed-up of medians', better: 'higher', format: 'ratio' },
     ],
-    rounds: (o) => (o.quick ? 1 : 5),
+    rounds: (o) => (o.quick ? 1 : 3),
     timeoutMs: () => 60_000,
     prepare: async (o) => {
-      const params = { tasks: o.quick ? 16 : 64, n: 27 };
-      return { params, shape: `${params.tasks} × fib(${params.n})` };
+      const params = { tasks: o.quick ? 16 : 64, n: 27, repeats: o.quick ? 3 : 5 };
+      return {
+        params,
+        shape: `${params.tasks} × fib(${params.n}), best of ${params.repeats} alternating passes`,
+      };
     },
   },
   {

@@ -22,7 +22,7 @@ export interface WorkloadParams {
   throughput: { tasks: number; warmup: number };
   bulk: { items: number; warmup: number; repeatMs: number };
   latency: { warmup: number; trips: number };
-  cpu: { tasks: number; n: number };
+  cpu: { tasks: number; n: number; repeats: number };
   startup: Record<string, never>;
   portscan: { host: string; ports: number[]; expectOpen: number[] };
   imap: { items: number; budgetMs: number; window: number };
@@ -53,3 +53,6 @@ export interface ChildResult {
 
 /** Prefix of the one stdout line that carries the child's result as JSON. */
 export const RESULT_MARKER = '@@spindle-bench-result@@ ';
+
+/** Prefix of a stdout line saying that stopping the pool failed (after the result was printed). */
+export const TEARDOWN_MARKER = '@@spindle-bench-teardown@@ ';

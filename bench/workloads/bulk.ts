@@ -3,14 +3,15 @@
 // pools take tens of milliseconds, too little for one sample on a noisy machine); the median
 // rate of the repetitions is reported.
 import { expectEqual, incSum, sum } from '../child/check.js';
+import type { Measurement } from '../child/measurement.js';
 import { loadPool } from '../child/pools.js';
 import { RssSampler } from '../child/rss.js';
-import type { ChildResult, ChildSpec } from '../shared/protocol.js';
+import type { ChildSpec } from '../shared/protocol.js';
 import { percentile } from '../shared/stats.js';
 
 const MAX_REPEATS = 9;
 
-export async function run(spec: ChildSpec<'bulk'>): Promise<ChildResult> {
+export async function run(spec: ChildSpec<'bulk'>): Promise<Measurement> {
   const { items, warmup, repeatMs } = spec.params;
   const library = await loadPool(spec.pool);
   const pool = library.create(spec.threads);
@@ -29,10 +30,12 @@ export async function run(spec: ChildSpec<'bulk'>): Promise<ChildResult> {
     expectEqual('checksum', sum(results), incSum(items));
   } while (performance.now() - start < repeatMs && rates.length < MAX_REPEATS);
   const { peakRssMb } = rss.stop();
-  await pool.destroy();
   rates.sort((a, b) => a - b);
   return {
-    metrics: { itemsPerSec: percentile(rates, 0.5), repeats: rates.length, peakRssMb },
-    notes: [`bulk API: ${library.bulkApi}`],
+    result: {
+      metrics: { itemsPerSec: percentile(rates, 0.5), repeats: rates.length, peakRssMb },
+      notes: [`bulk API: ${library.bulkApi}`],
+    },
+    teardown: () => pool.destroy(),
   };
 }

@@ -5,9 +5,10 @@
 import type { BenchPool } from '../adapters/types.js';
 import { boundedMap } from '../child/bounded.js';
 import { expectEqual } from '../child/check.js';
+import type { Measurement } from '../child/measurement.js';
 import { loadPool } from '../child/pools.js';
 import { RssSampler } from '../child/rss.js';
-import type { ChildResult, ChildSpec } from '../shared/protocol.js';
+import type { ChildSpec } from '../shared/protocol.js';
 
 function* range(n: number): Generator<number> {
   for (let i = 0; i < n; i++) yield i;
@@ -17,7 +18,7 @@ function lazyMap(pool: BenchPool, source: Iterable<number>, window: number): Asy
   return pool.imapInc ? pool.imapInc(source) : boundedMap(source, (x) => pool.submit(x), window);
 }
 
-export async function run(spec: ChildSpec<'imap'>): Promise<ChildResult> {
+export async function run(spec: ChildSpec<'imap'>): Promise<Measurement> {
   const { items, budgetMs, window } = spec.params;
   const pool = (await loadPool(spec.pool)).create(spec.threads);
   let done = 0;
@@ -39,11 +40,13 @@ export async function run(spec: ChildSpec<'imap'>): Promise<ChildResult> {
   }
   const ms = performance.now() - t0;
   const { peakRssMb, growthMb } = rss.stop();
-  await pool.destroy();
   const notes = [pool.imapInc ? 'native imap' : `bounded loop, ${window} tasks in flight`];
   if (capped) notes.push(`stopped at the ${budgetMs / 1000} s budget`);
   return {
-    metrics: { itemsPerSec: (count * 1000) / ms, items: count, rssGrowthMb: growthMb, peakRssMb },
-    notes,
+    result: {
+      metrics: { itemsPerSec: (count * 1000) / ms, items: count, rssGrowthMb: growthMb, peakRssMb },
+      notes,
+    },
+    teardown: () => pool.destroy(),
   };
 }

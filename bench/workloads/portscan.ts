@@ -5,7 +5,8 @@
 // join); `node-serial` awaits one connect after another on the main thread.
 import { loadSpindle } from '../adapters/spindle.js';
 import { expectEqual } from '../child/check.js';
-import type { ChildResult, ChildSpec } from '../shared/protocol.js';
+import type { Measurement } from '../child/measurement.js';
+import type { ChildSpec } from '../shared/protocol.js';
 
 /** Runs in a spindle thread as inline source: it can only use its arguments and imports. */
 async function testPortNumber(host: string, port: number): Promise<boolean> {
@@ -49,7 +50,7 @@ async function scanSerially(probes: [string, number][]): Promise<Scan> {
   return { results, scanMs, totalMs: scanMs };
 }
 
-export async function run(spec: ChildSpec<'portscan'>): Promise<ChildResult> {
+export async function run(spec: ChildSpec<'portscan'>): Promise<Measurement> {
   const { host, ports, expectOpen } = spec.params;
   const probes = ports.map((port): [string, number] => [host, port]);
   let scan: Scan;
@@ -62,5 +63,5 @@ export async function run(spec: ChildSpec<'portscan'>): Promise<ChildResult> {
   const open = new Set(ports.filter((_, i) => results[i]));
   const missing = expectOpen.filter((port) => !open.has(port));
   expectEqual('listening ports not found', missing.join(',') || 'none', 'none');
-  return { metrics: { totalMs, scanMs, open: open.size } };
+  return { result: { metrics: { totalMs, scanMs, open: open.size } } };
 }

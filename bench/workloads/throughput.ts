@@ -2,9 +2,10 @@
 
 import type { BenchPool } from '../adapters/types.js';
 import { expectEqual, incSum, sum } from '../child/check.js';
+import type { Measurement } from '../child/measurement.js';
 import { loadPool } from '../child/pools.js';
 import { RssSampler } from '../child/rss.js';
-import type { ChildResult, ChildSpec } from '../shared/protocol.js';
+import type { ChildSpec } from '../shared/protocol.js';
 
 async function issueAll(pool: BenchPool, n: number): Promise<number> {
   const pending = new Array<PromiseLike<number>>(n);
@@ -12,7 +13,7 @@ async function issueAll(pool: BenchPool, n: number): Promise<number> {
   return sum(await Promise.all(pending));
 }
 
-export async function run(spec: ChildSpec<'throughput'>): Promise<ChildResult> {
+export async function run(spec: ChildSpec<'throughput'>): Promise<Measurement> {
   const { tasks, warmup } = spec.params;
   const pool = (await loadPool(spec.pool)).create(spec.threads);
   expectEqual('warm-up checksum', await issueAll(pool, warmup), incSum(warmup));
@@ -23,6 +24,8 @@ export async function run(spec: ChildSpec<'throughput'>): Promise<ChildResult> {
   const ms = performance.now() - t0;
   const { peakRssMb } = rss.stop();
   expectEqual('checksum', total, incSum(tasks));
-  await pool.destroy();
-  return { metrics: { tasksPerSec: (tasks * 1000) / ms, elapsedMs: ms, peakRssMb } };
+  return {
+    result: { metrics: { tasksPerSec: (tasks * 1000) / ms, elapsedMs: ms, peakRssMb } },
+    teardown: () => pool.destroy(),
+  };
 }
