@@ -50,6 +50,11 @@ console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${
   console.log(
     `   new ThreadPool(${ports.length}) + starmap   ${fmt(pooled)}   open: ${poolOpen.join(', ')}   speed-up ${speedUp(serial, pooled)}`,
   );
+  console.log(
+    "   (a refused connect on loopback waits for nothing, so there is little to overlap; the guide's\n" +
+      '    scan of python.org, where every connect waits for the network, took 235.8 s one by one\n' +
+      '    and 3.1 s with ThreadPool(1024))',
+  );
   await listeners.close();
 }
 

@@ -142,20 +142,16 @@ const examples: Example[] = [
   {
     name: 'configure-initializer',
     plain: true,
-    order: 'any',
-    stdout: [
-      'Initializing a worker thread with a, b, c',
-      ...range(4).map((i) => `task ${i} sees a, b, c`),
-    ],
+    // the initializer's lines (one per thread started) may come before or between the results
+    order: 'subsequence',
+    stdout: range(4).map((i) => `task ${i} sees a, b, c`),
     check: (lines) => {
-      // once per thread started: at least one, at most one per core
-      const inits = lines.filter((line) => line.startsWith('Initializing')).length;
-      assert.ok(inits >= 1 && inits <= availableParallelism(), `${inits} initializer runs`);
-      const results = lines.filter((line) => line.startsWith('task '));
-      assert.deepEqual(
-        results,
-        range(4).map((i) => `task ${i} sees a, b, c`),
+      const inits = lines.filter((line) => line === 'Initializing a worker thread with a, b, c');
+      assert.ok(
+        inits.length >= 1 && inits.length <= availableParallelism(),
+        `${inits.length} initializer runs`,
       );
+      assert.equal(lines.length, inits.length + 4, `unexpected lines: ${lines.join('\n')}`);
     },
   },
   // the eight ways to issue tasks
@@ -297,7 +293,8 @@ const examples: Example[] = [
       '   executor: first task still gives 5',
       '   ThreadPool: AsyncResult has no cancel(), only terminate() for the whole pool',
       /^2\. executor: wait\(FIRST_COMPLETED\): [12] done, [12] not done$/,
-      '   executor: asCompleted order: 1, 2, 3',
+      // in completion order: 1, 2, 3 on a quiet machine; a thread starting late may reorder them
+      /^ {3}executor: asCompleted order: (?=.*1)(?=.*2)(?=.*3)[123], [123], [123]$/,
       '3. executor: map: 1, 2, 3',
       '   ThreadPool: map: 1, 2, 3',
       '   ThreadPool: mapAsync: 1, 2, 3',
