@@ -245,7 +245,17 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     const submitter = this.#submitter;
     submitter.shutdown = true;
     if (cancelFutures) {
-      for (const future of [...submitter.pending]) future.cancel();
+      // Python cancels the work items still in its queue; those its worker threads have already
+      // taken run on. Threads start lazily here, so a call that has a free task slot counts as
+      // taken (it runs as soon as its thread is up): the first calls in submission order, up to
+      // the free slots, are kept, and every other call that has not started is cancelled.
+      let free = this.maxWorkers;
+      const waiting: Future<unknown>[] = [];
+      for (const future of submitter.pending) {
+        if (future.running()) free--;
+        else waiting.push(future);
+      }
+      for (const future of waiting.slice(Math.max(0, free))) future.cancel();
     }
     submitter.engine.close();
     collected.unregister(this);
