@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type Options, parseOptions } from './lib/args.js';
+import { type Options, parseOptions, USAGE } from './lib/args.js';
 import { buildChildScripts, ensureSpindleBuilt } from './lib/build.js';
 import { evaluateGoals } from './lib/goals.js';
 import { describeMachine, machineLine } from './lib/machine.js';
@@ -73,7 +73,14 @@ async function runWorkload(
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const options = parseOptions(argv);
+  let options: Options | undefined;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   if (options === undefined) return;
   const started = new Date();
   const machine = describeMachine();
