@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export { delay };
@@ -22,4 +23,24 @@ export function* counting(state: { read: number }, limit = Number.POSITIVE_INFIN
     state.read = i + 1;
     yield i;
   }
+}
+
+/** Counts live Worker handles (Node 20's getActiveResourcesInfo does not list them). */
+export function workerTracker(): { live(): number; settle(expected: number): Promise<number> } {
+  const live = new Set<number>();
+  createHook({
+    init(id, type) {
+      if (type === 'WORKER') live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  return {
+    live: () => live.size,
+    async settle(expected) {
+      for (let i = 0; i < 100 && live.size !== expected; i++) await delay(20);
+      return live.size;
+    },
+  };
 }

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CancelledError, InvalidStateError, ThreadPool } from 'spindle';
-import { rejection, T } from './helpers.js';
+import { rejection, T, workerTracker } from './helpers.js';
 
-/** OS threads of this process: each worker thread is one (Linux). */
-function osThreads(): number {
-  return readdirSync('/proc/self/task').length;
-}
-
-/** Waits briefly for exiting threads to be gone, and returns the count. */
-async function settledThreadCount(expected: number): Promise<number> {
-  for (let i = 0; i < 50 && osThreads() !== expected; i++)
-    await new Promise((r) => setTimeout(r, 20));
-  return osThreads();
-}
+const workers = workerTracker();
 
 describe('lifecycle: close, terminate, join, dispose', () => {
   test(
@@ -162,20 +151,25 @@ describe('lifecycle: close, terminate, join, dispose', () => {
   );
 
   test('threads start lazily and no thread is left after terminate/join', T, async () => {
-    const before = await settledThreadCount(osThreads());
+    const before = await workers.settle(0);
+    assert.equal(before, 0);
     const pool = new ThreadPool({ workers: 4, threads: 2 });
-    assert.equal(osThreads(), before, 'no thread before the first task');
-    const busy = pool.apply(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(osThreads(), before + 1, 'one task, one thread');
-    await busy;
-    await pool.map(async () => {}, [1, 2, 3, 4], 1);
-    assert.equal(osThreads(), before + 2, 'at most `threads` threads');
+    assert.equal(workers.live(), 0, 'no thread before the first task');
+    await pool.apply(() => 1);
+    assert.equal(workers.live(), 1, 'one task, one thread');
+    await pool.map(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      },
+      [1, 2, 3, 4],
+      1,
+    );
+    assert.equal(workers.live(), 2, "more tasks than one thread's slots: the second thread");
+    await pool.map(async () => {}, Array.from({ length: 100 }), 1);
+    assert.equal(workers.live(), 2, 'never more than `threads`');
     await pool.terminate();
     await pool.join();
-    assert.equal(await settledThreadCount(before), before, 'no thread left');
+    assert.equal(await workers.settle(0), 0, 'no thread left');
   });
 
   test('an idle pool that was never closed does not keep the process alive', T, () => {
