@@ -47,6 +47,10 @@ describe('apply and applyAsync', () => {
     assert.equal(await result.wait(), true);
     assert.equal(await result.wait(0), true);
     assert.equal(await result, 'done');
+    // A real promise, taken as it is by Promise.resolve / await / Promise.all.
+    assert.ok(result instanceof Promise);
+    assert.equal(Promise.resolve(result), result);
+    assert.deepEqual(await Promise.all([result, pool.applyAsync(() => 2)]), ['done', 2]);
   });
 
   test('get(timeout) rejects with TimeoutError and the task goes on', T, async () => {

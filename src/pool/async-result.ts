@@ -1,7 +1,9 @@
 /**
  * Python's AsyncResult: a handle on one task (`applyAsync`) or one map call (`mapAsync`,
- * `starmapAsync`). It is PromiseLike, so `await result` works, but it makes no promise until one
- * is asked for: a failed result that nobody awaits never becomes an unhandled rejection.
+ * `starmapAsync`). It is a real Promise (so `await result`, `.then()` and `Promise.all(results)`
+ * take the engine's native fast path: its `constructor` is `Promise`) with Python's methods on top.
+ * A failed result is marked handled before it rejects: a result nobody awaits never becomes an
+ * unhandled rejection, and failures are reported where the user looks for them.
  */
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import { expectTimeout } from '../options.js';
@@ -20,19 +22,37 @@ export interface ResultCallbacks<R> {
 /** Settles a result; for the pool's internals only. */
 export let settleResult: <R>(result: AsyncResult<R>, ok: boolean, value: unknown) => void;
 
-export class AsyncResult<R> implements PromiseLike<R> {
+const ignore = (): void => {};
+let captureResolve: ((value: unknown) => void) | undefined;
+let captureReject: ((reason: unknown) => void) | undefined;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  captureResolve = resolve;
+  captureReject = reject;
+}
+
+export class AsyncResult<R> extends Promise<R> {
   #state: 0 | 1 | 2 = PENDING;
   #value: unknown;
-  /** One waiter is kept as is; more in an array. */
+  #resolve: (value: unknown) => void;
+  #reject: (reason: unknown) => void;
+  /** Timed waits (`get(ms)`, `wait(ms)`); one is kept as is, more in an array. */
   #waiters: (() => void) | (() => void)[] | null = null;
-  #promise: Promise<R> | null = null;
   #callbacks: ResultCallbacks<R> | undefined;
   readonly #reportError: (error: unknown) => void;
 
   /** @internal Made by the pool's issuing methods. */
   constructor(callbacks: ResultCallbacks<R> | undefined, reportError: (error: unknown) => void) {
+    // One shared executor, not a closure per result.
+    super(capture as never);
+    this.#resolve = captureResolve as (value: unknown) => void;
+    this.#reject = captureReject as (reason: unknown) => void;
     this.#callbacks = callbacks;
     this.#reportError = reportError;
+  }
+
+  /** `then()` and friends return plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
   }
 
   static {
@@ -56,9 +76,10 @@ export class AsyncResult<R> implements PromiseLike<R> {
    */
   get(timeout?: number | null): Promise<R> {
     const ms = expectTimeout('timeout', timeout);
-    if (this.#state !== PENDING || ms === Number.POSITIVE_INFINITY) return this.#settled();
-    if (ms === 0)
+    if (this.#state !== PENDING || ms === Number.POSITIVE_INFINITY) return this;
+    if (ms === 0) {
       return Promise.reject(new TimeoutError('The result was not ready (timeout 0 ms)'));
+    }
     return new Promise<R>((resolve, reject) => {
       const wake = (): void => {
         clearTimeout(timer);
@@ -93,58 +114,8 @@ export class AsyncResult<R> implements PromiseLike<R> {
     });
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: an AsyncResult is deliberately PromiseLike.
-  then<T1 = R, T2 = never>(
-    onFulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
-    onRejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
-  ): Promise<T1 | T2> {
-    if (this.#state !== PENDING) return this.#settled().then(onFulfilled, onRejected);
-    // One promise per then() while pending, not three: `await result` and Promise.all over
-    // thousands of results stay cheap. The handlers still run on a later turn than the caller's.
-    return new Promise<T1 | T2>((resolve, reject) => {
-      this.#addWaiter(() => {
-        const fulfilled = this.#state === FULFILLED;
-        const handler = fulfilled ? onFulfilled : onRejected;
-        if (typeof handler !== 'function') {
-          if (fulfilled) resolve(this.#value as T1);
-          else reject(this.#value);
-          return;
-        }
-        try {
-          resolve((handler as (value: unknown) => T1 | T2)(this.#value));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-  }
-
-  catch<T = never>(onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
-    return this.then(undefined, onRejected);
-  }
-
-  finally(onFinally?: (() => void) | null): Promise<R> {
-    return this.#settled().finally(onFinally);
-  }
-
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return 'AsyncResult';
-  }
-
-  #settled(): Promise<R> {
-    if (!this.#promise) {
-      if (this.#state === FULFILLED) this.#promise = Promise.resolve(this.#value as R);
-      else if (this.#state === REJECTED) this.#promise = Promise.reject(this.#value);
-      else {
-        this.#promise = new Promise<R>((resolve, reject) => {
-          this.#addWaiter(() => {
-            if (this.#state === FULFILLED) resolve(this.#value as R);
-            else reject(this.#value);
-          });
-        });
-      }
-    }
-    return this.#promise;
   }
 
   #addWaiter(wake: () => void): void {
@@ -169,13 +140,18 @@ export class AsyncResult<R> implements PromiseLike<R> {
     this.#value = value;
     const callbacks = this.#callbacks;
     this.#callbacks = undefined;
-    // Callbacks first (Python runs them before the result is marked ready to waiters), and a
-    // throwing callback is reported, never allowed to break the pool or the result.
+    // Callbacks first (as Python runs them before the result is ready to waiters), and a throwing
+    // callback is reported, never allowed to break the pool or the result.
     try {
       if (ok) callbacks?.callback?.(value as R);
       else callbacks?.errorCallback?.(value);
     } catch (error) {
       this.#reportError(error);
+    }
+    if (ok) this.#resolve(value);
+    else {
+      super.then(undefined, ignore);
+      this.#reject(value);
     }
     const waiters = this.#waiters;
     this.#waiters = null;
@@ -183,3 +159,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
     else if (waiters) for (const wake of waiters) wake();
   }
 }
+
+// `await result`, `Promise.resolve(result)` and `Promise.all` use a promise as it is only when its
+// constructor is Promise itself; `instanceof AsyncResult` still holds through the prototype.
+Object.defineProperty(AsyncResult.prototype, 'constructor', {
+  value: Promise,
+  writable: true,
+  configurable: true,
+});

@@ -29,13 +29,15 @@ export interface MapOptions<T> {
 }
 
 const CALLBACK_KEYS = ['callback', 'errorCallback'];
+/** Shared by every call that gives no options: no allocation per task on the hot path. */
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
 
 export function parseOptions(
   what: string,
   value: unknown,
   allowed: string[],
 ): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
+  if (value === undefined || value === null) return NO_OPTIONS;
   const options = expectPlainObject(`${what} options`, value);
   rejectUnknownKeys(what, options, new Set(allowed));
   for (const key of CALLBACK_KEYS) {

@@ -219,7 +219,12 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const argList = expectArgsArray('args', args);
     const parsed = parseOptions(what, options, allowed);
     this.#checkRunning();
-    const result = new AsyncResult<R>(parsed as ResultCallbacks<R>, this.#engine.reportError);
+    const result = new AsyncResult<R>(
+      parsed === undefined || (parsed.callback === undefined && parsed.errorCallback === undefined)
+        ? undefined
+        : (parsed as ResultCallbacks<R>),
+      this.#engine.reportError,
+    );
     const transfer = parsed.transfer as Transferable[] | undefined;
     this.#engine.submit(
       new Task(fn as AnyFunction, record, Mode.Call, argList, transfer, new ApplyJob(result), 0),
