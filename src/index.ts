@@ -38,6 +38,7 @@ export { ThreadPool } from './pool/thread-pool.js';
 export type {
   AsCompletedIterator,
   AsCompletedOptions,
+  CompletedFuture,
   DoneAndNotDoneFutures,
   ReturnWhen,
   WaitOptions,

@@ -41,6 +41,14 @@ export interface AsCompletedOptions {
   timeout?: number | null;
 }
 
+/**
+ * A future as `asCompleted()` yields it: at run time the Future itself. Its type hides `then`,
+ * because TypeScript types each value of a `for await` loop as if it were awaited (a
+ * `Future<number>` would be seen as a `number`). Get the value with `future.result()`, as in
+ * Python; the object is still assignable to `Future<R>` (for a Map keyed by futures, `wait()`…).
+ */
+export type CompletedFuture<F> = F & { readonly then: never };
+
 /** What `wait()` resolves with (Python's `DoneAndNotDoneFutures`). */
 export interface DoneAndNotDoneFutures<F> {
   /** The futures finished or cancelled when `wait()` returned. */
@@ -159,12 +167,14 @@ export function asCompleted<F extends Future<unknown>>(
 }
 
 interface Consumer<F> {
-  resolve(result: IteratorResult<F>): void;
+  resolve(result: IteratorResult<CompletedFuture<F>>): void;
   reject(error: unknown): void;
 }
 
 /** The iterator `asCompleted()` returns: the futures themselves, as they complete. */
-export class AsCompletedIterator<F extends Future<unknown>> implements AsyncIterableIterator<F> {
+export class AsCompletedIterator<F extends Future<unknown>>
+  implements AsyncIterableIterator<CompletedFuture<F>>
+{
   /** Done and not yet handed out, in completion order. */
   readonly #ready: F[] = [];
   /** Not done yet, with the remover of the hook each has. */
@@ -193,7 +203,7 @@ export class AsCompletedIterator<F extends Future<unknown>> implements AsyncIter
     return this;
   }
 
-  next(): Promise<IteratorResult<F>> {
+  next(): Promise<IteratorResult<CompletedFuture<F>>> {
     const now = this.#take();
     if (now) return now;
     return new Promise((resolve, reject) => {
@@ -203,7 +213,7 @@ export class AsCompletedIterator<F extends Future<unknown>> implements AsyncIter
   }
 
   /** Stops early: the futures are no longer watched. */
-  async return(): Promise<IteratorResult<F>> {
+  async return(): Promise<IteratorResult<CompletedFuture<F>>> {
     this.#finish();
     return { done: true, value: undefined };
   }
@@ -213,11 +223,11 @@ export class AsCompletedIterator<F extends Future<unknown>> implements AsyncIter
   }
 
   /** A settled result if one can be given now. */
-  #take(): Promise<IteratorResult<F>> | undefined {
+  #take(): Promise<IteratorResult<CompletedFuture<F>>> | undefined {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     // Shifted out, so the iterator keeps no reference to what it has handed out.
     const future = this.#ready.shift();
-    if (future) return Promise.resolve({ done: false, value: future });
+    if (future) return Promise.resolve({ done: false, value: future as CompletedFuture<F> });
     if (this.#pending.size === 0) {
       this.#finish();
       return Promise.resolve({ done: true, value: undefined });
