@@ -35,4 +35,24 @@ describe('the package', () => {
     assert.match(child.stdout, /answer 42/);
     assert.doesNotMatch(child.stderr, /Warning/);
   });
+
+  test('threads start under V8 flags and -e/--input-type given to the main process', T, () => {
+    for (const flags of [
+      ['--max-old-space-size=512'],
+      ['--max-old-space-size=512', '--input-type=module'],
+      ['--input-type=module'],
+    ]) {
+      const child = run([
+        ...flags,
+        ...(flags.includes('--input-type=module') ? [] : ['--input-type=module']),
+        '-e',
+        `import { ThreadPool } from 'spindle';
+         const pool = new ThreadPool(2);
+         console.log('sum', (await pool.map((x) => x + 1, [1, 2, 3])).reduce((a, b) => a + b));
+         await pool.terminate();`,
+      ]);
+      assert.equal(child.status, 0, `${flags.join(' ')}: ${child.stderr}`);
+      assert.match(child.stdout, /sum 9/);
+    }
+  });
 });

@@ -24,9 +24,27 @@ const ENTRY = new URL('../worker/entry.js', import.meta.url);
 /**
  * Threads inherit the process's Node options (so a TypeScript loader given with `--import`
  * applies in them too), except those that only make sense for the main script: `node -e` and
- * `--input-type` would stop a thread from loading its entry file at all.
+ * `--input-type` would stop a thread from loading its entry file at all. `undefined` means
+ * "inherit as Node does", which is also the only way V8 flags such as `--max-old-space-size`
+ * are accepted (listed explicitly, Node refuses them).
  */
-function threadExecArgv(): string[] {
+let threadExecArgv: string[] | undefined | null = null;
+
+function scriptOnly(arg: string): boolean {
+  return (
+    arg.startsWith('--eval=') ||
+    arg.startsWith('--print=') ||
+    arg.startsWith('--input-type=') ||
+    arg === '-i' ||
+    arg === '--interactive' ||
+    arg === '--test' ||
+    arg.startsWith('--test-') ||
+    arg.startsWith('--watch')
+  );
+}
+
+function execArgvForThreads(): string[] | undefined {
+  if (threadExecArgv !== null) return threadExecArgv;
   const argv = process.execArgv;
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -38,24 +56,23 @@ function threadExecArgv(): string[] {
       arg === '--print' ||
       arg === '--input-type'
     ) {
-      i++; // Skip the option's value too.
-      continue;
+      i++; // The option's value goes too.
+    } else if (!scriptOnly(arg)) {
+      kept.push(arg);
     }
-    if (
-      arg.startsWith('--eval=') ||
-      arg.startsWith('--print=') ||
-      arg.startsWith('--input-type=') ||
-      arg === '-i' ||
-      arg === '--interactive' ||
-      arg === '--test' ||
-      arg.startsWith('--test-') ||
-      arg.startsWith('--watch')
-    ) {
-      continue;
-    }
-    kept.push(arg);
   }
-  return kept;
+  threadExecArgv = kept.length === argv.length ? undefined : kept;
+  return threadExecArgv;
+}
+
+/** Drops the flags Node names as invalid for a Worker ("…flags: --a, --b") and remembers that. */
+function withoutInvalidFlags(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !threadExecArgv) return false;
+  const named = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(', ') ?? [];
+  const before = threadExecArgv.length;
+  threadExecArgv = threadExecArgv.filter((arg) => !named.includes(arg));
+  return threadExecArgv.length < before;
 }
 
 export interface WorkerThreadOptions {
@@ -99,12 +116,19 @@ export class WorkerThread implements PoolThread {
       initializer: options.initializer,
       initargs: options.initargs,
     };
-    this.#worker = new Worker(ENTRY, {
-      workerData: boot,
-      name: options.name,
-      execArgv: threadExecArgv(),
-      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-    });
+    const start = (): Worker =>
+      new Worker(ENTRY, {
+        workerData: boot,
+        name: options.name,
+        execArgv: execArgvForThreads(),
+        ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      });
+    try {
+      this.#worker = start();
+    } catch (error) {
+      if (!withoutInvalidFlags(error)) throw error;
+      this.#worker = start();
+    }
     if (options.initializer) this.#knownFunctions.add(options.initializer.id);
     this.#worker.on('message', (message: FromWorker) => this.#receive(message));
     this.#worker.on('error', (error) => {
