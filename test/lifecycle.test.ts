@@ -191,6 +191,24 @@ describe('lifecycle: close, terminate, join, dispose', () => {
     assert.ok(Date.now() - started < 15_000);
   });
 
+  test('after leaving an imap early, the process still exits by itself', T, () => {
+    const script = `
+      import { ThreadPool } from 'spindle';
+      const pool = new ThreadPool(1);
+      const items = Array.from({ length: 2000 }, (_, i) => i);
+      for await (const x of pool.imap(async (x) => { await new Promise((r) => setTimeout(r, 2)); return x; }, items)) {
+        if (x === 3) break;
+      }
+      console.log('left the loop');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(child.status, 0, child.stderr || 'timed out: something kept the process alive');
+    assert.match(child.stdout, /left the loop/);
+  });
+
   test('idleTimeout stops idle threads, which start again when needed', T, async () => {
     const pool = new ThreadPool({ workers: 1, idleTimeout: 50 });
     const first = await pool.apply(async () => (await import('node:worker_threads')).threadId);

@@ -106,6 +106,7 @@ export class Engine implements ThreadHost {
         return false;
       }
       this.#queue.unshiftAll(taken.filter((t) => t !== task));
+      if (thread.outstanding.size === 0) this.#markIdle(thread);
       this.#schedulePump();
     } else {
       this.#queue.removed();
@@ -316,6 +317,7 @@ export class Engine implements ThreadHost {
     if (!victim) return;
     const taken = victim.revokeUnstarted();
     if (taken.length === 0) return;
+    if (victim.outstanding.size === 0) this.#markIdle(victim);
     this.#queue.unshiftAll(taken);
     this.#dispatch();
   }
