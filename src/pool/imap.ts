@@ -46,7 +46,7 @@ export interface IMapSource {
   prepare: ((item: unknown) => unknown) | undefined;
 }
 
-export class IMapIterator<R> implements AsyncIterableIterator<R>, Job {
+export class IMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #source: IMapSource;
   readonly #ahead: number;
   #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
@@ -65,6 +65,8 @@ export class IMapIterator<R> implements AsyncIterableIterator<R>, Job {
   #finished = false;
   readonly #waiters: Waiter[] = [];
   #release: (() => void) | undefined;
+  /** What this call's tasks report to (kept off the public surface). */
+  readonly #job: Job = { settle: (task, outcome, value) => this.#settle(task, outcome, value) };
 
   /** @internal Made by `ThreadPool.imap()` / `imapUnordered()`. */
   constructor(source: IMapSource) {
@@ -191,7 +193,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R>, Job {
     }
   }
 
-  settle(task: Task, outcome: Outcome, value: unknown): void {
+  #settle(task: Task, outcome: Outcome, value: unknown): void {
     if (!this.#inFlight.delete(task)) return;
     let segment: Segment;
     if (outcome === Outcome.Ok) {
@@ -331,7 +333,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R>, Job {
       source.mode,
       items,
       source.transferOf?.(items),
-      this,
+      this.#job,
       this.#nextChunk++,
     );
     this.#inFlight.add(task);
