@@ -47,7 +47,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #iterators: AnyIterator[] = [];
   readonly #async: boolean;
   /** Submitted chunks (or single calls when chunksize is 1) not yet taken, in input order. */
-  readonly #queue: Future<unknown>[] = [];
+  readonly #queue = new Fifo<Future<unknown>>();
   #segment: Segment | null = null;
   /** How many more chunks may be read and submitted. */
   #credits: number;
@@ -337,7 +337,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    for (const future of this.#queue.splice(0)) future.cancel();
+    for (const future of this.#queue.drain()) future.cancel();
     this.#segment = null;
     if (!this.#exhausted) {
       this.#exhausted = true;
@@ -345,6 +345,38 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     }
     this.#releaseEngine();
     this.#signalReader();
+  }
+}
+
+/** A FIFO without Array.prototype.shift (linear in the length on large arrays). */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined; // No reference kept to what was taken.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  drain(): T[] {
+    const items = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return items;
   }
 }
 

@@ -251,7 +251,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
       // the free slots, are kept, and every other call that has not started is cancelled.
       let free = this.maxWorkers;
       const waiting: Future<unknown>[] = [];
-      for (const future of submitter.pending) {
+      for (const future of submitter.pending()) {
         if (future.running()) free--;
         else waiting.push(future);
       }

@@ -29,7 +29,7 @@ export interface FutureBinding {
   /** Reports an error thrown by a done-callback. */
   reportError: (error: unknown) => void;
   /** Called once when the future is done (finished or cancelled), e.g. to forget it. */
-  release: ((future: Future<unknown>) => void) | undefined;
+  release(): void;
 }
 
 /** For the executor and wait(): internal hooks, not part of the public API. */
@@ -58,11 +58,10 @@ export class Future<R> implements PromiseLike<R> {
   /** For FINISHED: whether it holds a result (true) or an exception (false). */
   #ok = false;
   #value: unknown;
-  #cancelError: CancelledError | undefined;
   /** Typed without R, so that Future<R> stays covariant (a Future<number> is a Future<unknown>). */
   #callbacks: DoneCallback[] | null = null;
   /** Internal wakers (then(), result(), wait(), asCompleted()…). */
-  #waiters: (() => void)[] | null = null;
+  #waiters: (() => void) | (() => void)[] | null = null;
   #promise: Promise<R> | null = null;
   #binding: FutureBinding | null = null;
   /** The executor's error reporting (kept after the binding is dropped); a warning without one. */
@@ -205,7 +204,7 @@ export class Future<R> implements PromiseLike<R> {
     // One promise per then() while pending, not three: `await future` and Promise.all over
     // thousands of futures stay cheap. The handlers still run on a later turn than the caller's.
     return new Promise<T1 | T2>((resolve, reject) => {
-      this.#onDone(() => {
+      this.#addWaiter(() => {
         const fulfilled = this.#state === FINISHED && this.#ok;
         const value = fulfilled ? this.#value : this.#error();
         const handler = fulfilled ? onFulfilled : onRejected;
@@ -253,9 +252,12 @@ export class Future<R> implements PromiseLike<R> {
 
   // ---- internals --------------------------------------------------------------------------------
 
+  /** A cancelled future's CancelledError, made once (kept in #value). */
   #cancellation(): CancelledError {
-    this.#cancelError ??= new CancelledError('The future was cancelled');
-    return this.#cancelError;
+    if (this.#value instanceof CancelledError) return this.#value;
+    const error = new CancelledError('The future was cancelled');
+    this.#value = error;
+    return error;
   }
 
   /** One promise per future, made on first demand. */
@@ -264,7 +266,7 @@ export class Future<R> implements PromiseLike<R> {
       if (this.done()) this.#promise = this.#outcome();
       else {
         this.#promise = new Promise<void>((resolve) => {
-          this.#onDone(resolve);
+          this.#addWaiter(resolve);
         }).then(() => this.#outcome());
       }
     }
@@ -301,18 +303,31 @@ export class Future<R> implements PromiseLike<R> {
     });
   }
 
+  /** Calls `wake` once done (at once if it is); returns a remover. */
   #onDone(wake: () => void): () => void {
     if (this.done()) {
       wake();
       return () => {};
     }
-    if (this.#waiters) this.#waiters.push(wake);
-    else this.#waiters = [wake];
-    return () => {
-      const waiters = this.#waiters;
-      const index = waiters ? waiters.indexOf(wake) : -1;
-      if (index >= 0) waiters?.splice(index, 1);
-    };
+    this.#addWaiter(wake);
+    return () => this.#removeWaiter(wake);
+  }
+
+  /** One waiter is kept as is, more in an array: most futures have one (an await). */
+  #addWaiter(wake: () => void): void {
+    const waiters = this.#waiters;
+    if (waiters === null) this.#waiters = wake;
+    else if (typeof waiters === 'function') this.#waiters = [waiters, wake];
+    else waiters.push(wake);
+  }
+
+  #removeWaiter(wake: () => void): void {
+    const waiters = this.#waiters;
+    if (waiters === wake) this.#waiters = null;
+    else if (Array.isArray(waiters)) {
+      const index = waiters.indexOf(wake);
+      if (index >= 0) waiters.splice(index, 1);
+    }
   }
 
   #finish(ok: boolean, value: unknown): void {
@@ -331,10 +346,11 @@ export class Future<R> implements PromiseLike<R> {
   #done(): void {
     const binding = this.#binding;
     this.#binding = null;
-    binding?.release?.(this as Future<unknown>);
+    binding?.release();
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (waiters) for (const wake of waiters) wake();
+    if (typeof waiters === 'function') waiters();
+    else if (waiters) for (const wake of waiters) wake();
     const callbacks = this.#callbacks;
     this.#callbacks = null;
     if (callbacks) for (const fn of callbacks) this.#invoke(fn);

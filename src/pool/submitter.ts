@@ -19,15 +19,23 @@ export interface ChunkResult {
 /** The job of one future's task, and the future's binding to that task. */
 class FutureJob implements Job, FutureBinding {
   task!: Task;
+  /** Neighbours in the Submitter's list of unsettled calls. */
+  previous: FutureJob | null = null;
+  next: FutureJob | null = null;
 
   constructor(
     readonly future: Future<unknown>,
     readonly engine: Engine,
     readonly reportError: (error: unknown) => void,
-    readonly release: (future: Future<unknown>) => void,
+    readonly submitter: Submitter,
     /** A map chunk (Mode.Starmap), settled with a ChunkResult. */
     readonly chunk: boolean,
   ) {}
+
+  /** The future is done (finished or cancelled): it leaves the list of unsettled calls. */
+  release(): void {
+    this.submitter.unlink(this);
+  }
 
   settle(_task: Task, outcome: Outcome, value: unknown): void {
     if (!this.chunk || outcome === Outcome.Error) {
@@ -45,19 +53,37 @@ class FutureJob implements Job, FutureBinding {
 }
 
 export class Submitter {
-  /** Futures whose task has not settled, for `shutdown({ cancelFutures: true })`. */
-  readonly pending = new Set<Future<unknown>>();
   /** Set by shutdown(): no new futures. */
   shutdown = false;
   readonly engine: Engine;
   readonly reportError: (error: unknown) => void;
-  readonly #release = (future: Future<unknown>): void => {
-    this.pending.delete(future);
-  };
+  /**
+   * Calls whose future is not done, in submission order, for `shutdown({ cancelFutures })`: a
+   * list through the jobs themselves, so that adding and removing cost no allocation.
+   */
+  #first: FutureJob | null = null;
+  #last: FutureJob | null = null;
 
   constructor(engine: Engine, reportError: (error: unknown) => void) {
     this.engine = engine;
     this.reportError = reportError;
+  }
+
+  /** The futures not done yet, in submission order. */
+  pending(): Future<unknown>[] {
+    const futures: Future<unknown>[] = [];
+    for (let job = this.#first; job; job = job.next) futures.push(job.future);
+    return futures;
+  }
+
+  unlink(job: FutureJob): void {
+    if (job.previous) job.previous.next = job.next;
+    else if (this.#first === job) this.#first = job.next;
+    else return; // Not in the list.
+    if (job.next) job.next.previous = job.previous;
+    else this.#last = job.previous;
+    job.previous = null;
+    job.next = null;
   }
 
   /** Validates a task function (a TypeError for what can never run in a thread). */
@@ -89,10 +115,13 @@ export class Submitter {
       futureInternals.finish(future, false, engine.broken);
       return future;
     }
-    const job = new FutureJob(future, engine, this.reportError, this.#release, chunk);
+    const job = new FutureJob(future, engine, this.reportError, this, chunk);
     job.task = new Task(fn, record, mode, payload, undefined, job, 0);
     futureInternals.bind(future, job);
-    this.pending.add(future);
+    job.previous = this.#last;
+    if (this.#last) this.#last.next = job;
+    else this.#first = job;
+    this.#last = job;
     engine.submit(job.task);
     return future;
   }
