@@ -264,6 +264,8 @@ describe('Future: on an executor', () => {
     await until(() => future.running(), 5_000, 'the call to start');
     assert.equal(inspect(future), 'Future <running>');
     assert.equal(future.done(), false);
+    assert.throws(() => future.setResult('too early'), InvalidStateError);
+    assert.throws(() => future.setRunningOrNotifyCancel(), InvalidStateError);
     event.set();
     assert.equal(await future.result(), 'finished');
     assert.equal(future.running(), false);

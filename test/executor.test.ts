@@ -393,6 +393,11 @@ describe('ThreadPoolExecutor: map', () => {
     assert.equal((await it.next()).value, '1');
     assert.ok((await rejection(it.next())) instanceof InvalidStateError);
     assert.equal((await it.next()).done, true);
+    // Nothing left to submit: no error.
+    const executor2 = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const all = executor2.map((x: number) => String(x), range(2), { buffersize: 2 });
+    await executor2.shutdown();
+    assert.deepEqual(await list(all), ['0', '1']);
   });
 
   test('map validates its arguments synchronously', T, async () => {

@@ -198,12 +198,16 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       return;
     }
     while (!this.#exhausted && this.#credits > 0) {
-      if (this.#blockedByShutdown()) break;
+      const closed = this.#closed();
       const argLists: unknown[][] = [];
       while (argLists.length < this.#source.chunksize) {
         const args = this.#readSync();
         if (!args) break;
         argLists.push(args);
+      }
+      if (closed && argLists.length > 0) {
+        this.#refuse();
+        break;
       }
       this.#submit(argLists);
     }
@@ -212,9 +216,10 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   async #fillAsync(): Promise<void> {
     while (!this.#exhausted && !this.#finished && this.#credits > 0) {
       const buffered = this.#source.buffersize !== Number.POSITIVE_INFINITY;
-      if (this.#blockedByShutdown()) break;
-      // A bounded map keeps the engine open only while a read is in progress.
-      const release = buffered ? this.#source.submitter.engine.holdOpen() : undefined;
+      const closed = this.#closed();
+      // A bounded map keeps the engine open only while a read is in progress: what a read begun
+      // before shutdown() brings is still submitted.
+      const release = buffered && !closed ? this.#source.submitter.engine.holdOpen() : undefined;
       try {
         const argLists: unknown[][] = [];
         while (argLists.length < this.#source.chunksize) {
@@ -223,6 +228,10 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
           argLists.push(args);
         }
         if (this.#finished) break;
+        if (closed && argLists.length > 0) {
+          this.#refuse();
+          break;
+        }
         this.#submit(argLists);
       } finally {
         release?.();
@@ -232,17 +241,19 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     if (this.#exhausted) this.#releaseEngine();
   }
 
+  /** Whether reading more is refused: a bounded map after shutdown(). */
+  #closed(): boolean {
+    return this.#source.submitter.shutdown && this.#source.buffersize !== Number.POSITIVE_INFINITY;
+  }
+
   /**
    * A bounded map submits as it goes; after shutdown() it cannot, and says so (as Python's
-   * `executor.submit` inside its map does) once the results already submitted are taken.
+   * `executor.submit` inside its map does) if the input has more, once the results already
+   * submitted are taken.
    */
-  #blockedByShutdown(): boolean {
-    if (!this.#source.submitter.shutdown || this.#source.buffersize === Number.POSITIVE_INFINITY) {
-      return false;
-    }
+  #refuse(): void {
     this.#failInput(new InvalidStateError('cannot schedule new futures after shutdown'));
     this.#closeInputs();
-    return true;
   }
 
   /** One argument list from the zipped inputs, or undefined when one of them is done. */

@@ -185,13 +185,18 @@ export class Future<R> implements PromiseLike<R> {
     throw new InvalidStateError(`Future in unexpected state: ${STATE_NAMES[this.#state]}`);
   }
 
-  /** Sets the result of an unbound future. For executor implementations and tests. */
+  /**
+   * Sets the result of a future made with `new Future()`. For executor implementations and
+   * tests; a future of `executor.submit()` is settled by its call only (InvalidStateError).
+   */
   setResult(value: R): void {
+    this.#checkUnbound();
     this.#finish(true, value);
   }
 
-  /** Sets the error of an unbound future. For executor implementations and tests. */
+  /** Sets the error of a future made with `new Future()`, as `setResult()` does its result. */
   setException(error: unknown): void {
+    this.#checkUnbound();
     this.#finish(false, error);
   }
 
@@ -251,6 +256,14 @@ export class Future<R> implements PromiseLike<R> {
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  #checkUnbound(): void {
+    if (this.#binding) {
+      throw new InvalidStateError(
+        "The future belongs to an executor's call: only the call settles it",
+      );
+    }
+  }
 
   /** A cancelled future's CancelledError, made once (kept in #value). */
   #cancellation(): CancelledError {
