@@ -220,7 +220,7 @@ export class Engine implements ThreadHost {
         const count = Math.min(room(thread, limit), share);
         // Top up in large batches only: refilling each small batch of results with a small batch
         // of tasks would settle into a ping-pong of tiny messages.
-        if (count >= PREFETCH / 4 || count >= this.#queue.size) take(thread, count);
+        if (count >= Math.min(PREFETCH / 4, share)) take(thread, count);
       }
     }
     for (const [thread, batch] of batches) {

@@ -223,17 +223,36 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   // ---- reading the input ------------------------------------------------------------------------
 
-  #room(): boolean {
-    const engine = this.#source.engine;
+  #limit(): number {
     // After close(), issued work still runs to the end, as in Python: no more waiting for the consumer.
-    const bound = engine.running ? this.#ahead : Number.POSITIVE_INFINITY;
-    return this.#inFlight.size + this.#early.size + this.#ready.length < bound;
+    return this.#source.engine.running ? this.#ahead : Number.POSITIVE_INFINITY;
+  }
+
+  #held(): number {
+    return this.#inFlight.size + this.#early.size + this.#ready.length;
+  }
+
+  #room(): boolean {
+    return this.#held() < this.#limit();
+  }
+
+  /**
+   * Reading resumes only once half the read-ahead is free, then fills it: tasks reach the threads
+   * in large batches instead of one message per consumed result.
+   */
+  #shouldRead(): boolean {
+    const held = this.#held();
+    return held === 0 || held <= this.#limit() / 2;
   }
 
   #fill(): void {
     // A terminated or broken pool: what is in flight fails, and no more input is read.
     if (!this.#source.engine.acceptsWork) this.#exhausted = true;
     if (this.#pulling || this.#exhausted || this.#finished) {
+      this.#deliver();
+      return;
+    }
+    if (!this.#shouldRead()) {
       this.#deliver();
       return;
     }

@@ -254,18 +254,30 @@ export class WorkerThread implements PoolThread {
   revokeUnstarted(): Task[] {
     const last = this.nextSeq - 1;
     let claimed = Atomics.load(this.#control, CLAIMED);
-    // A revocation the thread has not seen yet: what it covered is already taken back.
-    if (claimed & REVOKE_FLAG) return [];
+    if (last <= Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo)) return [];
     // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere.
     for (const [seq, task] of this.outstanding) {
-      if (seq > claimed && task.transfer && task.transfer.length > 0) return [];
+      if (seq > this.#revokedUpTo && task.transfer && task.transfer.length > 0) return [];
     }
-    for (;;) {
-      if (last <= Math.max(claimed, this.#revokedUpTo)) return [];
-      Atomics.store(this.#control, REVOKED_UP_TO, last);
-      const seen = Atomics.compareExchange(this.#control, CLAIMED, claimed, claimed | REVOKE_FLAG);
-      if (seen === claimed) break;
-      claimed = seen; // The thread started another task meanwhile; try again.
+    if (claimed & REVOKE_FLAG) {
+      // The thread has not yet seen the last revocation (it is busy): extend it, unless it has
+      // just begun to handle it.
+      const seen = Atomics.compareExchange(this.#control, REVOKED_UP_TO, this.#revokedUpTo, last);
+      if (seen !== this.#revokedUpTo) return [];
+      claimed &= ~REVOKE_FLAG;
+    } else {
+      for (;;) {
+        Atomics.store(this.#control, REVOKED_UP_TO, last);
+        const seen = Atomics.compareExchange(
+          this.#control,
+          CLAIMED,
+          claimed,
+          claimed | REVOKE_FLAG,
+        );
+        if (seen === claimed) break;
+        claimed = seen; // The thread started another task meanwhile; try again.
+        if (last <= claimed) return [];
+      }
     }
     this.#revokedUpTo = last;
     const taken: Task[] = [];

@@ -1,14 +1,21 @@
 /**
  * Who may start a task that was sent to a thread but has not started yet: the thread, or the
- * main thread taking it back to run elsewhere. Decided with one compare-and-swap on a word both
+ * main thread taking it back to run elsewhere. Decided with compare-and-swaps on two words both
  * sides share, so a task is never run twice and never lost, even while the thread is stuck in a
  * long synchronous task and cannot read messages.
  *
- * Word CLAIMED holds the seq of the last task the thread started. The thread starts task `s` only
- * by CAS(CLAIMED, lastClaimed, s). The main thread takes back every unstarted task by first
- * storing the highest seq it has sent in REVOKED_UP_TO, then CAS(CLAIMED, c, c | REVOKE_FLAG):
- * after that CAS succeeds every task with seq > c is the main thread's again. The worker's next
- * CAS fails, it sees the flag, drops every task with seq <= REVOKED_UP_TO and clears the flag.
+ * CLAIMED holds the seq of the last task the thread started; the thread starts task `s` only by
+ * CAS(CLAIMED, lastClaimed, s). REVOKED_UP_TO holds the highest seq taken back and not yet seen by
+ * the thread (0 once seen).
+ *
+ * - Take back (no revocation pending): store REVOKED_UP_TO = highest seq sent, then
+ *   CAS(CLAIMED, c, c | REVOKE_FLAG). Once that succeeds, every task with seq > c is the main
+ *   thread's: the thread's next claim fails.
+ * - Take back more while the flag is still set (the thread is busy and has not seen it):
+ *   CAS(REVOKED_UP_TO, previous, newHighest). It fails once the thread has begun to handle the
+ *   flag, and then nothing more is taken until it is done.
+ * - The thread, when a claim fails: r = exchange(REVOKED_UP_TO, 0), drop every task with
+ *   seq <= r, then store CLAIMED = lastClaimed (clearing the flag).
  */
 export const CLAIMED = 0;
 export const REVOKED_UP_TO = 1;

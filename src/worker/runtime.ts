@@ -136,7 +136,8 @@ export class ThreadRuntime implements ExecutionSink {
 
   /** The main thread took back every task up to REVOKED_UP_TO that had not started. */
   #dropRevoked(): void {
-    const upTo = Atomics.load(this.#control, REVOKED_UP_TO);
+    // Taking the value (not just reading it) tells the main thread it can no longer extend it.
+    const upTo = Atomics.exchange(this.#control, REVOKED_UP_TO, 0);
     if (upTo > this.#droppedUpTo) this.#droppedUpTo = upTo;
     while (this.#head < this.#queue.length && (this.#queue[this.#head] as QueuedTask).seq <= upTo) {
       this.#queue[this.#head++] = undefined;
