@@ -41,7 +41,10 @@ after(() => executor.shutdown());
 describe('wait()', () => {
   test('duplicates count once (test_20369)', T, async () => {
     const future = executor.submit(mul, 1, 2);
-    const { done, notDone } = await wait([future, future], { returnWhen: ALL_COMPLETED });
+    const result = await wait([future, future], { returnWhen: ALL_COMPLETED });
+    assert.deepEqual(result, { done: new Set([future]), notDone: new Set() });
+    // Like Python's named tuple, it also unpacks as [done, notDone].
+    const [done, notDone] = result;
     assert.deepEqual(done, new Set([future]));
     assert.deepEqual(notDone, new Set());
   });

@@ -154,6 +154,10 @@ describe('ThreadPoolExecutor: map', () => {
     assert.deepEqual(await list(executor.map(pow, [], range(3))), []);
     const strings = executor.map((s: string) => s, 'abc');
     assert.deepEqual(await list(strings), ['a', 'b', 'c']);
+    // Python's list(executor.map(...)).
+    const it = executor.map((x: number) => x + 1, range(5));
+    assert.equal((await it.next()).value, 1);
+    assert.deepEqual(await it.toArray(), [2, 3, 4, 5]);
   });
 
   test(

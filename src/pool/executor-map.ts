@@ -108,6 +108,15 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     return { done: true, value: value as R };
   }
 
+  /** Every remaining result, in order (Python's `list(executor.map(...))`). */
+  async toArray(): Promise<R[]> {
+    const results: R[] = [];
+    for (let step = await this.next(); !step.done; step = await this.next()) {
+      results.push(step.value);
+    }
+    return results;
+  }
+
   get [Symbol.toStringTag](): string {
     return 'ExecutorMapIterator';
   }

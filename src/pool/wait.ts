@@ -49,12 +49,29 @@ export interface AsCompletedOptions {
  */
 export type CompletedFuture<F> = F & { readonly then: never };
 
-/** What `wait()` resolves with (Python's `DoneAndNotDoneFutures`). */
-export interface DoneAndNotDoneFutures<F> {
+/**
+ * What `wait()` resolves with (Python's `DoneAndNotDoneFutures`): `const { done, notDone } =`,
+ * or, like Python's named tuple, `const [done, notDone] =`.
+ */
+export interface DoneAndNotDoneFutures<F> extends Iterable<Set<F>> {
   /** The futures finished or cancelled when `wait()` returned. */
   done: Set<F>;
   /** The others. */
   notDone: Set<F>;
+}
+
+/** A plain `{ done, notDone }` object, iterable (non-enumerably) as `[done, notDone]`. */
+function doneAndNotDone<F>(done: Set<F>, notDone: Set<F>): DoneAndNotDoneFutures<F> {
+  const result = { done, notDone };
+  Object.defineProperty(result, Symbol.iterator, {
+    value: function* () {
+      yield done;
+      yield notDone;
+    },
+    writable: true,
+    configurable: true,
+  });
+  return result as DoneAndNotDoneFutures<F>;
 }
 
 const WAIT_KEYS = new Set(['timeout', 'returnWhen']);
@@ -112,7 +129,7 @@ export function wait<F extends Future<unknown>>(
     const done = new Set<F>();
     const notDone = new Set<F>();
     for (const future of all) (future.done() ? done : notDone).add(future);
-    return { done, notDone };
+    return doneAndNotDone(done, notDone);
   };
   let pending = 0;
   let failed = false;
