@@ -99,6 +99,11 @@ describe('task slots on threads', () => {
   test('workers bounds how many tasks run at once', T, async () => {
     const pool = new ThreadPool({ workers: 3, threads: 2 });
     try {
+      // Both threads up first (they start lazily), so that all three slots can be reached.
+      let ids: number[] = [];
+      for (let attempt = 0; attempt < 20 && new Set(ids).size < 2; attempt++) {
+        ids = await pool.map(threadIdTask, [50, 50, 50], 1);
+      }
       const shared = new SharedArrayBuffer(8);
       await pool.map(
         async (memory: SharedArrayBuffer) => {
