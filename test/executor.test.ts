@@ -404,6 +404,19 @@ describe('ThreadPoolExecutor: map', () => {
     assert.deepEqual(await list(all), ['0', '1']);
   });
 
+  test('each call of a chunk that fails as a whole fails (here: cancelled)', T, async () => {
+    const event = new Event();
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const blocker = executor.submit(waitEvent, event.sab);
+    await until(() => blocker.running(), 5_000, 'the blocking call to start');
+    const it = executor.map((x: number) => x, range(5), { chunksize: 2 });
+    const shutdown = executor.shutdown({ cancelFutures: true });
+    for (let i = 0; i < 5; i++) assert.ok((await rejection(it.next())) instanceof CancelledError);
+    assert.equal((await it.next()).done, true);
+    event.set();
+    await shutdown;
+  });
+
   test('map validates its arguments synchronously', T, async () => {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
     const f = (x: number) => x;

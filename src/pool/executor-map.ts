@@ -48,6 +48,8 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #async: boolean;
   /** Submitted chunks (or single calls when chunksize is 1) not yet taken, in input order. */
   readonly #queue = new Fifo<Future<unknown>>();
+  /** With chunks: how many calls each queued chunk holds. */
+  readonly #sizes = new Fifo<number>();
   #segment: Segment | null = null;
   /** How many more chunks may be read and submitted. */
   #credits: number;
@@ -154,8 +156,16 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       if (this.#finished) return DONE;
       // A failed call throws here; the iteration can go on past it.
       if (this.#source.chunksize === 1) return { done: false, value: (await head) as R };
-      this.#segment = { result: (await head) as ChunkResult, position: 0 };
-      if (this.#segment.result.values.length === 0) this.#segment = null;
+      const size = this.#sizes.shift() as number;
+      let result: ChunkResult;
+      try {
+        result = (await head) as ChunkResult;
+      } catch (error) {
+        // The whole chunk failed (its thread died, it was cancelled…): each call of it fails.
+        result = { values: new Array(size), failures: new Map() };
+        for (let i = 0; i < size; i++) result.failures?.set(i, error);
+      }
+      this.#segment = result.values.length > 0 ? { result, position: 0 } : null;
     }
   }
 
@@ -320,6 +330,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     if (argLists.length === 0 || this.#finished) return;
     const { submitter, fn, record, chunksize } = this.#source;
     this.#credits--;
+    if (chunksize > 1) this.#sizes.push(argLists.length);
     this.#queue.push(
       chunksize === 1
         ? submitter.call(fn, record, argLists[0] as unknown[])
