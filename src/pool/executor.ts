@@ -224,10 +224,11 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   }
 
   /**
-   * No new calls. With `cancelFutures`, every future not yet started is cancelled; the others
-   * finish. With `wait` (the default) the promise resolves once they have and the threads have
-   * exited; without, at once. Safe to call more than once. `shutdown(false)` is
-   * `shutdown({ wait: false })`.
+   * No new calls (`submit()` and `map()` throw InvalidStateError). With `cancelFutures`, the
+   * futures that have not started are cancelled, except those that already have a free task slot
+   * (Python's threads would have taken them); the others finish. With `wait` (the default) the
+   * promise resolves once they have and the threads have exited; without, at once. Safe to call
+   * more than once. `shutdown(false)` is `shutdown({ wait: false })`.
    */
   shutdown(options?: ShutdownOptions | boolean): Promise<void> {
     let wait = true;
