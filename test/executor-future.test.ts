@@ -118,11 +118,11 @@ describe('Future: states', () => {
   });
 
   test('inspect() shows the state', T, () => {
-    assert.equal(inspect(pendingFuture()), 'Future <pending>');
-    assert.equal(inspect(runningFuture()), 'Future <running>');
-    assert.equal(inspect(cancelledFuture()), 'Future <cancelled>');
-    assert.equal(inspect(exceptionFuture()), 'Future <finished raised Error>');
-    assert.equal(inspect(successfulFuture()), 'Future <finished returned number>');
+    assert.equal(inspect(pendingFuture()), 'Future <state=pending>');
+    assert.equal(inspect(runningFuture()), 'Future <state=running>');
+    assert.equal(inspect(cancelledFuture()), 'Future <state=cancelled>');
+    assert.equal(inspect(exceptionFuture()), 'Future <state=finished raised OSError>');
+    assert.equal(inspect(successfulFuture()), 'Future <state=finished returned number>');
     assert.equal(Object.prototype.toString.call(pendingFuture()), '[object Future]');
   });
 });
@@ -262,7 +262,7 @@ describe('Future: on an executor', () => {
     assert.equal(future.done(), false);
     assert.ok(inspect(future).startsWith('Future <'));
     await until(() => future.running(), 5_000, 'the call to start');
-    assert.equal(inspect(future), 'Future <running>');
+    assert.equal(inspect(future), 'Future <state=running>');
     assert.equal(future.done(), false);
     assert.throws(() => future.setResult('too early'), InvalidStateError);
     assert.throws(() => future.setRunningOrNotifyCancel(), InvalidStateError);
@@ -271,7 +271,7 @@ describe('Future: on an executor', () => {
     assert.equal(future.running(), false);
     assert.equal(future.done(), true);
     assert.equal(future.cancelled(), false);
-    assert.equal(inspect(future), 'Future <finished returned string>');
+    assert.equal(inspect(future), 'Future <state=finished returned string>');
   });
 
   test('PENDING → CANCELLED, and a cancelled call never runs', T, async () => {

@@ -239,17 +239,18 @@ export class Future<R> implements PromiseLike<R> {
     return 'Future';
   }
 
+  /** As Python's repr: `Future <state=finished returned number>`. */
   [inspect.custom](): string {
-    let detail = STATE_NAMES[this.#state];
-    if (this.#state === PENDING && this.running()) detail = 'running';
+    let detail = `state=${STATE_NAMES[this.#state]}`;
+    if (this.#state === PENDING && this.running()) detail = 'state=running';
     if (this.#state === FINISHED) {
       const value = this.#value;
-      const kind =
-        value === null || value === undefined
-          ? String(value)
-          : typeof value === 'object' || typeof value === 'function'
-            ? ((value as { constructor?: { name?: string } }).constructor?.name ?? typeof value)
-            : typeof value;
+      let kind: string;
+      if (value === null || value === undefined) kind = String(value);
+      else if (value instanceof Error) kind = value.name;
+      else if (typeof value === 'object') {
+        kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      } else kind = typeof value;
       detail += this.#ok ? ` returned ${kind}` : ` raised ${kind}`;
     }
     return `Future <${detail}>`;
