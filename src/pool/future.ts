@@ -99,9 +99,9 @@ export class Future<R> implements PromiseLike<R> {
         return false;
       }
       // The engine takes the task out of its queue or back from its thread; it does not tell
-      // the task's job, so the future settles itself here. A false answer without the task
-      // having started (a thread that is giving back tasks at this very moment) leaves the
-      // future PENDING: a later cancel() may succeed.
+      // the task's job, so the future settles itself here. Should the engine say no while the
+      // task has not started (it could not take it back just now), the future stays PENDING
+      // rather than claim RUNNING: a later cancel() may succeed.
       if (!binding.engine.cancel(binding.task)) {
         if (binding.engine.isRunning(binding.task)) this.#state = RUNNING;
         return false;
