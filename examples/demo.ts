@@ -12,17 +12,23 @@ const tasks = fromModule<typeof import('./lib/demo-tasks.js')>(
 );
 
 const cores = availableParallelism();
-const seconds = (start: number) => (performance.now() - start) / 1000;
-const fmt = (s: number) => `${s.toFixed(2)} s`;
-const speedUp = (serial: number, pooled: number) => `${(serial / pooled).toFixed(1)}x`;
 const tourStart = performance.now();
+const seconds = (start: number) => (performance.now() - start) / 1000;
+const speedUp = (serial: number, pooled: number) => `speed-up ${(serial / pooled).toFixed(1)}x`;
+/** One line of results: a label, a time, and notes. */
+const row = (label: string, time: number, ...notes: string[]) =>
+  console.log(
+    `   ${label.padEnd(36)}${time.toFixed(2).padStart(6)} s   ${notes.join('   ')}`.trimEnd(),
+  );
 
 console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${cores} cores`);
+console.log('(a pool starts its threads on first use: each pool below runs twice, cold then warm)');
 
 // 1. The guide's port scanner, on listeners of our own
 {
   const listeners = await openListeners();
   const { ports } = listeners;
+  const args = ports.map((port): [string, number] => [HOST, port]);
   const range = `${ports[0]}-${ports[ports.length - 1]}`;
   console.log(
     `\n1. Port scanner: ${ports.length} ports of ${HOST} (${range}), the guide's example`,
@@ -30,26 +36,22 @@ console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${
 
   let start = performance.now();
   const serialOpen: number[] = [];
-  for (const port of ports) {
-    if (await testPortNumber(HOST, port)) serialOpen.push(port);
+  for (const [host, port] of args) {
+    if (await testPortNumber(host, port)) serialOpen.push(port);
   }
   const serial = seconds(start);
-  console.log(`   serial, one port at a time   ${fmt(serial)}   open: ${serialOpen.join(', ')}`);
+  row('serial, one port at a time', serial, `open: ${serialOpen.join(', ')}`);
 
-  start = performance.now();
-  let poolOpen: number[];
   {
     await using pool = new ThreadPool(ports.length);
-    const results = await pool.starmap(
-      tasks.testPortNumber,
-      ports.map((port): [string, number] => [HOST, port]),
-    );
-    poolOpen = ports.filter((_, i) => results[i]);
+    for (const label of [`new ThreadPool(${ports.length}) + starmap`, 'the same pool again']) {
+      start = performance.now();
+      const results = await pool.starmap(tasks.testPortNumber, args);
+      const pooled = seconds(start);
+      const open = ports.filter((_, i) => results[i]);
+      row(label, pooled, `open: ${open.join(', ')}`, speedUp(serial, pooled));
+    }
   }
-  const pooled = seconds(start);
-  console.log(
-    `   new ThreadPool(${ports.length}) + starmap   ${fmt(pooled)}   open: ${poolOpen.join(', ')}   speed-up ${speedUp(serial, pooled)}`,
-  );
   console.log(
     "   (a refused connect on loopback waits for nothing, so there is little to overlap; the guide's\n" +
       '    scan of python.org, where every connect waits for the network, took 235.8 s one by one\n' +
@@ -68,19 +70,18 @@ console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${
   let start = performance.now();
   const serialResults = inputs.map(fib);
   const serial = seconds(start);
-  console.log(`   serial, main thread          ${fmt(serial)}`);
+  row('serial, main thread', serial);
 
-  start = performance.now();
-  let pooledResults: number[];
   {
     await using pool = new ThreadPool();
-    pooledResults = await pool.map(tasks.fib, inputs);
+    for (const label of ['new ThreadPool() + map', 'the same pool again']) {
+      start = performance.now();
+      const results = await pool.map(tasks.fib, inputs);
+      const pooled = seconds(start);
+      const same = results.every((value, i) => value === serialResults[i]);
+      row(label, pooled, speedUp(serial, pooled), same ? '' : 'RESULTS DIFFER');
+    }
   }
-  const pooled = seconds(start);
-  const same = pooledResults.every((value, i) => value === serialResults[i]);
-  console.log(
-    `   new ThreadPool() + map        ${fmt(pooled)}   speed-up ${speedUp(serial, pooled)}${same ? '' : '   RESULTS DIFFER'}`,
-  );
 }
 
 // 3. imapUnordered: results as they complete, with a progress bar
@@ -115,16 +116,15 @@ console.log(`spindle demo: Python's ThreadPool on Node.js ${process.version}, ${
       for await (const id of results) {
         seen.add(id);
         if (seen.size % 60 === 0) {
-          console.log(`   ${seen.size}/${total} tasks done (${fmt(seconds(start))})`);
+          console.log(`   ${seen.size}/${total} tasks done (${seconds(start).toFixed(2)} s)`);
         }
       }
     }
   }
   const elapsed = seconds(start);
-  const serialEstimate = jobs.reduce((sum, [, ms]) => sum + ms, 0) / 1000;
-  console.log(
-    `   ${seen.size} results in ${fmt(elapsed)} (one at a time: ${fmt(serialEstimate)}, speed-up ${speedUp(serialEstimate, elapsed)})`,
-  );
+  const serial = jobs.reduce((sum, [, ms]) => sum + ms, 0) / 1000;
+  row(`${seen.size} results, as they completed`, elapsed, speedUp(serial, elapsed));
+  row('one at a time (sum of the waits)', serial);
 }
 
-console.log(`\nTour done in ${fmt(seconds(tourStart))}.`);
+console.log(`\nTour done in ${seconds(tourStart).toFixed(2)} s.`);
