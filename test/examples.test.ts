@@ -412,7 +412,10 @@ async function runExample(example: Example, args: string[], cwd: string): Promis
   }
 }
 
-/** Builds dist/ when it is missing or older than src/ (the examples import 'spindle' = dist/). */
+/**
+ * Builds dist/ (`npm run build`) when it is missing or older than src/: the examples import
+ * 'spindle', which is dist/. (`npm test` builds first; this is for running this file alone.)
+ */
 function ensureBuilt(): void {
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
@@ -421,14 +424,7 @@ function ensureBuilt(): void {
     }, 0);
   const dist = join(root, 'dist', 'index.js');
   if (!existsSync(dist) || statSync(dist).mtimeMs < newest(join(root, 'src'))) {
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
   }
 }
 
