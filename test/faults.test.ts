@@ -19,6 +19,30 @@ describe('faults fail only their own tasks', () => {
     },
   );
 
+  test(
+    'results a thread computed before it exits are delivered; only the running task fails',
+    T,
+    async () => {
+      const one = new ThreadPool(1);
+      try {
+        await one.apply(() => 0);
+        const results = [0, 1, 2, 3].map((x) =>
+          one.applyAsync(
+            (n: number) => {
+              if (n === 3) process.exit(7);
+              return n;
+            },
+            [x],
+          ),
+        );
+        const outcomes = await Promise.all(results.map((r) => r.get().catch((e: Error) => e.name)));
+        assert.deepEqual(outcomes, [0, 1, 2, 'WorkerExitError']);
+      } finally {
+        await one.terminate();
+      }
+    },
+  );
+
   test('only the tasks the dying thread was running fail; the rest run elsewhere', T, async () => {
     const small = new ThreadPool({ workers: 1, threads: 1 });
     try {
@@ -186,7 +210,10 @@ describe('initializer', () => {
       for (const entry of seen)
         assert.match(entry, /^1:ready:/, 'initializer ran exactly once in that thread');
       // One tag per thread that ran tasks (the second thread may start late on a busy machine).
-      assert.ok(new Set(seen).size >= 1 && new Set(seen).size <= 2, `${new Set(seen).size} threads`);
+      assert.ok(
+        new Set(seen).size >= 1 && new Set(seen).size <= 2,
+        `${new Set(seen).size} threads`,
+      );
     } finally {
       await pool.terminate();
     }

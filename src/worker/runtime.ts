@@ -52,6 +52,9 @@ export class ThreadRuntime implements ExecutionSink {
     this.#control = new Int32Array(boot.control);
     this.#quota = boot.quota;
     port.on('message', (message: ToWorker) => this.#receive(message));
+    // The thread is going down (a task called process.exit(), or an error escaped): send the
+    // results already computed, so that only the task that was running fails.
+    process.on('exit', () => this.#flush());
   }
 
   async start(boot: ThreadBootData): Promise<void> {
