@@ -5,7 +5,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Options, parseOptions, USAGE } from './lib/args.js';
-import { buildChildScripts, ensureSpindleBuilt } from './lib/build.js';
+import {
+  buildChildScripts,
+  ensureSpindleBuilt,
+  snapshotSpindle,
+  spindleRevision,
+} from './lib/build.js';
 import { evaluateGoals } from './lib/goals.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { PYTHON_SCRIPT, RESULTS_DIR } from './lib/paths.js';
@@ -44,12 +49,24 @@ async function runWorkload(
   const skipped = new Map(
     participants.flatMap((p) => (unavailable.has(p) ? [[p, unavailable.get(p)!] as const] : [])),
   );
-  const rounds = options.rounds ?? def.rounds(options);
+  const planned = options.rounds ?? def.rounds(options);
+  const budgetMs =
+    options.rounds === undefined && def.budgetS ? def.budgetS(options) * 1000 : Infinity;
+  const t0 = performance.now();
+  let rounds = 0;
   const samples = new Map<Participant, Sample[]>(active.map((p) => [p, []]));
   const loads: number[] = [];
   const prepared = await def.prepare(options);
   try {
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= planned; round++) {
+      const elapsed = performance.now() - t0;
+      if (round > 1 && elapsed + elapsed / (round - 1) > budgetMs) {
+        process.stderr.write(
+          `  [${def.no} ${def.id}] stopping after ${round - 1} rounds (time budget)\n`,
+        );
+        break;
+      }
+      rounds = round;
       for (const who of active) {
         const spec = {
           workload: def.id,
@@ -62,13 +79,13 @@ async function runWorkload(
         const sample = await runChild(cmd, args, def.timeoutMs(options));
         if (sample.ok) sample.result.metrics.processMs = sample.wallMs;
         samples.get(who)!.push(sample);
-        progress(def, `${round}/${rounds}`, who, sample);
+        progress(def, `${round}/${planned}`, who, sample);
       }
     }
   } finally {
     await prepared.dispose?.();
   }
-  return { def, shape: prepared.shape, rounds, samples, skipped, loads };
+  return { def, shape: prepared.shape, rounds, plannedRounds: planned, samples, skipped, loads };
 }
 
 async function main(): Promise<void> {
@@ -90,12 +107,16 @@ async function main(): Promise<void> {
   );
 
   const unavailable = new Map<Participant, string>();
+  const childScript = await buildChildScripts();
+  let spindle = 'not measured';
   if (options.pools.includes('spindle')) {
     const problem = await ensureSpindleBuilt(options.build);
-    if (problem !== undefined) unavailable.set('spindle', problem);
+    if (problem === undefined) {
+      spindle = spindleRevision();
+      await snapshotSpindle();
+    } else unavailable.set('spindle', problem);
   }
   if (machine.python === undefined) unavailable.set('python', 'python3 not found');
-  const childScript = await buildChildScripts();
 
   const runs: WorkloadRun[] = [];
   for (const def of WORKLOADS.filter((w) => options.workloads.includes(w.id))) {
@@ -108,14 +129,21 @@ async function main(): Promise<void> {
   const date = started.toISOString().slice(0, 16).replace('T', ' ');
   const preamble =
     `Measured ${date} UTC on ${machineLine(machine)} (load average at start ` +
-    `${machine.loadAverage.join(', ')}), with \`${commandLine}\`: ${options.threads} threads per ` +
-    `pool, ${durationS} s in all.`;
+    `${machine.loadAverage.join(', ')}), spindle at ${spindle}, with \`${commandLine}\`: ` +
+    `${options.threads} threads per pool, ${durationS} s in all.`;
   process.stdout.write(`\n${preamble}\n\n${renderText(reports, goals)}`);
 
   await mkdir(RESULTS_DIR, { recursive: true });
   const jsonPath = options.out ?? join(RESULTS_DIR, 'latest.json');
   const json = {
-    meta: { date: started.toISOString(), command: commandLine, options, machine, durationS },
+    meta: {
+      date: started.toISOString(),
+      command: commandLine,
+      spindle,
+      options,
+      machine,
+      durationS,
+    },
     workloads: reports.map((report, i) => ({
       ...report,
       samples: Object.fromEntries(runs[i]!.samples),

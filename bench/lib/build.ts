@@ -3,7 +3,7 @@
 // memory to each thread. So the child-side TypeScript is transpiled (no type check; that is
 // `npm run typecheck`'s job) into BUILD_DIR, with the same layout, before the run.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { BENCH_DIR, BUILD_DIR, ROOT_DIR } from './paths.js';
@@ -22,6 +22,10 @@ async function* filesUnder(path: string): AsyncGenerator<string> {
 /** Transpiles the child side into BUILD_DIR and returns the path of the child entry point. */
 export async function buildChildScripts(): Promise<string> {
   await rm(BUILD_DIR, { recursive: true, force: true });
+  await mkdir(BUILD_DIR, { recursive: true });
+  // A package scope of its own: `import 'spindle'` in the children must not resolve to this
+  // package itself (that would be dist/, which can change during the run), but to the snapshot.
+  await writeFile(join(BUILD_DIR, 'package.json'), '{ "private": true, "type": "module" }\n');
   const compilerOptions: ts.CompilerOptions = {
     module: ts.ModuleKind.ESNext,
     target: ts.ScriptTarget.ES2022,
@@ -61,8 +65,8 @@ async function mtimeOf(path: string): Promise<number | undefined> {
 
 /**
  * Makes sure dist/ (what `import 'spindle'` loads) exists and is not older than src/, running
- * `tsc -p tsconfig.build.json` (= `npm run build`) when needed. Returns why spindle cannot be
- * measured, or undefined when it can.
+ * `npm run build` when needed (`npm run bench` already does, as its `prebench`; this covers
+ * `node --import tsx bench/run.ts`). Returns why spindle cannot be measured, or undefined.
  */
 export async function ensureSpindleBuilt(allowBuild: boolean): Promise<string | undefined> {
   const distEntry = join(ROOT_DIR, 'dist', 'index.js');
@@ -75,15 +79,34 @@ export async function ensureSpindleBuilt(allowBuild: boolean): Promise<string | 
     return built === undefined ? 'dist/ missing (run `npm run build`)' : undefined;
   }
   process.stderr.write('dist/ is missing or older than src/: running `npm run build`...\n');
-  const tsc = join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT_DIR,
-    encoding: 'utf8',
-  });
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT_DIR, encoding: 'utf8' });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     if ((await mtimeOf(distEntry)) === undefined) return '`npm run build` failed';
     process.stderr.write('`npm run build` reported errors; measuring dist/ as emitted.\n');
   }
   return undefined;
+}
+
+/**
+ * Copies dist/ and package.json into BUILD_DIR/node_modules/spindle, where the children's
+ * `import 'spindle'` finds it: the whole run measures one build, even if dist/ is rebuilt
+ * meanwhile (the working tree is shared). Call after buildChildScripts().
+ */
+export async function snapshotSpindle(): Promise<void> {
+  const target = join(BUILD_DIR, 'node_modules', 'spindle');
+  await mkdir(target, { recursive: true });
+  await copyFile(join(ROOT_DIR, 'package.json'), join(target, 'package.json'));
+  await cp(join(ROOT_DIR, 'dist'), join(target, 'dist'), { recursive: true });
+}
+
+/** The commit spindle was measured at, and whether src/ had uncommitted changes. */
+export function spindleRevision(): string {
+  const git = (...args: string[]) =>
+    spawnSync('git', args, { cwd: ROOT_DIR, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const commit = git('rev-parse', '--short', 'HEAD');
+  if (commit === '') return 'unknown';
+  return git('status', '--porcelain', '--', 'src', 'package.json') === ''
+    ? commit
+    : `${commit}+uncommitted`;
 }

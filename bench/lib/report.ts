@@ -69,7 +69,8 @@ function goalCells(g: GoalResult): string[] {
 const GOAL_HEADERS = ['goal', 'spindle', 'reference', 'ratio', 'target', 'result'];
 
 function heading(report: WorkloadReport): string {
-  const rounds = report.rounds === 1 ? '1 run' : `${report.rounds} rounds`;
+  let rounds = report.rounds === 1 ? '1 run' : `${report.rounds} rounds`;
+  if (report.rounds < report.plannedRounds) rounds += ` (of ${report.plannedRounds}: time budget)`;
   const load = report.load
     ? `; load ${report.load.min.toFixed(1)}–${report.load.max.toFixed(1)}`
     : '';

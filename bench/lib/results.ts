@@ -8,6 +8,7 @@ export interface WorkloadRun {
   def: AnyWorkloadDef;
   shape: string;
   rounds: number;
+  plannedRounds: number;
   samples: Map<Participant, Sample[]>;
   skipped: Map<Participant, string>;
   /** The 1-minute load average as each child started. */
@@ -30,6 +31,7 @@ export interface WorkloadReport {
   title: string;
   shape: string;
   rounds: number;
+  plannedRounds: number;
   /** Range of the 1-minute load average over the workload (2 cores: above 2 means contention). */
   load: { min: number; max: number } | undefined;
   metrics: readonly MetricDef[];
@@ -93,6 +95,7 @@ export function reportWorkload(run: WorkloadRun): WorkloadReport {
     title: def.title,
     shape: run.shape,
     rounds: run.rounds,
+    plannedRounds: run.plannedRounds,
     load:
       run.loads.length > 0
         ? { min: Math.min(...run.loads), max: Math.max(...run.loads) }

@@ -35,6 +35,8 @@ export interface WorkloadDef<W extends WorkloadId> {
   /** The first metric is the workload's headline (used for "vs best peer"). */
   metrics: readonly MetricDef[];
   rounds: (o: Options) => number;
+  /** No new round starts when it would likely end past this many seconds (at least 1 round). */
+  budgetS?: (o: Options) => number;
   timeoutMs: (o: Options) => number;
   prepare: (o: Options) => Promise<Prepared<W>>;
 }
@@ -61,8 +63,10 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
       'Python `apply_async`), then all awaited. Tasks/s and the process peak RSS.',
     participants: POOLS_AND_PYTHON,
     metrics: [{ key: 'tasksPerSec', label: 'tasks/s', better: 'higher', format: 'rate' }, peakRss],
-    // 2 rounds: tinypool and workerpool take 20–45 s for each 200,000-task run.
+    // tinypool and workerpool take 20–90 s for each 200,000-task run (more under load): a second
+    // round only when the first one was quick enough.
     rounds: (o) => (o.quick ? 1 : 2),
+    budgetS: () => 200,
     timeoutMs: (o) => (o.quick ? 30_000 : 240_000),
     prepare: async (o) => {
       const params = o.quick ? { tasks: 20_000, warmup: 1_000 } : { tasks: 200_000, warmup: 2_000 };
@@ -80,8 +84,10 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
       'process when a map takes less than a second.',
     participants: POOLS_AND_PYTHON,
     metrics: [{ key: 'itemsPerSec', label: 'items/s', better: 'higher', format: 'rate' }, peakRss],
-    // 2 rounds: tinypool and workerpool take 20–45 s for each 200,000-task run.
+    // tinypool and workerpool take 20–90 s for each 200,000-task run (more under load): a second
+    // round only when the first one was quick enough.
     rounds: (o) => (o.quick ? 1 : 2),
+    budgetS: () => 200,
     timeoutMs: (o) => (o.quick ? 30_000 : 240_000),
     prepare: async (o) => {
       const params = o.quick
