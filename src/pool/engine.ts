@@ -29,6 +29,8 @@ export type PoolState = (typeof PoolState)[keyof typeof PoolState];
 
 /** Extra tasks a thread may hold beyond its slots, so it always has the next batch at hand. */
 const PREFETCH = 512;
+/** How long tasks may wait for a busy thread before another thread is started for them. */
+const WAIT_BEFORE_ANOTHER_THREAD_MS = 3;
 
 export class Engine implements ThreadHost {
   readonly options: ResolvedPoolOptions;
@@ -47,6 +49,7 @@ export class Engine implements ThreadHost {
   #finishing = false;
   readonly #idleTimers = new Map<PoolThread, NodeJS.Timeout>();
   readonly #initTimers = new Map<PoolThread, NodeJS.Timeout>();
+  #waitTimer: NodeJS.Timeout | undefined;
   /** Called with errors thrown by user callbacks. */
   readonly reportError: (error: unknown) => void;
 
@@ -176,15 +179,19 @@ export class Engine implements ThreadHost {
     if (this.state === PoolState.Close) this.#finishIfDrained();
   }
 
-  #dispatch(): void {
+  /** `except`: a thread just found holding tasks it could not start gets none back this round. */
+  #dispatch(except?: PoolThread): void {
     if (this.#queue.size === 0) return;
     const ready: PoolThread[] = [];
     let starting = 0;
     for (const thread of this.#threads) {
-      if (thread.state === ThreadState.Ready) ready.push(thread);
+      if (thread.state === ThreadState.Ready && thread !== except) ready.push(thread);
       else if (thread.state === ThreadState.Starting) starting++;
     }
     if (ready.length === 0) return;
+    // The least loaded first: an idle thread gets work before one still busy with its own.
+    if (ready.length > 1)
+      ready.sort((a, b) => a.outstanding.size / a.quota - b.outstanding.size / b.quota);
     const maxTasks = this.options.maxTasksPerThread;
     const batches = new Map<PoolThread, Task[]>();
     const room = (thread: PoolThread, limit: number): number => {
@@ -248,6 +255,33 @@ export class Engine implements ThreadHost {
       if (!thread) return;
       slots += thread.quota;
     }
+    this.#watchForWaiting();
+  }
+
+  /**
+   * Fewer tasks than slots can still be waiting: behind a thread busy in synchronous code (say,
+   * four CPU-bound tasks on `new ThreadPool(8)`, whose first thread holds four slots), or for a
+   * thread's slots while its async tasks await. If tasks are still waiting a moment later and
+   * another thread may start, start one: it takes a share of the queue, and the tasks the busy
+   * thread has not started are taken back for it (#rebalance).
+   */
+  #watchForWaiting(): void {
+    if (this.#waitTimer || this.#freeSlots.length === 0 || !this.#hasWaiting()) return;
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      if (this.state === PoolState.Terminate || this.broken || this.#freeSlots.length === 0) return;
+      const starting = this.#threads.some((thread) => thread.state === ThreadState.Starting);
+      if (!starting && this.#hasWaiting()) this.#startThread();
+      this.#pump();
+    }, WAIT_BEFORE_ANOTHER_THREAD_MS);
+    // The busy thread keeps the process alive while it has work; this timer need not.
+    this.#waitTimer.unref();
+  }
+
+  #hasWaiting(): boolean {
+    if (this.#queue.size > 0) return true;
+    for (const thread of this.#threads) if (thread.unstarted() > 0) return true;
+    return false;
   }
 
   #startThread(): PoolThread | undefined {
@@ -296,11 +330,17 @@ export class Engine implements ThreadHost {
    * started, so they can run here instead of waiting there.
    */
   #rebalance(): void {
+    // A thread with a free slot and no backlog of its own (one with a backlog is not starting
+    // what it has: it is busy).
     let thief: PoolThread | undefined;
     for (const thread of this.#threads) {
-      if (thread.state === ThreadState.Ready && thread.outstanding.size < thread.quota) {
+      if (
+        thread.state === ThreadState.Ready &&
+        thread.outstanding.size < thread.quota &&
+        thread.unstarted() === 0 &&
+        (!thief || thread.outstanding.size < thief.outstanding.size)
+      ) {
         thief = thread;
-        break;
       }
     }
     if (!thief) return;
@@ -319,7 +359,7 @@ export class Engine implements ThreadHost {
     if (taken.length === 0) return;
     if (victim.outstanding.size === 0) this.#markIdle(victim);
     this.#queue.unshiftAll(taken);
-    this.#dispatch();
+    this.#dispatch(victim);
   }
 
   // ---- what threads report ----------------------------------------------------------------------
@@ -489,6 +529,8 @@ export class Engine implements ThreadHost {
   }
 
   #stopAll(): void {
+    if (this.#waitTimer) clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
     for (const timer of this.#initTimers.values()) clearTimeout(timer);
     this.#initTimers.clear();
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
