@@ -24,7 +24,13 @@ import { Engine } from './engine.js';
 import { ExecutorMapIterator } from './executor-map.js';
 import type { AnyFunction } from './functions.js';
 import type { Future } from './future.js';
+import { reportCallbackError } from './report-error.js';
 import { Submitter } from './submitter.js';
+
+const DONE_CALLBACK_THREW =
+  "A done-callback threw (listen to the executor's 'error' event to handle this)";
+/** For a future whose executor is gone: nobody listens, so the error becomes a warning. */
+const NO_LISTENERS = new EventEmitter();
 
 export interface ThreadPoolExecutorOptions {
   /**
@@ -154,7 +160,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     const reportError = (error: unknown): void => {
       const executor = self.deref();
       if (executor) executor.#reportError(error);
-      else warn(error);
+      else reportCallbackError(NO_LISTENERS, error, DONE_CALLBACK_THREW);
     };
     this.#submitter = new Submitter(new Engine(resolved, reportError), reportError);
     collected.register(this, this.#submitter, this);
@@ -278,24 +284,8 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   }
 
   #reportError(error: unknown): void {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-        return;
-      } catch (listenerError) {
-        error = listenerError;
-      }
-    }
-    warn(error);
+    reportCallbackError(this, error, DONE_CALLBACK_THREW);
   }
-}
-
-function warn(error: unknown): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.emitWarning(
-    `A done-callback threw (listen to the executor's 'error' event to handle this): ${detail}`,
-    'SpindleCallbackError',
-  );
 }
 
 function expectBoolean(what: string, value: unknown): boolean {

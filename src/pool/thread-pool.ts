@@ -29,6 +29,7 @@ import {
   starmapArguments,
 } from './issue.js';
 import { ApplyJob, MapJob } from './jobs.js';
+import { reportCallbackError } from './report-error.js';
 import { Task } from './task.js';
 
 export type { IssueOptions, MapOptions } from './issue.js';
@@ -301,18 +302,10 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   }
 
   #reportError(error: unknown): void {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-        return;
-      } catch (listenerError) {
-        error = listenerError;
-      }
-    }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.emitWarning(
-      `A result callback threw (listen to the pool's 'error' event to handle this): ${detail}`,
-      'SpindleCallbackError',
+    reportCallbackError(
+      this,
+      error,
+      "A result callback threw (listen to the pool's 'error' event to handle this)",
     );
   }
 }
