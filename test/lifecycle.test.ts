@@ -209,6 +209,31 @@ describe('lifecycle: close, terminate, join, dispose', () => {
     assert.match(child.stdout, /left the loop/);
   });
 
+  test(
+    'awaiting terminate() or join() keeps the process alive until the threads have exited',
+    T,
+    () => {
+      // Nothing else is pending while these awaits run: if a stopping thread did not hold the
+      // process, it would end early with the await unsettled (exit code 13).
+      const script = `
+      import { ThreadPool } from 'spindle';
+      const task = async (v) => { await new Promise((r) => setTimeout(r, 5)); if (v < 0) throw new Error('neg'); return v; };
+      for (let i = 0; i < 40; i++) {
+        const pool = new ThreadPool(2);
+        await pool.mapAsync(task, [1, -2, 3]).wait();
+        if (i % 2) { await pool.terminate(); } else { pool.close(); await pool.join(); }
+      }
+      console.log('all settled');
+    `;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(child.status, 0, `exit ${child.status}: ${child.stderr}`);
+      assert.match(child.stdout, /all settled/);
+    },
+  );
+
   test('idleTimeout stops idle threads, which start again when needed', T, async () => {
     const pool = new ThreadPool({ workers: 1, idleTimeout: 50 });
     const first = await pool.apply(async () => (await import('node:worker_threads')).threadId);

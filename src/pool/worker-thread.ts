@@ -304,6 +304,9 @@ export class WorkerThread implements PoolThread {
   stop(): Promise<void> {
     if (this.state !== ThreadState.Stopping) {
       this.state = ThreadState.Stopping;
+      // Someone may be awaiting terminate() or join(): until the thread has exited, it keeps the
+      // process alive, or the process could end with that await still pending.
+      this.setBusy(true);
       void this.#worker.terminate();
     }
     return this.#exited;
