@@ -45,6 +45,13 @@ function scriptOnly(arg: string): boolean {
   );
 }
 
+/** Whether the process runs under `--import tsx`, which threads then load only when they need it. */
+let underTsx = false;
+
+function isTsx(value: string | undefined): boolean {
+  return value === 'tsx' || value === 'tsx/esm';
+}
+
 function execArgvForThreads(): string[] | undefined {
   if (threadExecArgv !== null) return threadExecArgv;
   const argv = process.execArgv;
@@ -59,6 +66,11 @@ function execArgvForThreads(): string[] | undefined {
       arg === '--input-type'
     ) {
       i++; // The option's value goes too.
+    } else if (arg === '--import' && isTsx(argv[i + 1])) {
+      underTsx = true;
+      i++;
+    } else if (arg.startsWith('--import=') && isTsx(arg.slice(9))) {
+      underTsx = true;
     } else if (!scriptOnly(arg)) {
       kept.push(arg);
     }
@@ -111,12 +123,14 @@ export class WorkerThread implements PoolThread {
     this.quota = options.quota;
     const control = createControl();
     this.#control = new Int32Array(control);
+    execArgvForThreads(); // Decides `underTsx` too.
     const boot: ThreadBootData = {
       name: options.name,
       quota: options.quota,
       control,
       initializer: options.initializer,
       initargs: options.initargs,
+      typescriptLoader: underTsx,
     };
     const start = (): Worker =>
       new Worker(ENTRY, {

@@ -93,4 +93,6 @@ export interface ThreadBootData {
   control: SharedArrayBuffer;
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
+  /** The main thread runs under `--import tsx`: install tsx's hooks before importing a task module. */
+  typescriptLoader: boolean;
 }

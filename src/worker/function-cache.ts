@@ -16,9 +16,15 @@ helpers.__name ??= (target: unknown, value: string) =>
 helpers.__defProp ??= Object.defineProperty;
 
 export class FunctionCache {
+  readonly #beforeImport: () => Promise<void>;
   readonly #defs = new Map<number, FunctionDef>();
   readonly #ready = new Map<number, AnyFunction>();
   readonly #loading = new Map<number, Promise<AnyFunction>>();
+
+  /** `beforeImport` runs (and is awaited) before a task module is first imported. */
+  constructor(beforeImport: () => Promise<void>) {
+    this.#beforeImport = beforeImport;
+  }
 
   define(def: FunctionDef): void {
     this.#defs.set(def.id, def);
@@ -57,10 +63,12 @@ export class FunctionCache {
     let loading = this.#loading.get(id);
     if (!loading) {
       const def = this.#defs.get(id) as FunctionDef & { kind: 'module' };
-      loading = importExport(def).then((fn) => {
-        this.#ready.set(id, fn);
-        return fn;
-      });
+      loading = this.#beforeImport()
+        .then(() => importExport(def))
+        .then((fn) => {
+          this.#ready.set(id, fn);
+          return fn;
+        });
       // A failed import is retried by the next task rather than cached for ever.
       loading.catch(() => this.#loading.delete(id));
       this.#loading.set(id, loading);

@@ -1,28 +1,21 @@
 /**
- * Threads inherit the process's `--import` options, so a TypeScript loader given that way is
- * loaded in each thread too. tsx, though, only installs its hooks on the main thread on Node
- * versions before `worker_threads.isInternalThread` existed (Node 20): there, a thread of a
- * program run with `node --import tsx` could not import a `.ts` task module. Install tsx's hooks
- * in the thread ourselves in that one case.
+ * A program run with `node --import tsx` can give a pool task modules written in TypeScript.
+ * Loading tsx in every thread at start-up would cost each thread most of a second, most of
+ * them never import a `.ts` file: so the main thread starts threads without it
+ * (see pool/worker-thread.ts), and a thread installs tsx's hooks itself, once, before it first
+ * imports a task module. (On Node 20 tsx would not install its hooks in a worker thread anyway.)
  */
-import * as workerThreads from 'node:worker_threads';
+let installing: Promise<void> | undefined;
 
-function importsTsx(execArgv: readonly string[]): boolean {
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i] as string;
-    const value =
-      arg === '--import' ? execArgv[i + 1] : arg.startsWith('--import=') ? arg.slice(9) : undefined;
-    if (value === 'tsx' || value === 'tsx/esm') return true;
-  }
-  return false;
-}
-
-export async function inheritTypeScriptLoader(): Promise<void> {
-  if ('isInternalThread' in workerThreads || !importsTsx(process.execArgv)) return;
-  try {
-    const api = (await import('tsx/esm/api' as string)) as { register?: () => unknown };
-    api.register?.();
-  } catch {
-    // tsx is not resolvable from here: task modules in TypeScript will say so when imported.
-  }
+export function typeScriptLoaderReady(wanted: boolean): Promise<void> {
+  if (!wanted) return Promise.resolve();
+  installing ??= (async () => {
+    try {
+      const api = (await import('tsx/esm/api' as string)) as { register?: () => unknown };
+      api.register?.();
+    } catch {
+      // tsx is not resolvable from here: a TypeScript task module will say so when imported.
+    }
+  })();
+  return installing;
 }

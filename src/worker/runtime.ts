@@ -18,6 +18,7 @@ import {
   type ToWorker,
 } from '../protocol/messages.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
+import { typeScriptLoaderReady } from './loaders.js';
 
 interface QueuedTask {
   seq: number;
@@ -31,7 +32,7 @@ const FLUSH_DELAY_MS = 1;
 
 export class ThreadRuntime implements ExecutionSink {
   readonly #port: MessagePort;
-  readonly #cache = new FunctionCache();
+  readonly #cache: FunctionCache;
   readonly #control: Int32Array;
   readonly #quota: number;
   #ready = false;
@@ -49,6 +50,7 @@ export class ThreadRuntime implements ExecutionSink {
 
   constructor(port: MessagePort, boot: ThreadBootData) {
     this.#port = port;
+    this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
     this.#quota = boot.quota;
     port.on('message', (message: ToWorker) => this.#receive(message));
