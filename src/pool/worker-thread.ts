@@ -241,6 +241,11 @@ export class WorkerThread implements PoolThread {
         for (const item of task.transfer) transfer.push(item);
       }
     }
+    // Node drops a message whose transfer list holds a detached ArrayBuffer without a word (no
+    // throw): its tasks would wait for ever. Throw instead, so that only those tasks fail.
+    if (transfer?.some(isDetached)) {
+      throw new DOMException('An ArrayBuffer listed in `transfer` is detached.', 'DataCloneError');
+    }
     this.#worker.postMessage(message, transfer);
     if (message.defs) for (const def of message.defs) this.#knownFunctions.add(def.id);
   }
@@ -338,6 +343,16 @@ function decodeFailure(outcome: Outcome, value: unknown): unknown {
     values: chunk.values,
     failures: chunk.failures.map(([index, error]) => [index, deserializeError(error)]),
   } satisfies ChunkFailure<unknown>;
+}
+
+function isDetached(item: Transferable): boolean {
+  if (!(item instanceof ArrayBuffer) || item.byteLength > 0) return false;
+  try {
+    new Uint8Array(item);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function argumentCloneError(cloneError: unknown, task: Task): Error {
