@@ -1,0 +1,1568 @@
+/**
+ * The chaos run of issue 6: many pools and executors, every issuing method, and tasks that at
+ * random return, throw, return or take an uncloneable value, exit their thread, leave a timer that
+ * throws, run out of memory, hang, or run late; callbacks that throw, inputs that throw, consumers
+ * that time out or leave early, and random close()/terminate()/shutdown() mid-flight.
+ *
+ * A ledger records every task (its behaviour, how many times it started, on which thread, via a
+ * SharedArrayBuffer its thread writes to) and every settlement, and checks at the end of each
+ * round that each task settled exactly once with the outcome its behaviour dictates:
+ *
+ * - its own result or error (class, message, code, own properties, cause chain, stack), or
+ * - WorkerExitError, only if it had started on a thread where a thread-killing task ran, or
+ * - CancelledError, only once terminate() (or a cancel) was called, or
+ * - DataCloneError, only for an uncloneable argument (never started) or result (started once);
+ *
+ * that no task ever started twice; that no result settles after terminate() or join() resolved;
+ * that the pool still serves tasks after each fault; that nothing stays pending; and at the end,
+ * that no thread is left and nothing keeps the process alive.
+ *
+ * Run by chaos.test.ts in a child process, which checks that this process exits by itself.
+ * Environment: SPINDLE_CHAOS_TASKS (default 20,000), SPINDLE_SEED, SPINDLE_CHAOS_EXECUTOR=0.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
+import { inspect, isDeepStrictEqual } from 'node:util';
+import {
+  CancelledError,
+  type Future,
+  type IMapIterator,
+  InvalidStateError,
+  ThreadPool,
+  ThreadPoolExecutor,
+  TimeoutError,
+  WorkerExitError,
+} from 'spindle';
+import { intFromEnv, osThreads, printResult, Rng, seedFromEnv, threadsSettle } from './harness.js';
+
+// ---- what a task does -------------------------------------------------------------------------
+
+type Kind =
+  | 'ok'
+  | 'okAsync'
+  | 'throw'
+  | 'throwAsync'
+  | 'throwValue'
+  | 'throwBad'
+  | 'badResult'
+  | 'badArg'
+  | 'transfer'
+  | 'exit'
+  | 'bomb'
+  | 'oom'
+  | 'hang'
+  | 'hangAsync';
+
+/** Kinds that kill their thread. */
+const KILLERS: ReadonlySet<Kind> = new Set<Kind>(['exit', 'bomb', 'oom']);
+
+/** [pool key, task id, kind, variant, delay ms, data, poison (an uncloneable value)] */
+type Spec = [string, number, Kind, number, number, unknown, unknown?];
+
+interface ThreadLedger {
+  runs: Int32Array;
+  threads: Int32Array;
+  threadId: number;
+}
+
+/**
+ * The task function of every chaos task. It runs in another isolate, so it reads nothing of this
+ * module: only its arguments and globals (the initializer leaves the ledger in a global).
+ */
+function chaosTask(spec: Spec, extra?: unknown): unknown {
+  const [key, id, kind, variant, wait, data] = spec;
+  const ledgers = (globalThis as { __spindleChaos?: Record<string, ThreadLedger> }).__spindleChaos;
+  const ledger = ledgers?.[key];
+  if (ledger) {
+    Atomics.add(ledger.runs, id, 1);
+    Atomics.store(ledger.threads, id, ledger.threadId);
+  }
+  const fail = (): Error => {
+    const message = `chaos ${id}`;
+    const options =
+      variant % 2 === 0 ? { cause: new Error(`cause ${id}`, { cause: `root ${id}` }) } : undefined;
+    let error: Error;
+    const shape = variant % 5;
+    if (shape === 0) error = new Error(message, options);
+    else if (shape === 1) error = new TypeError(message, options);
+    else if (shape === 2) error = new RangeError(message, options);
+    else if (shape === 3) {
+      class ChaosError extends Error {}
+      error = new ChaosError(message, options);
+      error.name = 'ChaosError';
+    } else {
+      class ChaosTypeError extends TypeError {}
+      error = new ChaosTypeError(message, options);
+      error.name = 'ChaosTypeError';
+    }
+    Object.assign(error, { code: `E_CHAOS_${id}`, detail: { id, variant } });
+    return error;
+  };
+  const later = (f: () => unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      setTimeout(() => {
+        try {
+          resolve(f());
+        } catch (error) {
+          reject(error);
+        }
+      }, wait);
+    });
+  if (kind === 'ok' || kind === 'badArg') return [id, data];
+  if (kind === 'okAsync') return later(() => [id, data]);
+  if (kind === 'throw') throw fail();
+  if (kind === 'throwAsync') {
+    return later(() => {
+      throw fail();
+    });
+  }
+  if (kind === 'throwValue') throw `chaos-value-${id}`;
+  if (kind === 'throwBad') {
+    throw {
+      method() {},
+      toString: () => `chaos-bad-${id}`,
+    };
+  }
+  if (kind === 'badResult') {
+    const bad = [() => id, Symbol('chaos'), { id, method() {} }, new WeakMap()][variant % 4];
+    return wait > 0 ? later(() => bad) : bad;
+  }
+  if (kind === 'transfer') {
+    let sum = 0;
+    for (const byte of extra as Uint8Array) sum += byte;
+    return [id, sum];
+  }
+  if (kind === 'exit') {
+    if (wait > 0) return later(() => process.exit(variant));
+    process.exit(variant);
+  }
+  if (kind === 'bomb') {
+    setTimeout(() => {
+      throw new Error(`bomb ${id}`);
+    }, wait);
+    return [id, data];
+  }
+  if (kind === 'oom') {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array(100_000).fill(id));
+  }
+  if (kind === 'hang') for (;;) {}
+  if (kind === 'hangAsync') return new Promise(() => {});
+  throw new Error(`unknown chaos kind ${String(kind)}`);
+}
+
+/** Each thread's initializer: puts the pool's ledger where chaosTask finds it. */
+async function chaosInit(
+  key: string,
+  runs: SharedArrayBuffer,
+  threads: SharedArrayBuffer,
+): Promise<void> {
+  const { threadId } = await import('node:worker_threads');
+  const g = globalThis as { __spindleChaos?: Record<string, ThreadLedger> };
+  g.__spindleChaos ??= {};
+  g.__spindleChaos[key] = {
+    runs: new Int32Array(runs),
+    threads: new Int32Array(threads),
+    threadId,
+  };
+}
+
+// ---- the ledger -------------------------------------------------------------------------------
+
+interface Item {
+  id: number;
+  kind: Kind;
+  variant: number;
+  wait: number;
+  data: unknown;
+  spec: Spec;
+  /** For 'transfer': the bytes sent (moved) to the thread. */
+  bytes?: Uint8Array;
+  /** For 'transfer': the sum the task must return. */
+  sum?: number;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const SINGLE: ReadonlySet<Method> = new Set<Method>(['applyAsync', 'apply', 'submit', 'probe']);
+
+type Method =
+  | 'applyAsync'
+  | 'apply'
+  | 'map'
+  | 'mapAsync'
+  | 'starmap'
+  | 'starmapAsync'
+  | 'imap'
+  | 'imapUnordered'
+  | 'submit'
+  | 'probe';
+
+interface Unit {
+  n: number;
+  method: Method;
+  items: Item[];
+  chunksize: number;
+  /** Settlements seen by the synchronous hooks (callbacks, done-callbacks). */
+  settlements: number;
+  /** The outcome (single tasks and maps). */
+  outcome: Outcome | undefined;
+  /** terminate()/shutdown(cancelFutures) had been called when it settled. */
+  cancelAllowed: boolean;
+  /** imap: what each next() gave, in order, with whether terminate() had been called. */
+  sequence: { outcome: Outcome; input: boolean; cancelAllowed: boolean }[];
+  /** imap: how the iteration ended. */
+  end: 'done' | 'return' | undefined;
+  /** imap: where the input throws. */
+  throwAt: number | undefined;
+  /** future.cancel() returned true. */
+  cancelledByUser: boolean;
+  ready: (() => boolean) | undefined;
+  done: Promise<void>;
+  finished: boolean;
+}
+
+type Flavour = 'pool' | 'local' | 'executor';
+
+const stats = {
+  rounds: 0,
+  pools: { pool: 0, local: 0, executor: 0 } as Record<Flavour, number>,
+  tasks: 0,
+  calls: 0,
+  byMethod: {} as Record<string, number>,
+  /** Tasks issued, by behaviour. */
+  kinds: {} as Record<string, number>,
+  /** Other injected faults and events. */
+  events: {} as Record<string, number>,
+  outcomes: {} as Record<string, number>,
+  hung: 0,
+  probes: 0,
+  violations: 0,
+};
+const violations: string[] = [];
+const VERBOSE = process.env.SPINDLE_CHAOS_VERBOSE === '1';
+/** Rounds in progress, for the periodic report of what is still pending. */
+const live = new Set<Ledger>();
+
+function dumpLive(): void {
+  for (const ledger of live) {
+    const pending = ledger.units.filter((unit) => !unit.finished);
+    console.error(
+      `[still running] round ${ledger.round} (${ledger.config}): ${pending.length} unfinished calls; terminateCalled ${ledger.terminateCalled}, closed ${ledger.closed}`,
+    );
+    for (const unit of pending.slice(0, 5)) {
+      const tasks = unit.items
+        .slice(0, 10)
+        .map((item) => `${item.id}:${item.kind}/runs ${ledger.runs[item.id]}`);
+      console.error(
+        `  ${unit.method}#${unit.n} settlements ${unit.settlements} outcomes ${unit.sequence.length} end ${unit.end} chunksize ${unit.chunksize} tasks ${tasks.join(' ')}`,
+      );
+    }
+  }
+}
+
+function bump(table: Record<string, number>, key: string, by = 1): void {
+  table[key] = (table[key] ?? 0) + by;
+}
+
+function describeValue(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  return inspect(value, { depth: 2, breakLength: Number.POSITIVE_INFINITY }).slice(0, 200);
+}
+
+class Ledger {
+  readonly runs: Int32Array;
+  readonly threads: Int32Array;
+  readonly items: Item[] = [];
+  readonly units: Unit[] = [];
+  terminateCalled = false;
+  terminated = false;
+  closed = false;
+  /** join() / shutdown(wait) resolved. */
+  finished = false;
+  shutdownCancel = false;
+  config = '';
+  callbackThrows = 0;
+  callbackReports = 0;
+  #unitCounter = 0;
+
+  constructor(
+    readonly key: string,
+    readonly flavour: Flavour,
+    readonly round: number,
+    readonly seed: number,
+    readonly capacity: number,
+  ) {
+    this.runs = new Int32Array(new SharedArrayBuffer(4 * capacity));
+    this.threads = new Int32Array(new SharedArrayBuffer(4 * capacity)).fill(-1);
+  }
+
+  get full(): boolean {
+    return this.items.length >= this.capacity;
+  }
+
+  item(rng: Rng, kind: Kind): Item {
+    if (this.full) throw new Error('ledger full');
+    const id = this.items.length;
+    const variant =
+      kind === 'exit' ? rng.pick([0, 1, 3, 7, 42, 99, 255]) : rng.int(0, 1_000_000) % 10;
+    const wait =
+      kind === 'okAsync' || kind === 'throwAsync' || kind === 'bomb'
+        ? rng.chance(0.85)
+          ? rng.int(0, 3)
+          : rng.int(4, 40)
+        : kind === 'exit' || kind === 'badResult'
+          ? rng.pick([0, 0, 1, 5])
+          : 0;
+    const data = rng.chance(0.85) ? id : richData(rng, id);
+    const spec: Spec = [this.key, id, kind, variant, wait, data];
+    const item: Item = { id, kind, variant, wait, data, spec };
+    if (kind === 'transfer') {
+      const bytes = new Uint8Array(rng.int(1, 4096));
+      let sum = 0;
+      for (let i = 0; i < bytes.length; i++) {
+        bytes[i] = (i * 31 + id) & 0xff;
+        sum += bytes[i] as number;
+      }
+      item.bytes = bytes;
+      item.sum = sum;
+    }
+    this.items.push(item);
+    return item;
+  }
+
+  unit(method: Method, items: Item[], chunksize = 1): Unit {
+    const unit: Unit = {
+      n: this.#unitCounter++,
+      method,
+      items,
+      chunksize,
+      settlements: 0,
+      outcome: undefined,
+      cancelAllowed: false,
+      sequence: [],
+      end: undefined,
+      throwAt: undefined,
+      cancelledByUser: false,
+      ready: undefined,
+      done: Promise.resolve(),
+      finished: false,
+    };
+    this.units.push(unit);
+    stats.calls++;
+    bump(stats.byMethod, method);
+    stats.tasks += items.length;
+    for (const item of items) bump(stats.kinds, item.kind);
+    return unit;
+  }
+
+  violation(unit: Unit | undefined, item: Item | undefined, message: string): void {
+    stats.violations++;
+    if (violations.length >= 60) return;
+    const where = unit ? ` ${unit.method}#${unit.n}` : '';
+    const what = item
+      ? ` task ${item.id} (${item.kind}, variant ${item.variant}, runs ${this.runs[item.id]})`
+      : '';
+    const line = `[seed ${this.seed} round ${this.round} ${this.flavour} ${this.key}]${where}${what}: ${message}`;
+    violations.push(line);
+    if (VERBOSE) console.error(line);
+  }
+
+  /**
+   * A settlement was seen: `timely` for the synchronous hooks (callback, error callback,
+   * done-callback), which run at the very moment of settlement; not for promise reactions.
+   */
+  settled(unit: Unit, outcome: Outcome | undefined, timely: boolean): void {
+    unit.settlements++;
+    if (unit.settlements > 1) this.violation(unit, undefined, 'settled more than once');
+    if (timely && this.terminated)
+      this.violation(unit, undefined, 'settled after terminate() resolved');
+    if (timely && this.finished)
+      this.violation(unit, undefined, 'settled after join()/shutdown() resolved');
+    if (unit.settlements === 1) {
+      unit.cancelAllowed = this.terminateCalled || this.shutdownCancel;
+      if (outcome) unit.outcome = outcome;
+    }
+  }
+}
+
+function richData(rng: Rng, id: number): unknown {
+  return {
+    id,
+    text: 'ü'.repeat(rng.int(0, 40)),
+    list: [1, 'two', null, undefined, -0, Number.NaN],
+    map: new Map<unknown, unknown>([
+      ['k', id],
+      [id, { nested: [id] }],
+    ]),
+    set: new Set([id, `${id}`]),
+    date: new Date(1_700_000_000_000 + id),
+    big: BigInt(id) * 10n ** 20n,
+    bytes: Uint8Array.from([id & 0xff, 1, 2]),
+    regexp: /chaos/gi,
+  };
+}
+
+// ---- judging ------------------------------------------------------------------------------------
+
+const ERROR_NAMES = ['Error', 'TypeError', 'RangeError', 'ChaosError', 'ChaosTypeError'];
+
+function checkChaosError(item: Item, error: unknown): string | null {
+  if (!(error instanceof Error)) return `expected an Error, got ${describeValue(error)}`;
+  const shape = item.variant % 5;
+  const e = error as Error & { code?: unknown; detail?: unknown };
+  if (e.name !== ERROR_NAMES[shape]) return `name ${e.name}, expected ${ERROR_NAMES[shape]}`;
+  if (e.message !== `chaos ${item.id}`) return `message ${JSON.stringify(e.message)}`;
+  if (e.code !== `E_CHAOS_${item.id}`) return `code ${String(e.code)}`;
+  if (!isDeepStrictEqual(e.detail, { id: item.id, variant: item.variant }))
+    return `detail ${describeValue(e.detail)}`;
+  if ((shape === 1 || shape === 4) && !(e instanceof TypeError)) return 'not instanceof TypeError';
+  if (shape === 2 && !(e instanceof RangeError)) return 'not instanceof RangeError';
+  if (item.variant % 2 === 0) {
+    const cause = e.cause as Error | undefined;
+    if (!(cause instanceof Error) || cause.message !== `cause ${item.id}`)
+      return `cause ${describeValue(cause)}`;
+    if (cause.cause !== `root ${item.id}`) return `cause.cause ${describeValue(cause.cause)}`;
+  } else if (e.cause !== undefined) return `unexpected cause ${describeValue(e.cause)}`;
+  if (typeof e.stack !== 'string' || !e.stack.includes(`chaos ${item.id}`))
+    return `stack ${String(e.stack).slice(0, 100)}`;
+  if (!/\n\s+at /.test(e.stack)) return 'the stack has no frames of the thread';
+  return null;
+}
+
+function isDataCloneError(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'DataCloneError';
+}
+
+/** Thread ids on which a thread-killing task started. */
+function deadThreads(ledger: Ledger): Set<number> {
+  const dead = new Set<number>();
+  for (const item of ledger.items) {
+    if (KILLERS.has(item.kind) && ledger.runs[item.id] === 1) dead.add(ledger.threads[item.id]!);
+  }
+  return dead;
+}
+
+function diedWith(ledger: Ledger, dead: Set<number>, item: Item): boolean {
+  return ledger.runs[item.id] === 1 && dead.has(ledger.threads[item.id]!);
+}
+
+function expectedValue(item: Item): unknown {
+  return item.kind === 'transfer' ? [item.id, item.sum] : [item.id, item.data];
+}
+
+/** Judges the outcome of one task that settled on its own (apply, submit, an imap item). */
+function judgeItem(
+  ledger: Ledger,
+  dead: Set<number>,
+  item: Item,
+  outcome: Outcome,
+  cancelAllowed: boolean,
+): string | null {
+  const runs = ledger.runs[item.id] as number;
+  if (runs > 1) return `started ${runs} times`;
+  if (!outcome.ok) {
+    const error = outcome.error;
+    if (error instanceof CancelledError) {
+      return cancelAllowed ? null : 'CancelledError, but the pool was not terminated';
+    }
+    if (error instanceof WorkerExitError) {
+      if (diedWith(ledger, dead, item)) return null;
+      return `WorkerExitError (${error.message}) but no thread-killing task ran on its thread`;
+    }
+  }
+  const got = outcome.ok ? `value ${describeValue(outcome.value)}` : describeValue(outcome.error);
+  if (item.kind === 'transfer' && !outcome.ok && isDataCloneError(outcome.error) && runs === 0) {
+    // Its buffer moved to a thread that died before starting it: it cannot be sent again.
+    if (dead.size > 0 && /transfer. is detached/.test((outcome.error as Error).message))
+      return null;
+  }
+  switch (item.kind) {
+    case 'ok':
+    case 'okAsync':
+    case 'bomb':
+    case 'transfer':
+      if (!outcome.ok) return `expected a result, got ${got}`;
+      if (runs !== 1) return `resolved, but started ${runs} times`;
+      if (!isDeepStrictEqual(outcome.value, expectedValue(item))) return `wrong ${got}`;
+      return null;
+    case 'throw':
+    case 'throwAsync':
+      if (outcome.ok) return `expected its error, got ${got}`;
+      if (runs !== 1) return `failed, but started ${runs} times`;
+      return checkChaosError(item, outcome.error);
+    case 'throwValue':
+      if (outcome.ok || outcome.error !== `chaos-value-${item.id}`)
+        return `expected the thrown string, got ${got}`;
+      return null;
+    case 'throwBad':
+      if (
+        outcome.ok ||
+        !(outcome.error instanceof Error) ||
+        !outcome.error.message.endsWith(`cannot be cloned: chaos-bad-${item.id}`)
+      )
+        return `expected an error saying the thrown value cannot be cloned, got ${got}`;
+      return null;
+    case 'badResult':
+      if (outcome.ok || !isDataCloneError(outcome.error))
+        return `expected DataCloneError, got ${got}`;
+      if (runs !== 1) return `DataCloneError for its result, but started ${runs} times`;
+      return null;
+    case 'badArg':
+      if (ledger.flavour === 'local') {
+        if (!outcome.ok) return `expected a result (no cloning on the main thread), got ${got}`;
+        return null;
+      }
+      if (outcome.ok || !isDataCloneError(outcome.error))
+        return `expected DataCloneError, got ${got}`;
+      if (runs !== 0) return `DataCloneError for its argument, but it started ${runs} times`;
+      return null;
+    case 'exit':
+    case 'oom':
+      return `a thread-killing task settled with ${got}`;
+    case 'hang':
+    case 'hangAsync':
+      return `a task that never ends settled with ${got}`;
+  }
+}
+
+/** The task id an imap outcome carries (results, and errors the tasks threw), if any. */
+function idOf(outcome: Outcome): number | undefined {
+  if (outcome.ok) {
+    const value = outcome.value;
+    return Array.isArray(value) && typeof value[0] === 'number' ? value[0] : undefined;
+  }
+  const error = outcome.error;
+  if (typeof error === 'string') {
+    const match = /^chaos-value-(\d+)$/.exec(error);
+    return match ? Number(match[1]) : undefined;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    const match = /^E_CHAOS_(\d+)$/.exec(code);
+    if (match) return Number(match[1]);
+  }
+  if (error instanceof Error) {
+    const match = /cannot be cloned: chaos-bad-(\d+)$/.exec(error.message);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
+}
+
+/** Judges one error that stands for a whole group of tasks (a map call, an imap chunk). */
+function judgeGroupError(
+  ledger: Ledger,
+  dead: Set<number>,
+  items: Item[],
+  error: unknown,
+  cancelAllowed: boolean,
+): string | null {
+  for (const item of items) {
+    if ((ledger.runs[item.id] as number) > 1) return `task ${item.id} started more than once`;
+  }
+  if (error instanceof CancelledError) {
+    return cancelAllowed ? null : 'CancelledError, but the pool was not terminated';
+  }
+  if (error instanceof WorkerExitError) {
+    if (items.some((item) => diedWith(ledger, dead, item))) return null;
+    return `WorkerExitError (${error.message}) but none of its tasks ran on a thread that died`;
+  }
+  if (isDataCloneError(error)) {
+    if (ledger.flavour === 'local') return 'DataCloneError on the main thread';
+    const culprit = items.some(
+      (item) => item.kind === 'badArg' || (item.kind === 'badResult' && ledger.runs[item.id] === 1),
+    );
+    return culprit ? null : 'DataCloneError without an uncloneable argument or result';
+  }
+  const id = idOf({ ok: false, error });
+  const item = items.find((candidate) => candidate.id === id);
+  if (item && (item.kind === 'throw' || item.kind === 'throwAsync')) {
+    const wrong = checkChaosError(item, error);
+    return wrong && `task ${item.id}: ${wrong}`;
+  }
+  if (item && (item.kind === 'throwValue' || item.kind === 'throwBad')) {
+    const wrong = judgeItem(ledger, dead, item, { ok: false, error }, cancelAllowed);
+    return wrong && `task ${item.id}: ${wrong}`;
+  }
+  return `unexplained error ${describeValue(error)}`;
+}
+
+function judgeMap(ledger: Ledger, dead: Set<number>, unit: Unit): void {
+  const outcome = unit.outcome;
+  if (!outcome) {
+    ledger.violation(unit, undefined, 'never settled');
+    return;
+  }
+  if (!outcome.ok) {
+    const wrong = judgeGroupError(ledger, dead, unit.items, outcome.error, unit.cancelAllowed);
+    if (wrong) ledger.violation(unit, undefined, wrong);
+    return;
+  }
+  const values = outcome.value;
+  if (!Array.isArray(values) || values.length !== unit.items.length) {
+    ledger.violation(unit, undefined, `resolved with ${describeValue(values)}`);
+    return;
+  }
+  unit.items.forEach((item, i) => {
+    const wrong = judgeItem(ledger, dead, item, { ok: true, value: values[i] }, false);
+    if (wrong) ledger.violation(unit, item, `in a resolved map: ${wrong}`);
+  });
+}
+
+function chunksOf(items: Item[], size: number): Item[][] {
+  const chunks: Item[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Kuhn's matching: can every chunk-level error be assigned its own untouched chunk? */
+function matchAll(errors: number, candidates: (error: number) => number[]): boolean {
+  const owner = new Map<number, number>();
+  const tryAssign = (error: number, seen: Set<number>): boolean => {
+    for (const chunk of candidates(error)) {
+      if (seen.has(chunk)) continue;
+      seen.add(chunk);
+      const current = owner.get(chunk);
+      if (current === undefined || tryAssign(current, seen)) {
+        owner.set(chunk, error);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let e = 0; e < errors; e++) if (!tryAssign(e, new Set())) return false;
+  return true;
+}
+
+function judgeImap(ledger: Ledger, dead: Set<number>, unit: Unit, ordered: boolean): void {
+  const read = unit.throwAt === undefined ? unit.items : unit.items.slice(0, unit.throwAt);
+  const chunks = chunksOf(read, unit.chunksize);
+  const chunkOf = new Map<number, number>();
+  chunks.forEach((chunk, c) => {
+    for (const item of chunk) chunkOf.set(item.id, c);
+  });
+  const position = new Array<number>(chunks.length).fill(0);
+  const groupErrors: { error: unknown; cancelAllowed: boolean }[] = [];
+  const cut = ledger.terminateCalled;
+  let next = 0; // ordered: the chunk whose turn it is
+  const sequence = unit.sequence;
+  for (let k = 0; k < sequence.length; k++) {
+    const { outcome, input, cancelAllowed } = sequence[k]!;
+    if (input) {
+      if (k !== sequence.length - 1) ledger.violation(unit, undefined, 'input error not last');
+      if (unit.throwAt === undefined)
+        ledger.violation(unit, undefined, 'an input error, but the input never throws');
+      else if (
+        !outcome.ok &&
+        (outcome.error as Error).message !== `input failed at ${unit.throwAt}`
+      )
+        ledger.violation(
+          unit,
+          undefined,
+          `wrong input error ${describeValue(outcome.ok || outcome.error)}`,
+        );
+      continue;
+    }
+    const id = idOf(outcome);
+    if (id !== undefined) {
+      const c = chunkOf.get(id);
+      if (c === undefined) {
+        ledger.violation(
+          unit,
+          undefined,
+          `a result for task ${id}, which is not in this call's input`,
+        );
+        continue;
+      }
+      if (ordered && c !== next) {
+        ledger.violation(
+          unit,
+          undefined,
+          `task ${id} delivered out of order (chunk ${c}, expected ${next})`,
+        );
+        continue;
+      }
+      const chunk = chunks[c]!;
+      const item = chunk[position[c]!];
+      if (item?.id !== id) {
+        ledger.violation(unit, undefined, `task ${id} delivered out of order within its chunk`);
+        continue;
+      }
+      const wrong = judgeItem(ledger, dead, item, outcome, cancelAllowed);
+      if (wrong) ledger.violation(unit, item, wrong);
+      position[c]!++;
+      if (ordered && position[c] === chunk.length) next++;
+      continue;
+    }
+    if (outcome.ok) {
+      ledger.violation(
+        unit,
+        undefined,
+        `a value no task returned: ${describeValue(outcome.value)}`,
+      );
+      continue;
+    }
+    if (ordered) {
+      const chunk = chunks[next];
+      if (!chunk || position[next] !== 0) {
+        ledger.violation(
+          unit,
+          undefined,
+          `an error with no chunk to stand for: ${describeValue(outcome.error)}`,
+        );
+        continue;
+      }
+      const wrong = judgeGroupError(ledger, dead, chunk, outcome.error, cancelAllowed);
+      if (wrong) ledger.violation(unit, undefined, `chunk ${next}: ${wrong}`);
+      position[next] = chunk.length;
+      next++;
+    } else {
+      groupErrors.push({ error: outcome.error, cancelAllowed });
+    }
+  }
+  const untouched: number[] = [];
+  for (let c = 0; c < chunks.length; c++) {
+    const p = position[c]!;
+    if (p === 0) untouched.push(c);
+    else if (p < chunks[c]!.length && unit.end === 'done' && !cut) {
+      ledger.violation(
+        unit,
+        undefined,
+        `chunk ${c}: only ${p} of its ${chunks[c]!.length} results came`,
+      );
+    }
+  }
+  if (!ordered) {
+    const fits = (e: number): number[] =>
+      untouched.filter(
+        (c) =>
+          judgeGroupError(
+            ledger,
+            dead,
+            chunks[c]!,
+            groupErrors[e]!.error,
+            groupErrors[e]!.cancelAllowed,
+          ) === null,
+      );
+    if (!matchAll(groupErrors.length, fits)) {
+      ledger.violation(
+        unit,
+        undefined,
+        `chunk errors that no chunk explains: ${groupErrors.map((g) => describeValue(g.error)).join('; ')}`,
+      );
+    }
+    if (unit.end === 'done' && !cut && groupErrors.length < untouched.length) {
+      ledger.violation(
+        unit,
+        undefined,
+        `${untouched.length - groupErrors.length} chunks never delivered`,
+      );
+    }
+  } else if (unit.end === 'done' && !cut && next < chunks.length) {
+    ledger.violation(
+      unit,
+      undefined,
+      `the iteration ended after ${next} of ${chunks.length} chunks`,
+    );
+  }
+  if (unit.end === 'done' && !cut && unit.throwAt !== undefined) {
+    const last = sequence[sequence.length - 1];
+    if (!last?.input) ledger.violation(unit, undefined, 'the input error was never thrown');
+  }
+}
+
+function judgeRound(ledger: Ledger): void {
+  const dead = deadThreads(ledger);
+  for (let id = 0; id < ledger.items.length; id++) {
+    if ((ledger.runs[id] as number) > 1) {
+      ledger.violation(undefined, ledger.items[id], `started ${ledger.runs[id]} times`);
+    }
+  }
+  // A thread dies once: every task that died with it saw the same exit code.
+  const exitCodes = new Map<number, Set<number>>();
+  const noteExit = (item: Item, error: unknown): void => {
+    if (!(error instanceof WorkerExitError)) return;
+    const thread = ledger.threads[item.id]!;
+    const codes = exitCodes.get(thread) ?? new Set<number>();
+    exitCodes.set(thread, codes);
+    codes.add(error.exitCode);
+    if (item.kind === 'exit') {
+      const killers = ledger.items.filter(
+        (k) => KILLERS.has(k.kind) && ledger.runs[k.id] === 1 && ledger.threads[k.id] === thread,
+      );
+      const explained =
+        killers.some((k) => k.kind !== 'exit') ||
+        killers.some((k) => k.kind === 'exit' && k.variant === error.exitCode);
+      if (!explained)
+        ledger.violation(undefined, item, `exit code ${error.exitCode}, expected ${item.variant}`);
+    }
+  };
+  for (const unit of ledger.units) {
+    if (!unit.finished) {
+      ledger.violation(unit, undefined, 'never finished');
+      continue;
+    }
+    if (unit.method === 'imap' || unit.method === 'imapUnordered') {
+      judgeImap(ledger, dead, unit, unit.method === 'imap');
+      for (const step of unit.sequence) bump(stats.outcomes, outcomeName(step.outcome));
+      continue;
+    }
+    const outcome = unit.outcome;
+    if (!outcome) {
+      ledger.violation(unit, undefined, 'never settled');
+      continue;
+    }
+    bump(stats.outcomes, outcomeName(outcome));
+    if (SINGLE.has(unit.method)) {
+      const item = unit.items[0]!;
+      const cancelAllowed = unit.cancelAllowed || unit.cancelledByUser;
+      let wrong = judgeItem(ledger, dead, item, outcome, cancelAllowed);
+      if (
+        !wrong &&
+        !outcome.ok &&
+        outcome.error instanceof CancelledError &&
+        unit.method === 'submit' &&
+        !ledger.terminateCalled
+      ) {
+        // An executor has no terminate(): a cancelled future was cancelled before it started.
+        if (ledger.runs[item.id] !== 0) wrong = 'cancelled, but it had started';
+        else if (!unit.cancelledByUser && !ledger.shutdownCancel) wrong = 'cancelled by nobody';
+      }
+      if (wrong) ledger.violation(unit, item, wrong);
+      if (!outcome.ok) noteExit(item, outcome.error);
+    } else {
+      judgeMap(ledger, dead, unit);
+    }
+  }
+  for (const [thread, codes] of exitCodes) {
+    if (codes.size > 1)
+      ledger.violation(
+        undefined,
+        undefined,
+        `thread ${thread} died with exit codes ${[...codes].join(', ')}`,
+      );
+  }
+}
+
+function outcomeName(outcome: Outcome): string {
+  if (outcome.ok) return 'resolved';
+  const error = outcome.error;
+  if (error instanceof CancelledError) return 'CancelledError';
+  if (error instanceof WorkerExitError) return 'WorkerExitError';
+  if (isDataCloneError(error)) return 'DataCloneError';
+  return 'task error';
+}
+
+// ---- issuing ------------------------------------------------------------------------------------
+
+type Host =
+  | { flavour: 'pool' | 'local'; pool: ThreadPool }
+  | { flavour: 'executor'; executor: ThreadPoolExecutor };
+
+function argsOf(item: Item): [Spec, unknown?] {
+  if (item.kind === 'badArg') return [item.spec, item.variant % 2 ? Symbol('poison') : () => 0];
+  if (item.kind === 'transfer') return [item.spec, item.bytes];
+  return [item.spec];
+}
+
+/** A map item: the spec itself, carrying the poison for badArg. */
+function mapItemOf(item: Item): Spec {
+  if (item.kind !== 'badArg') return item.spec;
+  const [key, id, kind, variant, wait, data] = item.spec;
+  return [key, id, kind, variant, wait, data, () => 0];
+}
+
+function outcomeOf(ok: boolean, value: unknown): Outcome {
+  return ok ? { ok: true, value } : { ok: false, error: value };
+}
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  if (a.ok !== b.ok) return false;
+  return a.ok
+    ? a.value === (b as { value: unknown }).value
+    : a.error === (b as { error: unknown }).error;
+}
+
+/**
+ * Follows a result's promise side. With `hooked`, the settlement was already recorded by a
+ * synchronous hook, and the promise must agree with it; otherwise the promise is the record.
+ */
+function follow(
+  ledger: Ledger,
+  unit: Unit,
+  promise: PromiseLike<unknown>,
+  hooked: boolean,
+): Promise<void> {
+  return Promise.resolve(promise).then(
+    (value) => arrive(ledger, unit, outcomeOf(true, value), hooked),
+    (error) => arrive(ledger, unit, outcomeOf(false, error), hooked),
+  );
+}
+
+function arrive(ledger: Ledger, unit: Unit, outcome: Outcome, hooked: boolean): void {
+  if (!hooked) ledger.settled(unit, outcome, false);
+  else if (!unit.outcome) ledger.violation(unit, undefined, 'the promise settled, no callback ran');
+  else if (!sameOutcome(unit.outcome, outcome))
+    ledger.violation(unit, undefined, 'the promise and the callback disagree');
+  unit.finished = true;
+}
+
+class Round {
+  readonly probes = { left: 20 };
+
+  constructor(
+    readonly ledger: Ledger,
+    readonly host: Host,
+    readonly rng: Rng,
+    readonly weights: Partial<Record<Kind, number>>,
+  ) {}
+
+  get running(): boolean {
+    if (this.host.flavour === 'executor') return !this.ledger.closed;
+    return this.host.pool.state === 'RUN';
+  }
+
+  /** New tasks for one call (fewer if the ledger is full). */
+  items(count: number, single: boolean): Item[] {
+    const items: Item[] = [];
+    for (let i = 0; i < count && !this.ledger.full; i++) {
+      let kind = this.rng.weighted(this.weights);
+      if (kind === 'transfer' && !single) kind = 'ok';
+      items.push(this.ledger.item(this.rng, kind));
+    }
+    return items;
+  }
+
+  /**
+   * Issues one call. Returns false when it threw InvalidStateError because the pool no longer
+   * runs (a synchronous throw that issues nothing, as the SPEC says).
+   */
+  issue(method: Method, items: Item[]): boolean {
+    const host = this.host;
+    try {
+      if (host.flavour === 'executor') this.#submit(host.executor, items[0]!, method);
+      else if (method === 'applyAsync' || method === 'probe')
+        this.#applyAsync(host.pool, items[0]!, method);
+      else if (method === 'apply') this.#apply(host.pool, items[0]!);
+      else if (method === 'imap' || method === 'imapUnordered')
+        this.#imap(host.pool, method, items);
+      else this.#map(host.pool, method, items);
+      return true;
+    } catch (error) {
+      if (error instanceof InvalidStateError && !this.running) return false;
+      this.ledger.violation(undefined, items[0], `${method} threw ${describeValue(error)}`);
+      return false;
+    }
+  }
+
+  /** A buffer listed in `transfer` moves (when the task is sent): after a result, it is detached. */
+  #checkTransferred(unit: Unit, item: Item): void {
+    if (!item.bytes || this.host.flavour === 'local') return;
+    const bytes = item.bytes;
+    void unit.done.then(() => {
+      if (unit.outcome?.ok && bytes.byteLength !== 0)
+        this.ledger.violation(unit, item, 'a buffer listed in transfer was copied, not moved');
+    });
+  }
+
+  /** A callback that throws now and then: reported on the 'error' event, harmless otherwise. */
+  #maybeThrowing(): () => void {
+    if (!this.rng.chance(0.03)) return () => {};
+    let counted = false;
+    return () => {
+      if (!counted) {
+        counted = true;
+        this.ledger.callbackThrows++;
+      }
+      throw new Error('callback chaos');
+    };
+  }
+
+  #apply(pool: ThreadPool, item: Item): void {
+    const ledger = this.ledger;
+    const promise = pool.apply(
+      chaosTask,
+      argsOf(item),
+      item.bytes ? { transfer: [item.bytes.buffer as ArrayBuffer] } : undefined,
+    );
+    const unit = ledger.unit('apply', [item]);
+    unit.done = follow(ledger, unit, promise, false);
+    this.#checkTransferred(unit, item);
+  }
+
+  #applyAsync(pool: ThreadPool, item: Item, method: Method): void {
+    const { ledger, rng } = this;
+    const after = this.#maybeThrowing();
+    let unit: Unit | undefined;
+    const result = pool.applyAsync(chaosTask, argsOf(item), {
+      ...(item.bytes ? { transfer: [item.bytes.buffer as ArrayBuffer] } : {}),
+      callback: (value) => {
+        ledger.settled(unit as Unit, outcomeOf(true, value), true);
+        after();
+      },
+      errorCallback: (error) => {
+        ledger.settled(unit as Unit, outcomeOf(false, error), true);
+        this.#afterFault(error);
+        after();
+      },
+    });
+    unit = ledger.unit(method, [item]);
+    const self = unit;
+    self.ready = () => result.ready();
+    if (rng.chance(0.05)) {
+      // get(timeout): a TimeoutError leaves the task running; any other answer is its outcome.
+      self.done = result.get(rng.int(0, 5)).then(
+        (value) => arrive(ledger, self, outcomeOf(true, value), true),
+        (error) => {
+          if (!(error instanceof TimeoutError))
+            return arrive(ledger, self, outcomeOf(false, error), true);
+          bump(stats.events, 'get(timeout) timed out');
+          return follow(ledger, self, result, true);
+        },
+      );
+    } else {
+      self.done = follow(ledger, self, result, true);
+    }
+    this.#checkTransferred(self, item);
+  }
+
+  #map(pool: ThreadPool, method: Method, items: Item[]): void {
+    const { ledger, rng } = this;
+    const chunksize = rng.chance(0.4) ? undefined : rng.chance(0.3) ? 1 : rng.int(2, 40);
+    const star = method === 'starmap' || method === 'starmapAsync';
+    const fn = chaosTask as (spec: Spec) => unknown;
+    const mapInput = items.map(mapItemOf);
+    const starInput = items.map(argsOf);
+    if (method === 'map' || method === 'starmap') {
+      const promise = star
+        ? pool.starmap(chaosTask, starInput, chunksize)
+        : pool.map(fn, mapInput, chunksize);
+      const unit = ledger.unit(method, items, chunksize ?? 0);
+      unit.done = follow(ledger, unit, promise, false);
+      return;
+    }
+    const after = this.#maybeThrowing();
+    let unit: Unit | undefined;
+    const hooks = {
+      ...(chunksize === undefined ? {} : { chunksize }),
+      callback: (values: unknown[]) => {
+        ledger.settled(unit as Unit, outcomeOf(true, values), true);
+        after();
+      },
+      errorCallback: (error: unknown) => {
+        ledger.settled(unit as Unit, outcomeOf(false, error), true);
+        this.#afterFault(error);
+        after();
+      },
+    };
+    const result = star
+      ? pool.starmapAsync(chaosTask, starInput, hooks)
+      : pool.mapAsync(fn, mapInput, hooks);
+    unit = ledger.unit(method, items, chunksize ?? 0);
+    const self = unit;
+    self.ready = () => result.ready();
+    self.done = follow(ledger, self, result, true);
+  }
+
+  #submit(executor: ThreadPoolExecutor, item: Item, method: Method): void {
+    const { ledger, rng } = this;
+    const future: Future<unknown> = executor.submit(
+      chaosTask as (...args: unknown[]) => unknown,
+      ...argsOf(item),
+    );
+    const unit = ledger.unit(method === 'probe' ? 'probe' : 'submit', [item]);
+    const after = this.#maybeThrowing();
+    future.addDoneCallback((f) => {
+      ledger.settled(unit, undefined, true);
+      if (f.cancelled()) unit.outcome = outcomeOf(false, new CancelledError('cancelled'));
+      after();
+    });
+    unit.ready = () => future.done();
+    const settle = (outcome: Outcome): void => {
+      if (unit.settlements !== 1) {
+        ledger.violation(unit, item, `result() settled after ${unit.settlements} done-callbacks`);
+      }
+      const cancelled = unit.outcome && !unit.outcome.ok;
+      if (cancelled && (outcome.ok || !(outcome.error instanceof CancelledError))) {
+        ledger.violation(unit, item, 'cancelled, but result() did not reject with CancelledError');
+      }
+      unit.outcome = outcome;
+      this.#afterFault(outcome.ok ? undefined : outcome.error);
+      unit.finished = true;
+    };
+    unit.done = future.result().then(
+      (value) => settle(outcomeOf(true, value)),
+      (error) => settle(outcomeOf(false, error)),
+    );
+    if (method !== 'probe' && rng.chance(0.06)) {
+      const cancel = (): void => {
+        if (future.cancel()) {
+          unit.cancelledByUser = true;
+          bump(stats.events, 'future.cancel() succeeded');
+        }
+      };
+      if (rng.chance(0.5)) cancel();
+      else setTimeout(cancel, rng.int(0, 5));
+    }
+  }
+
+  #imap(pool: ThreadPool, method: 'imap' | 'imapUnordered', items: Item[]): void {
+    const { ledger, rng } = this;
+    const chunksize = rng.chance(0.5) ? 1 : rng.int(2, 10);
+    const throwAt = items.length > 0 && rng.chance(0.1) ? rng.int(0, items.length - 1) : -1;
+    const specs = items.map(mapItemOf);
+    const shape = rng.pick(['array', 'generator', 'async'] as const);
+    const gaps = rng.chance(0.3);
+    const input: Iterable<Spec> | AsyncIterable<Spec> =
+      shape === 'array' && throwAt < 0
+        ? specs
+        : shape === 'async'
+          ? (async function* () {
+              for (let i = 0; i < specs.length; i++) {
+                if (i === throwAt) throw new Error(`input failed at ${i}`);
+                if (gaps && i % 7 === 3) await delay(1);
+                yield specs[i]!;
+              }
+            })()
+          : (function* () {
+              for (let i = 0; i < specs.length; i++) {
+                if (i === throwAt) throw new Error(`input failed at ${i}`);
+                yield specs[i]!;
+              }
+            })();
+    const fn = chaosTask as (spec: Spec) => unknown;
+    const iterator: IMapIterator<unknown> =
+      method === 'imap'
+        ? pool.imap(fn, input, rng.chance(0.5) ? chunksize : { chunksize })
+        : pool.imapUnordered(fn, input, chunksize);
+    const unit = ledger.unit(method, items, chunksize);
+    if (throwAt >= 0) {
+      unit.throwAt = throwAt;
+      bump(stats.events, 'input errors');
+    }
+    const leaveAfter = rng.chance(0.06) ? rng.int(0, items.length) : -1;
+    const timeouts = rng.chance(0.1);
+    const slow = rng.chance(0.15);
+    const consume = async (): Promise<void> => {
+      let taken = 0;
+      for (;;) {
+        if (taken === leaveAfter) {
+          bump(stats.events, 'imap left early');
+          unit.end = 'return';
+          await iterator.return();
+          return;
+        }
+        let step: IteratorResult<unknown>;
+        try {
+          step = await iterator.next(timeouts ? rng.int(0, 3) : undefined);
+        } catch (error) {
+          if (error instanceof TimeoutError && timeouts) {
+            bump(stats.events, 'next(timeout) timed out');
+            continue;
+          }
+          const input = error instanceof Error && error.message.startsWith('input failed at');
+          const cancelAllowed = ledger.terminateCalled;
+          unit.sequence.push({ outcome: outcomeOf(false, error), input, cancelAllowed });
+          this.#afterFault(error);
+          taken++;
+          continue;
+        }
+        if (step.done) {
+          unit.end = 'done';
+          return;
+        }
+        const cancelAllowed = ledger.terminateCalled;
+        unit.sequence.push({ outcome: outcomeOf(true, step.value), input: false, cancelAllowed });
+        taken++;
+        if (slow && taken % 5 === 0) await delay(1);
+      }
+    };
+    unit.done = consume().then(
+      () => {
+        unit.finished = true;
+      },
+      (error) => {
+        ledger.violation(unit, undefined, `the consumer failed: ${describeValue(error)}`);
+        unit.finished = true;
+      },
+    );
+  }
+
+  /** After a thread died: the pool must still serve a new task. */
+  #afterFault(error: unknown): void {
+    if (!(error instanceof WorkerExitError) || !this.running) return;
+    if (this.probes.left <= 0 || this.ledger.full) return;
+    this.probes.left--;
+    stats.probes++;
+    this.issue('probe', [this.ledger.item(this.rng, 'ok')]);
+  }
+}
+
+// ---- one round ----------------------------------------------------------------------------------
+
+type Ending = 'drain-close' | 'drain-terminate' | 'drain-dispose' | 'close-mid' | 'terminate-mid';
+
+const ROUND_TIMEOUT_MS = intFromEnv('SPINDLE_CHAOS_ROUND_TIMEOUT', 60_000);
+
+async function allFinished(ledger: Ledger, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const pending = ledger.units.filter((unit) => !unit.finished);
+    if (pending.length === 0) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending.map((unit) => unit.done)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, left);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+const reportedHang = new Set<Ledger>();
+
+function reportHung(ledger: Ledger, when: string): void {
+  reportedHang.add(ledger);
+  const pending = ledger.units.filter((unit) => !unit.finished);
+  stats.hung += pending.length;
+  for (const unit of pending.slice(0, 5)) {
+    const kinds = unit.items.map((item) => `${item.id}:${item.kind}/runs ${ledger.runs[item.id]}`);
+    ledger.violation(
+      unit,
+      undefined,
+      `hung ${when} (settlements ${unit.settlements}, tasks ${kinds.slice(0, 8).join(' ')})`,
+    );
+  }
+}
+
+function checkAllReady(ledger: Ledger, when: string): void {
+  for (const unit of ledger.units) {
+    if (unit.ready && !unit.ready()) ledger.violation(unit, undefined, `not ready after ${when}`);
+  }
+}
+
+async function withTimeout(
+  promise: Promise<unknown>,
+  ms: number,
+  onTimeout: () => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    promise.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) onTimeout();
+}
+
+function onCallbackError(ledger: Ledger, error: unknown): void {
+  if (error instanceof Error && error.message === 'callback chaos') ledger.callbackReports++;
+  else ledger.violation(undefined, undefined, `unexpected 'error' event: ${describeValue(error)}`);
+}
+
+async function terminate(ledger: Ledger, pool: ThreadPool): Promise<void> {
+  ledger.terminateCalled = true;
+  await withTimeout(pool.terminate(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in terminate()'));
+  ledger.terminated = true;
+  // Every task not settled before terminate() is settled (CancelledError) when it resolves.
+  checkAllReady(ledger, 'terminate() resolved');
+  await withTimeout(pool.join(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in join()'));
+  ledger.finished = true;
+}
+
+async function shutdown(
+  ledger: Ledger,
+  executor: ThreadPoolExecutor,
+  dispose: boolean,
+): Promise<void> {
+  ledger.closed = true;
+  const done = dispose ? executor[Symbol.asyncDispose]() : executor.shutdown({ wait: true });
+  await withTimeout(done, ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in shutdown()'));
+  ledger.finished = true;
+  checkAllReady(ledger, 'shutdown() resolved');
+}
+
+/** After everything the round went through, the pool still serves a task. */
+async function finalProbe(round: Round): Promise<void> {
+  const { ledger, host } = round;
+  for (let attempt = 0; attempt < 3 && !ledger.full; attempt++) {
+    const item = ledger.item(round.rng, 'ok');
+    stats.probes++;
+    const promise =
+      host.flavour === 'executor'
+        ? host.executor.submit(chaosTask as (spec: Spec) => unknown, item.spec).result()
+        : host.pool.apply(chaosTask, [item.spec]);
+    const unit = ledger.unit('probe', [item]);
+    let outcome: Outcome | undefined;
+    unit.done = promise.then(
+      (value) => {
+        outcome = outcomeOf(true, value);
+      },
+      (error) => {
+        outcome = outcomeOf(false, error);
+      },
+    );
+    await withTimeout(unit.done, ROUND_TIMEOUT_MS, () => reportHung(ledger, 'serving a probe'));
+    if (!outcome) return;
+    ledger.settled(unit, outcome, false);
+    unit.finished = true;
+    // A bomb's timer may still go off in a thread; anything else must be served.
+    if (outcome.ok || !(outcome.error instanceof WorkerExitError)) return;
+  }
+}
+
+async function runRound(
+  round: number,
+  seed: number,
+  size: number,
+  executorEnabled: boolean,
+): Promise<void> {
+  const rng = new Rng(seed);
+  const flavour: Flavour = executorEnabled
+    ? rng.weighted({ pool: 6, local: 1.5, executor: 2.5 })
+    : rng.weighted({ pool: 7, local: 1.5 });
+  stats.rounds++;
+  stats.pools[flavour]++;
+  const key = `r${round}`;
+  const ledger = new Ledger(key, flavour, round, seed, size + 400);
+  const killers = flavour === 'local' ? 0 : rng.pick([0, 0.5, 1, 1, 3]);
+  const weights: Partial<Record<Kind, number>> =
+    flavour === 'local'
+      ? { ok: 50, okAsync: 25, throw: 12, throwAsync: 8, throwValue: 3 }
+      : {
+          ok: 40,
+          okAsync: 20,
+          throw: 8,
+          throwAsync: 5,
+          throwValue: 2,
+          throwBad: 1,
+          badResult: 3,
+          badArg: 3,
+          transfer: flavour === 'executor' ? 0 : 3,
+          exit: 0.35 * killers,
+          bomb: 0.25 * killers,
+        };
+  const ending: Ending =
+    flavour === 'executor'
+      ? rng.weighted({ 'drain-close': 4, 'drain-dispose': 2, 'close-mid': 4 })
+      : rng.weighted({
+          'drain-close': 3,
+          'drain-terminate': 1,
+          'drain-dispose': 1,
+          'close-mid': 2,
+          'terminate-mid': 3,
+        });
+  const workers = rng.pick([1, 2, 3, 4, 8, 16, 64]);
+  const threads = flavour === 'local' ? 0 : Math.min(workers, rng.pick([1, 2, 2, 3]));
+  const oom = flavour !== 'local' && rng.chance(0.12);
+  const options = {
+    threads,
+    initializer: chaosInit,
+    initargs: [key, ledger.runs.buffer, ledger.threads.buffer],
+    ...(flavour !== 'local' && rng.chance(0.2) ? { maxTasksPerThread: rng.int(50, 500) } : {}),
+    ...(flavour !== 'local' && rng.chance(0.15) ? { idleTimeout: rng.int(1, 30) } : {}),
+    ...(oom ? { resourceLimits: { maxOldGenerationSizeMb: 32 } } : {}),
+  };
+  let host: Host;
+  if (flavour === 'executor') {
+    const executor = new ThreadPoolExecutor({ maxWorkers: workers, ...options });
+    executor.on('error', (error) => onCallbackError(ledger, error));
+    host = { flavour, executor };
+  } else {
+    const pool = new ThreadPool({ workers, ...options });
+    pool.on('error', (error) => onCallbackError(ledger, error));
+    host = { flavour, pool };
+  }
+  const r = new Round(ledger, host, rng, weights);
+  live.add(ledger);
+  const roundStarted = Date.now();
+  const shown = { ...options, initializer: undefined, initargs: undefined };
+  ledger.config = `${flavour} workers ${workers} ${JSON.stringify(shown)} ${ending}, replay with SPINDLE_CHAOS_REPLAY=${seed}:${size}`;
+  if (VERBOSE) console.error(`round ${round} (seed ${seed}): ${ledger.config}`);
+  const methods: Partial<Record<Method, number>> =
+    flavour === 'executor'
+      ? { submit: 1 }
+      : {
+          applyAsync: 30,
+          apply: 10,
+          mapAsync: 10,
+          map: 8,
+          starmap: 5,
+          starmapAsync: 5,
+          imap: 12,
+          imapUnordered: 12,
+        };
+
+  // Issue calls until `size` tasks; a mid-flight ending strikes after `midAt` of them.
+  const midAt = ending.endsWith('-mid') ? rng.int(0, size) : -1;
+  let struck = false;
+  const strike = async (): Promise<void> => {
+    struck = true;
+    if (host.flavour === 'executor') {
+      const cancelFutures = rng.chance(0.5);
+      ledger.shutdownCancel = cancelFutures;
+      ledger.closed = true;
+      bump(
+        stats.events,
+        cancelFutures ? 'shutdown(cancelFutures) mid-flight' : 'shutdown mid-flight',
+      );
+      void host.executor.shutdown({ wait: false, cancelFutures });
+    } else if (ending === 'close-mid') {
+      ledger.closed = true;
+      bump(stats.events, 'close() mid-flight');
+      host.pool.close();
+    } else {
+      await delay(rng.int(0, 200));
+      bump(stats.events, 'terminate() mid-flight');
+      await terminate(ledger, host.pool);
+    }
+  };
+  let issued = 0;
+  let oomLeft = oom ? 1 : 0;
+  let hangsLeft = ending === 'terminate-mid' && rng.chance(0.5) ? rng.int(1, 3) : 0;
+  while (issued < size && !ledger.full) {
+    if (!struck && midAt >= 0 && issued >= midAt) await strike();
+    if (hangsLeft > 0 && rng.chance(0.05)) {
+      // A task that never ends: only terminate() settles it (and what runs beside it).
+      hangsLeft--;
+      const sync = threads >= 2 && rng.chance(0.5);
+      if (!r.issue('applyAsync', [ledger.item(rng, sync ? 'hang' : 'hangAsync')])) break;
+    }
+    const method = rng.weighted(methods);
+    const single = SINGLE.has(method);
+    const count = single ? 1 : rng.chance(0.5) ? rng.int(0, 20) : rng.int(20, 300);
+    const items = r.items(count, single);
+    if (oomLeft > 0 && items.length > 0 && rng.chance(0.1) && !ledger.full) {
+      oomLeft--;
+      items[rng.int(0, items.length - 1)] = ledger.item(rng, 'oom');
+    }
+    if (!r.issue(method, items)) break;
+    if (VERBOSE) {
+      const unit = ledger.units[ledger.units.length - 1]!;
+      const kinds = items.map((item) => `${item.id}:${item.kind}`).join(' ');
+      console.error(`  ${unit.method}#${unit.n} chunksize ${unit.chunksize} ${kinds}`);
+    }
+    issued += items.length;
+    const pause = rng.next();
+    if (pause < 0.2) await nextTurn();
+    else if (pause < 0.27) await delay(rng.int(1, 10));
+  }
+  if (!struck && midAt >= 0) await strike();
+  if (struck) {
+    // Issuing after close()/terminate()/shutdown() throws at once and issues nothing.
+    try {
+      if (host.flavour === 'executor') host.executor.submit(() => 1);
+      else host.pool.applyAsync(() => 1);
+      ledger.violation(undefined, undefined, 'issuing after close/terminate did not throw');
+    } catch (error) {
+      if (!(error instanceof InvalidStateError))
+        ledger.violation(undefined, undefined, `issuing after close threw ${describeValue(error)}`);
+    }
+  }
+
+  if (ending.startsWith('drain')) {
+    // Every call settles while the pool runs, and the pool still serves after all of it.
+    if (!(await allFinished(ledger, ROUND_TIMEOUT_MS))) reportHung(ledger, 'while the pool ran');
+    await finalProbe(r);
+  }
+  if (host.flavour === 'executor') {
+    if (!ledger.finished) await shutdown(ledger, host.executor, ending === 'drain-dispose');
+  } else if (ending === 'drain-close' || ending === 'close-mid') {
+    host.pool.close();
+    ledger.closed = true;
+    await withTimeout(host.pool.join(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in join()'));
+    ledger.finished = true;
+    checkAllReady(ledger, 'close() and join()');
+  } else if (ending === 'drain-dispose') {
+    ledger.terminateCalled = true;
+    await withTimeout(host.pool[Symbol.asyncDispose](), ROUND_TIMEOUT_MS, () =>
+      reportHung(ledger, 'in [Symbol.asyncDispose]()'),
+    );
+    ledger.terminated = true;
+    ledger.finished = true;
+    checkAllReady(ledger, 'await using');
+  } else if (!ledger.terminateCalled) {
+    await terminate(ledger, host.pool);
+  }
+  if (!(await allFinished(ledger, 10_000))) reportHung(ledger, 'after the pool stopped');
+  await delay(5); // Anything settling late would show now.
+  live.delete(ledger);
+  const before = stats.violations;
+  judgeRound(ledger);
+  if (VERBOSE) console.error(`round ${round} done in ${Date.now() - roundStarted} ms`);
+  if (ledger.callbackReports !== ledger.callbackThrows) {
+    ledger.violation(
+      undefined,
+      undefined,
+      `${ledger.callbackThrows} callbacks threw, ${ledger.callbackReports} reported on 'error'`,
+    );
+  }
+  bump(stats.events, "callback throws reported on 'error'", ledger.callbackReports);
+  if (stats.violations > before || reportedHang.has(ledger)) {
+    violations.push(`  (round ${round}: ${ledger.config})`);
+  }
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+export async function main(): Promise<void> {
+  const seed = seedFromEnv();
+  const target = intFromEnv('SPINDLE_CHAOS_TASKS', 20_000);
+  const lanes = intFromEnv('SPINDLE_CHAOS_LANES', 2);
+  const executorEnabled = process.env.SPINDLE_CHAOS_EXECUTOR !== '0';
+  console.log(`chaos: seed ${seed}, ${target} tasks, executor ${executorEnabled ? 'on' : 'off'}`);
+  // Start libuv's thread pool first, so that its threads do not count as left behind.
+  readFileSync(new URL(import.meta.url));
+  await delay(50);
+  const baseline = osThreads();
+  const started = Date.now();
+  const master = new Rng(seed);
+  let round = 0;
+  let planned = 0;
+  const dumper = setInterval(dumpLive, 30_000);
+  dumper.unref();
+  const replay = process.env.SPINDLE_CHAOS_REPLAY;
+  const lane = async (): Promise<void> => {
+    if (replay) {
+      const [roundSeed, size] = replay.split(':').map(Number);
+      if (round === 0)
+        await runRound(round++, roundSeed as number, size as number, executorEnabled);
+      return;
+    }
+    while (planned < target) {
+      const size = Math.min(master.int(100, 1000), Math.max(50, target - planned));
+      planned += size;
+      await runRound(round++, master.fork(), size, executorEnabled);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  clearInterval(dumper);
+  const left = await threadsSettle(baseline, 5000);
+  const leaked = Math.max(0, left - baseline);
+  if (leaked > 0) violations.push(`${leaked} threads left after every pool stopped`);
+  const result = {
+    seed,
+    ms: Date.now() - started,
+    ...stats,
+    leakedThreads: leaked,
+    // What still holds the event loop, but this process's own stdout and stderr pipes.
+    activeResources: process
+      .getActiveResourcesInfo()
+      .filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap'),
+    violationList: violations,
+  };
+  printResult(result);
+  if (violations.length > 0) {
+    console.error(
+      `chaos: ${stats.violations} violations (seed ${seed}):\n${violations.join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+await main();
