@@ -270,8 +270,14 @@ export class Engine implements ThreadHost {
     this.#waitTimer = setTimeout(() => {
       this.#waitTimer = undefined;
       if (this.state === PoolState.Terminate || this.broken || this.#freeSlots.length === 0) return;
-      const starting = this.#threads.some((thread) => thread.state === ThreadState.Starting);
-      if (!starting && this.#hasWaiting()) this.#startThread();
+      // Only when every thread is busy with work it started (a task merely on its way to a
+      // thread is not a reason for another thread), and none is already starting.
+      let busy = true;
+      for (const thread of this.#threads) {
+        if (thread.state === ThreadState.Starting) busy = false;
+        else if (thread.state === ThreadState.Ready && !thread.isBusy()) busy = false;
+      }
+      if (busy && this.#hasWaiting()) this.#startThread();
       this.#pump();
     }, WAIT_BEFORE_ANOTHER_THREAD_MS);
     // The busy thread keeps the process alive while it has work; this timer need not.

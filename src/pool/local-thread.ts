@@ -125,6 +125,10 @@ export class LocalThread implements PoolThread, ExecutionSink {
     return this.#waiting.length;
   }
 
+  isBusy(): boolean {
+    return this.#running > 0;
+  }
+
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#lastStarted;
   }

@@ -79,6 +79,8 @@ export interface PoolThread {
   unstarted(): number;
   /** Whether this outstanding task has started. */
   hasStarted(task: Task): boolean;
+  /** Whether it has started a task that has not reported back yet. */
+  isBusy(): boolean;
   /** Takes back every sent task that has not started, in seq order. */
   revokeUnstarted(): Task[];
   /** Keeps the process alive (busy) or not (idle). */

@@ -267,6 +267,12 @@ export class WorkerThread implements PoolThread {
     return Math.max(0, this.nextSeq - 1 - startedOrTaken);
   }
 
+  isBusy(): boolean {
+    const claimed = this.#claimed();
+    for (const seq of this.outstanding.keys()) if (seq <= claimed) return true;
+    return false;
+  }
+
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#claimed();
   }
