@@ -7,6 +7,8 @@
  */
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import { expectTimeout } from '../options.js';
+import { Outcome } from '../protocol/messages.js';
+import { type Job, SETTLE, type Task } from './task.js';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -30,7 +32,7 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   captureReject = reject;
 }
 
-export class AsyncResult<R> extends Promise<R> {
+export class AsyncResult<R> extends Promise<R> implements Job {
   #state: 0 | 1 | 2 = PENDING;
   #value: unknown;
   #resolve: (value: unknown) => void;
@@ -57,6 +59,11 @@ export class AsyncResult<R> extends Promise<R> {
 
   static {
     settleResult = (result, ok, value) => result.#settle(ok, value);
+  }
+
+  /** @internal A single task's result is its own job. */
+  [SETTLE](_task: Task, outcome: Outcome, value: unknown): void {
+    this.#settle(outcome === Outcome.Ok, value);
   }
 
   /** Whether the call has finished (successfully or not). */

@@ -16,7 +16,14 @@ import { MAX_SEQ } from '../protocol/claims.js';
 import { Outcome } from '../protocol/messages.js';
 import { functionRecord } from './functions.js';
 import { LocalThread } from './local-thread.js';
-import { type PoolThread, type Task, TaskState, type ThreadHost, ThreadState } from './task.js';
+import {
+  type PoolThread,
+  SETTLE,
+  type Task,
+  TaskState,
+  type ThreadHost,
+  ThreadState,
+} from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { WorkerThread } from './worker-thread.js';
 
@@ -469,7 +476,7 @@ export class Engine implements ThreadHost {
       value = explainMissingVariable(value, task.record.def.name);
     }
     try {
-      job?.settle(task, outcome, value);
+      job?.[SETTLE](task, outcome, value);
     } catch (error) {
       this.reportError(error);
     }

@@ -14,7 +14,7 @@ import { type Mode, Outcome } from '../protocol/messages.js';
 import type { Engine } from './engine.js';
 import type { AnyFunction, FunctionRecord } from './functions.js';
 import { chunkError } from './jobs.js';
-import { type Job, Task } from './task.js';
+import { type Job, SETTLE, Task } from './task.js';
 
 /** A settled chunk being handed out item by item. */
 interface Segment {
@@ -66,7 +66,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #waiters: Waiter[] = [];
   #release: (() => void) | undefined;
   /** What this call's tasks report to (kept off the public surface). */
-  readonly #job: Job = { settle: (task, outcome, value) => this.#settle(task, outcome, value) };
+  readonly #job: Job = { [SETTLE]: (task, outcome, value) => this.#settle(task, outcome, value) };
 
   /** @internal Made by `ThreadPool.imap()` / `imapUnordered()`. */
   constructor(source: IMapSource) {

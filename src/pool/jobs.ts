@@ -1,23 +1,11 @@
 /**
- * The jobs behind AsyncResults: one task (`ApplyJob`) or a whole map (`MapJob`), each turning its
- * tasks' outcomes into one result. Like CPython's ApplyResult/MapResult, each has one hook,
- * `settle(task, outcome, value)`.
+ * The job behind a map's AsyncResult, turning its chunks' outcomes into one result. (A single
+ * task's AsyncResult is its own job.) Like CPython's ApplyResult/MapResult, each job has one hook,
+ * `[SETTLE](task, outcome, value)`.
  */
 import { type ChunkFailure, Outcome } from '../protocol/messages.js';
 import { type AsyncResult, settleResult } from './async-result.js';
-import type { Job, Task } from './task.js';
-
-export class ApplyJob<R> implements Job {
-  readonly #result: AsyncResult<R>;
-
-  constructor(result: AsyncResult<R>) {
-    this.#result = result;
-  }
-
-  settle(_task: Task, outcome: Outcome, value: unknown): void {
-    settleResult(this.#result, outcome === Outcome.Ok, value);
-  }
-}
+import { type Job, SETTLE, type Task } from './task.js';
 
 /** The first error of a chunk's outcome, or undefined if the chunk succeeded. */
 export function chunkError(outcome: Outcome, value: unknown): { error: unknown } | undefined {
@@ -46,7 +34,7 @@ export class MapJob<R> implements Job {
     if (chunks === 0) queueMicrotask(() => this.#finish(true, this.#values));
   }
 
-  settle(task: Task, outcome: Outcome, value: unknown): void {
+  [SETTLE](task: Task, outcome: Outcome, value: unknown): void {
     if (this.#done) return;
     const failed = chunkError(outcome, value);
     if (failed) {

@@ -7,7 +7,7 @@ import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
 import type { Engine } from './engine.js';
 import { type AnyFunction, type FunctionRecord, functionRecord, localRecord } from './functions.js';
 import { Future, type FutureBinding, futureInternals } from './future.js';
-import { type Job, Task } from './task.js';
+import { type Job, SETTLE, Task } from './task.js';
 
 /** The outcome of a chunk of a map: one value per item, and the items that failed. */
 export interface ChunkResult {
@@ -37,7 +37,7 @@ class FutureJob implements Job, FutureBinding {
     this.submitter.unlink(this);
   }
 
-  settle(_task: Task, outcome: Outcome, value: unknown): void {
+  [SETTLE](_task: Task, outcome: Outcome, value: unknown): void {
     if (!this.chunk || outcome === Outcome.Error) {
       futureInternals.finish(this.future, outcome === Outcome.Ok, value);
       return;

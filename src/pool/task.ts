@@ -14,12 +14,16 @@ export const TaskState = {
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
+/** The job hook's name: a symbol, so that a public class (AsyncResult) can be a job without
+ * offering its users a way to settle it. */
+export const SETTLE: unique symbol = Symbol('spindle.settle');
+
 /**
  * Receives the outcome of each of its tasks exactly once. `value` is decoded: an Error object for
  * Outcome.Error, `{ values, failures: [index, Error][] }` for Outcome.PartialChunk.
  */
 export interface Job {
-  settle(task: Task, outcome: Outcome, value: unknown): void;
+  [SETTLE](task: Task, outcome: Outcome, value: unknown): void;
 }
 
 export class Task {

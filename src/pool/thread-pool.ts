@@ -28,7 +28,7 @@ import {
   readAll,
   starmapArguments,
 } from './issue.js';
-import { ApplyJob, MapJob } from './jobs.js';
+import { MapJob } from './jobs.js';
 import { reportCallbackError } from './report-error.js';
 import { Task } from './task.js';
 
@@ -228,7 +228,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     );
     const transfer = parsed.transfer as Transferable[] | undefined;
     this.#engine.submit(
-      new Task(fn as AnyFunction, record, Mode.Call, argList, transfer, new ApplyJob(result), 0),
+      new Task(fn as AnyFunction, record, Mode.Call, argList, transfer, result, 0),
     );
     return result;
   }
