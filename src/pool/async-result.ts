@@ -9,6 +9,7 @@ import { InvalidStateError, TimeoutError } from '../errors.js';
 import { expectTimeout } from '../options.js';
 import { Outcome } from '../protocol/messages.js';
 import { type Job, SETTLE, type Task } from './task.js';
+import { addWaker, removeWaker, type Wakers, wakeAll } from './wakers.js';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -38,7 +39,7 @@ export class AsyncResult<R> extends Promise<R> implements Job {
   #resolve: (value: unknown) => void;
   #reject: (reason: unknown) => void;
   /** Timed waits (`get(ms)`, `wait(ms)`); one is kept as is, more in an array. */
-  #waiters: (() => void) | (() => void)[] | null = null;
+  #waiters: Wakers = null;
   #callbacks: ResultCallbacks<R> | undefined;
   readonly #reportError: (error: unknown) => void;
 
@@ -94,10 +95,10 @@ export class AsyncResult<R> extends Promise<R> implements Job {
         else reject(this.#value);
       };
       const timer = setTimeout(() => {
-        this.#removeWaiter(wake);
+        this.#waiters = removeWaker(this.#waiters, wake);
         reject(new TimeoutError(`The result was not ready within ${ms} ms`));
       }, ms);
-      this.#addWaiter(wake);
+      this.#waiters = addWaker(this.#waiters, wake);
     });
   }
 
@@ -113,32 +114,16 @@ export class AsyncResult<R> extends Promise<R> implements Job {
       };
       if (ms !== Number.POSITIVE_INFINITY) {
         timer = setTimeout(() => {
-          this.#removeWaiter(wake);
+          this.#waiters = removeWaker(this.#waiters, wake);
           resolve(false);
         }, ms);
       }
-      this.#addWaiter(wake);
+      this.#waiters = addWaker(this.#waiters, wake);
     });
   }
 
   override get [Symbol.toStringTag](): string {
     return 'AsyncResult';
-  }
-
-  #addWaiter(wake: () => void): void {
-    const waiters = this.#waiters;
-    if (waiters === null) this.#waiters = wake;
-    else if (typeof waiters === 'function') this.#waiters = [waiters, wake];
-    else waiters.push(wake);
-  }
-
-  #removeWaiter(wake: () => void): void {
-    const waiters = this.#waiters;
-    if (waiters === wake) this.#waiters = null;
-    else if (Array.isArray(waiters)) {
-      const index = waiters.indexOf(wake);
-      if (index >= 0) waiters.splice(index, 1);
-    }
   }
 
   #settle(ok: boolean, value: unknown): void {
@@ -162,8 +147,7 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     }
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (typeof waiters === 'function') waiters();
-    else if (waiters) for (const wake of waiters) wake();
+    wakeAll(waiters);
   }
 }
 

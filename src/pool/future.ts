@@ -14,6 +14,7 @@ import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import { describe, expectTimeout } from '../options.js';
 import type { Engine } from './engine.js';
 import type { Task } from './task.js';
+import { addWaker, removeWaker, type Wakers, wakeAll } from './wakers.js';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -61,7 +62,7 @@ export class Future<R> implements PromiseLike<R> {
   /** Typed without R, so that Future<R> stays covariant (a Future<number> is a Future<unknown>). */
   #callbacks: DoneCallback[] | null = null;
   /** Internal wakers (then(), result(), wait(), asCompleted()…). */
-  #waiters: (() => void) | (() => void)[] | null = null;
+  #waiters: Wakers = null;
   #promise: Promise<R> | null = null;
   #binding: FutureBinding | null = null;
   /** The executor's error reporting (kept after the binding is dropped); a warning without one. */
@@ -209,7 +210,7 @@ export class Future<R> implements PromiseLike<R> {
     // One promise per then() while pending, not three: `await future` and Promise.all over
     // thousands of futures stay cheap. The handlers still run on a later turn than the caller's.
     return new Promise<T1 | T2>((resolve, reject) => {
-      this.#addWaiter(() => {
+      this.#waiters = addWaker(this.#waiters, () => {
         const fulfilled = this.#state === FINISHED && this.#ok;
         const value = fulfilled ? this.#value : this.#error();
         const handler = fulfilled ? onFulfilled : onRejected;
@@ -280,7 +281,7 @@ export class Future<R> implements PromiseLike<R> {
       if (this.done()) this.#promise = this.#outcome();
       else {
         this.#promise = new Promise<void>((resolve) => {
-          this.#addWaiter(resolve);
+          this.#waiters = addWaker(this.#waiters, resolve);
         }).then(() => this.#outcome());
       }
     }
@@ -323,26 +324,13 @@ export class Future<R> implements PromiseLike<R> {
       wake();
       return () => {};
     }
-    this.#addWaiter(wake);
-    return () => this.#removeWaiter(wake);
+    this.#waiters = addWaker(this.#waiters, wake);
+    return () => {
+      this.#waiters = removeWaker(this.#waiters, wake);
+    };
   }
 
   /** One waiter is kept as is, more in an array: most futures have one (an await). */
-  #addWaiter(wake: () => void): void {
-    const waiters = this.#waiters;
-    if (waiters === null) this.#waiters = wake;
-    else if (typeof waiters === 'function') this.#waiters = [waiters, wake];
-    else waiters.push(wake);
-  }
-
-  #removeWaiter(wake: () => void): void {
-    const waiters = this.#waiters;
-    if (waiters === wake) this.#waiters = null;
-    else if (Array.isArray(waiters)) {
-      const index = waiters.indexOf(wake);
-      if (index >= 0) waiters.splice(index, 1);
-    }
-  }
 
   #finish(ok: boolean, value: unknown): void {
     if (this.#state === FINISHED || this.#state === CANCELLED) {
@@ -363,8 +351,7 @@ export class Future<R> implements PromiseLike<R> {
     binding?.release();
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (typeof waiters === 'function') waiters();
-    else if (waiters) for (const wake of waiters) wake();
+    wakeAll(waiters);
     const callbacks = this.#callbacks;
     this.#callbacks = null;
     if (callbacks) for (const fn of callbacks) this.#invoke(fn);
