@@ -87,6 +87,12 @@ function optionalInteger(what: string, value: unknown, min: number): number | un
  * Timeouts are milliseconds: a non-negative integer, or `Infinity`. `undefined` and `null`
  * mean "wait for ever"; `0` means "do not wait".
  */
+/**
+ * The longest delay a Node.js timer takes (about 24.8 days): past it, setTimeout() fires after
+ * 1 ms instead. Longer timeouts mean "no timeout".
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function expectTimeout(what: string, value: unknown): number {
   if (value === undefined || value === null || value === Number.POSITIVE_INFINITY) {
     return Number.POSITIVE_INFINITY;
@@ -94,7 +100,7 @@ export function expectTimeout(what: string, value: unknown): number {
   const expected = `Expected \`${what}\` to be a non-negative integer number of milliseconds or Infinity, got ${describe(value)}`;
   if (typeof value !== 'number') throw new TypeError(expected);
   if (!Number.isInteger(value) || value < 0) throw new RangeError(expected);
-  return value;
+  return value > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : value;
 }
 
 export function expectFunction(what: string, value: unknown): void {
@@ -188,8 +194,10 @@ export function resolvePoolOptions(
   const threads = Math.min(requestedThreads ?? cores, workers);
   expectOptionalFunction('initializer', options.initializer);
   const initargs = expectArgsArray('initargs', options.initargs);
-  const initializerTimeout =
-    optionalInteger('initializerTimeout', options.initializerTimeout, 1) ?? 60_000;
+  const initializerTimeout = Math.min(
+    optionalInteger('initializerTimeout', options.initializerTimeout, 1) ?? 60_000,
+    MAX_TIMER_MS,
+  );
   const maxTasksPerThread =
     optionalInteger('maxTasksPerThread', options.maxTasksPerThread, 1) ?? Number.POSITIVE_INFINITY;
   if (options.name !== undefined && typeof options.name !== 'string') {
@@ -207,10 +215,11 @@ export function resolvePoolOptions(
     }
     resourceLimits = { ...limits } as ResourceLimits;
   }
-  const idleTimeout =
+  let idleTimeout =
     options.idleTimeout === undefined || options.idleTimeout === Number.POSITIVE_INFINITY
       ? Number.POSITIVE_INFINITY
       : expectInteger('idleTimeout', options.idleTimeout, 0);
+  if (idleTimeout > MAX_TIMER_MS) idleTimeout = Number.POSITIVE_INFINITY;
   return {
     workers,
     threads,
