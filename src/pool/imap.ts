@@ -264,12 +264,10 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     while (!this.#exhausted && this.#room()) {
       const items: unknown[] = [];
       while (items.length < this.#source.chunksize) {
-        let step: IteratorResult<unknown>;
+        let step: { done: boolean; value: unknown };
         try {
-          step = iterator.next();
-          if (step === null || typeof step !== 'object') {
-            throw new TypeError(`Iterator result ${String(step)} is not an object`);
-          }
+          // The result's `done` and `value` may be getters that throw: an input error too.
+          step = readStep(iterator.next());
         } catch (error) {
           this.#failInput(error);
           break;
@@ -293,12 +291,9 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       while (!this.#exhausted && !this.#finished && this.#room()) {
         const items: unknown[] = [];
         while (items.length < this.#source.chunksize) {
-          let step: IteratorResult<unknown>;
+          let step: { done: boolean; value: unknown };
           try {
-            step = await iterator.next();
-            if (step === null || typeof step !== 'object') {
-              throw new TypeError(`Iterator result ${String(step)} is not an object`);
-            }
+            step = readStep(await iterator.next());
           } catch (error) {
             this.#failInput(error);
             break;
@@ -364,4 +359,14 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     this.#release = undefined;
     release?.();
   }
+}
+
+/** An iterator result's `done` and `value`, read once (either may be a getter that throws). */
+function readStep(step: unknown): { done: boolean; value: unknown } {
+  if (step === null || typeof step !== 'object') {
+    throw new TypeError(`Iterator result ${String(step)} is not an object`);
+  }
+  const result = step as IteratorResult<unknown>;
+  if (result.done) return { done: true, value: undefined };
+  return { done: false, value: result.value };
 }
