@@ -93,6 +93,9 @@ function optionalInteger(what: string, value: unknown, min: number): number | un
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The smallest thread stack accepted: Node.js crashes the process below about 0.25 MB. */
+const MIN_STACK_SIZE_MB = 0.5;
+
 export function expectTimeout(what: string, value: unknown): number {
   if (value === undefined || value === null || value === Number.POSITIVE_INFINITY) {
     return Number.POSITIVE_INFINITY;
@@ -212,6 +215,12 @@ export function resolvePoolOptions(
           `Expected \`resourceLimits.${key}\` to be a positive number, got ${describe(value)}`,
         );
       }
+    }
+    // Node.js does not fail a thread whose stack is too small to start: it crashes the process.
+    if (typeof limits.stackSizeMb === 'number' && limits.stackSizeMb < MIN_STACK_SIZE_MB) {
+      throw new RangeError(
+        `Expected \`resourceLimits.stackSizeMb\` to be at least ${MIN_STACK_SIZE_MB} (a smaller stack crashes the whole process when a thread starts), got ${describe(limits.stackSizeMb)}`,
+      );
     }
     resourceLimits = { ...limits } as ResourceLimits;
   }
