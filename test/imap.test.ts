@@ -151,12 +151,13 @@ describe('imap and imapUnordered', () => {
   test('a slow consumer holds back the reading of the input', T, async () => {
     const state = { read: 0 };
     const iterator = pool.imapUnordered((x: number) => x, counting(state), 1);
-    assert.deepEqual(await iterator.next(), { done: false, value: 0 });
+    // Unordered: the first result is whichever item finished first.
+    assert.equal((await iterator.next()).done, false);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const read = state.read;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(state.read, read, 'reading stopped while nobody consumed');
-    assert.ok(read < 10_000);
+    assert.ok(read < 1_000, `read ${read} items ahead of a consumer that took one`);
     await iterator.return();
   });
 

@@ -97,6 +97,9 @@ export function starmapArguments(item: unknown): unknown[] {
 export function readAll(
   input: Iterable<unknown> | AsyncIterable<unknown>,
 ): unknown[] | Promise<unknown[]> {
+  // An array is read as it is: the chunks are cut from it before the call returns, so later
+  // changes to it do not matter.
+  if (Array.isArray(input)) return input;
   if (isIterable(input)) return Array.from(input);
   return (async () => {
     const items: unknown[] = [];

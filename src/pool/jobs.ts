@@ -20,18 +20,17 @@ export function chunkError(outcome: Outcome, value: unknown): { error: unknown }
 /** A whole map: resolves with every result in input order, or rejects with the first error. */
 export class MapJob<R> implements Job {
   readonly #result: AsyncResult<R[]>;
-  readonly #values: R[];
-  readonly #chunksize: number;
+  /** Each chunk's results, joined once all are in (one bulk copy, not one write per item). */
+  readonly #parts: R[][];
   #remaining: number;
   #done = false;
 
-  constructor(result: AsyncResult<R[]>, length: number, chunksize: number, chunks: number) {
+  constructor(result: AsyncResult<R[]>, chunks: number) {
     this.#result = result;
-    this.#values = new Array<R>(length);
-    this.#chunksize = chunksize;
+    this.#parts = new Array<R[]>(chunks);
     this.#remaining = chunks;
     // An empty map still resolves (with []) on a later turn, as every result does.
-    if (chunks === 0) queueMicrotask(() => this.#finish(true, this.#values));
+    if (chunks === 0) queueMicrotask(() => this.#finish(true, []));
   }
 
   [SETTLE](task: Task, outcome: Outcome, value: unknown): void {
@@ -41,14 +40,23 @@ export class MapJob<R> implements Job {
       this.#finish(false, failed.error);
       return;
     }
-    const values = value as R[];
-    const offset = task.index * this.#chunksize;
-    for (let i = 0; i < values.length; i++) this.#values[offset + i] = values[i] as R;
-    if (--this.#remaining === 0) this.#finish(true, this.#values);
+    this.#parts[task.index] = value as R[];
+    if (--this.#remaining === 0) this.#finish(true, join(this.#parts));
   }
 
   #finish(ok: boolean, value: unknown): void {
     this.#done = true;
+    this.#parts.length = 0;
     settleResult(this.#result, ok, value);
   }
+}
+
+/** Concatenates the parts in order, a bounded number at a time (concat takes them as arguments). */
+function join<R>(parts: R[][]): R[] {
+  if (parts.length === 1) return parts[0] as R[];
+  let joined: R[] = [];
+  for (let i = 0; i < parts.length; i += 4096) {
+    joined = joined.concat(...parts.slice(i, i + 4096));
+  }
+  return joined;
 }

@@ -250,7 +250,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       if (mode === Mode.Starmap) items = items.map(starmapArguments);
       const size = chunksize ?? defaultChunksize(items.length, this.#engine.options.workers);
       const chunks = chunk(items, size);
-      const job = new MapJob<R>(result, items.length, size, chunks.length);
+      const job = new MapJob<R>(result, chunks.length);
       const transferOf = chunkTransfer(options.transfer as MapTransfer<unknown> | undefined);
       const engine = this.#engine;
       for (let i = 0; i < chunks.length; i++) {

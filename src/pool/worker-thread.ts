@@ -16,6 +16,7 @@ import {
   type RunMessage,
   type ThreadBootData,
 } from '../protocol/messages.js';
+import { packNumbers, unpackNumbers } from '../protocol/packing.js';
 import type { PoolThread, Task, ThreadHost } from './task.js';
 import { TaskState, ThreadState } from './task.js';
 
@@ -163,8 +164,13 @@ export class WorkerThread implements PoolThread {
       case 'results': {
         const { outcomes, values } = message;
         for (let i = 0; i < outcomes.length; i++) {
-          if (outcomes[i] !== Outcome.Ok)
-            values[i] = decodeFailure(outcomes[i] as Outcome, values[i]);
+          const outcome = outcomes[i] as Outcome;
+          if (outcome === Outcome.OkPacked) {
+            values[i] = unpackNumbers(values[i] as Float64Array);
+            outcomes[i] = Outcome.Ok;
+          } else if (outcome !== Outcome.Ok) {
+            values[i] = decodeFailure(outcome, values[i]);
+          }
         }
         this.#host.threadResults(this, message.seqs, outcomes, values);
         break;
@@ -204,8 +210,10 @@ export class WorkerThread implements PoolThread {
     this.setBusy(true);
   }
 
-  #batch(tasks: Task[], firstSeq: number): RunMessage {
+  /** The message for these tasks, and the packed number buffers it transfers. */
+  #batch(tasks: Task[], firstSeq: number): [RunMessage, ArrayBuffer[] | undefined] {
     let defs: FunctionDef[] | null = null;
+    let packedBuffers: ArrayBuffer[] | undefined;
     const n = tasks.length;
     const first = tasks[0] as Task;
     let fns: number[] | number = first.record.id;
@@ -227,14 +235,22 @@ export class WorkerThread implements PoolThread {
       const size = sizeOf(task);
       if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
       if (typeof sizes !== 'number') sizes.push(size);
-      if (size < 0) data.push(task.payload);
-      else for (const arg of task.payload as unknown[]) data.push(arg);
+      if (size >= 0) for (const arg of task.payload as unknown[]) data.push(arg);
+      else {
+        const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
+        if (packed) {
+          data.push(packed);
+          (packedBuffers ??= []).push(packed.buffer);
+        } else {
+          data.push(task.payload);
+        }
+      }
     }
-    return { t: 'run', defs, firstSeq, count: n, fns, modes, sizes, data };
+    return [{ t: 'run', defs, firstSeq, count: n, fns, modes, sizes, data }, packedBuffers];
   }
 
-  #post(message: RunMessage, tasks: Task[]): void {
-    let transfer: Transferable[] | undefined;
+  #post([message, packed]: [RunMessage, ArrayBuffer[] | undefined], tasks: Task[]): void {
+    let transfer: Transferable[] | undefined = packed;
     for (const task of tasks) {
       if (task.transfer && task.transfer.length > 0) {
         transfer ??= [];

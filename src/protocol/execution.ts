@@ -7,8 +7,8 @@
 import { type ChunkFailure, Mode, Outcome } from './messages.js';
 
 export interface ExecutionSink {
-  /** Called exactly once per task. */
-  complete(seq: number, outcome: Outcome, value: unknown): void;
+  /** Called exactly once per task; `chunk` when value is a chunk's array of results. */
+  complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void;
   /** Turns a thrown value into what travels back (serialized on a thread, as is on the main thread). */
   wrapError(thrown: unknown): unknown;
 }
@@ -31,7 +31,8 @@ export function execute(
   sink: ExecutionSink,
 ): void {
   if (mode !== Mode.Call) {
-    runChunk(fn, mode === Mode.Starmap, payload as unknown[], seq, sink, 0, [], null);
+    const items = payload as ArrayLike<unknown>;
+    runChunk(fn, mode === Mode.Starmap, items, seq, sink, 0, new Array(items.length), null);
     return;
   }
   let result: unknown;
@@ -58,7 +59,7 @@ export function execute(
 function runChunk(
   fn: AnyFunction,
   star: boolean,
-  items: unknown[],
+  items: ArrayLike<unknown>,
   seq: number,
   sink: ExecutionSink,
   start: number,
@@ -70,7 +71,6 @@ function runChunk(
     try {
       result = star ? fn.apply(undefined, items[i] as unknown[]) : fn(items[i]);
     } catch (thrown) {
-      values.push(undefined);
       failures ??= [];
       failures.push([i, sink.wrapError(thrown)]);
       continue;
@@ -79,20 +79,19 @@ function runChunk(
       const failed = failures ?? [];
       Promise.resolve(result).then(
         (value) => {
-          values.push(value);
+          values[i] = value;
           runChunk(fn, star, items, seq, sink, i + 1, values, failures);
         },
         (thrown) => {
-          values.push(undefined);
           failed.push([i, sink.wrapError(thrown)]);
           runChunk(fn, star, items, seq, sink, i + 1, values, failed);
         },
       );
       return;
     }
-    values.push(result);
+    values[i] = result;
   }
-  if (failures === null) sink.complete(seq, Outcome.Ok, values);
+  if (failures === null) sink.complete(seq, Outcome.Ok, values, true);
   else
     sink.complete(seq, Outcome.PartialChunk, { values, failures } satisfies ChunkFailure<unknown>);
 }

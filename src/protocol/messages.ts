@@ -28,6 +28,8 @@ export const Outcome = {
   Error: 1,
   /** value: a ChunkFailure: some items of a chunk threw. */
   PartialChunk: 2,
+  /** value: a chunk's results, all numbers, packed in a transferred Float64Array. */
+  OkPacked: 3,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -55,7 +57,8 @@ export interface RunMessage {
   modes: Mode[] | Mode;
   /**
    * For each task, how many entries of `data` it takes: a Call task's arguments one by one; a
-   * chunk task takes exactly one entry (the chunk's items), written as -1. One number for all.
+   * chunk task takes exactly one entry (the chunk's items: an array, or a transferred
+   * Float64Array when they are all numbers), written as -1. One number for all.
    */
   sizes: number[] | number;
   data: unknown[];

@@ -17,6 +17,7 @@ import {
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
+import { packNumbers } from '../protocol/packing.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
 
@@ -45,6 +46,7 @@ export class ThreadRuntime implements ExecutionSink {
   #outSeqs: number[] = [];
   #outOutcomes: Outcome[] = [];
   #outValues: unknown[] = [];
+  #outTransfer: ArrayBuffer[] = [];
   #oldestResultAt = 0;
   #flushQueued = false;
 
@@ -172,8 +174,16 @@ export class ThreadRuntime implements ExecutionSink {
     );
   }
 
-  complete(seq: number, outcome: Outcome, value: unknown): void {
+  complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void {
     this.#running--;
+    if (chunk) {
+      const packed = packNumbers(value as unknown[]);
+      if (packed) {
+        outcome = Outcome.OkPacked;
+        value = packed;
+        this.#outTransfer.push(packed.buffer);
+      }
+    }
     if (this.#outSeqs.length === 0) this.#oldestResultAt = performance.now();
     this.#outSeqs.push(seq);
     this.#outOutcomes.push(outcome);
@@ -201,8 +211,10 @@ export class ThreadRuntime implements ExecutionSink {
     this.#outSeqs = [];
     this.#outOutcomes = [];
     this.#outValues = [];
+    const transfer = this.#outTransfer;
+    this.#outTransfer = [];
     try {
-      this.#port.postMessage({ t: 'results', seqs, outcomes, values });
+      this.#port.postMessage({ t: 'results', seqs, outcomes, values }, transfer);
     } catch {
       // Some result cannot be cloned: send them one by one so only that task fails.
       for (let i = 0; i < seqs.length; i++)
