@@ -189,10 +189,11 @@ export class ThreadRuntime implements ExecutionSink {
     this.#outOutcomes.push(outcome);
     this.#outValues.push(value);
     if (!this.#pumping && !this.#flushQueued) {
-      // An asynchronous task finished: batch with others finishing in the same turn, then
-      // start what waited for the freed slot.
+      // An asynchronous task finished. Wait for the end of this turn of the event loop (many
+      // sockets or timers finish in one turn) and send the results together, then start what
+      // waited for the freed slots.
       this.#flushQueued = true;
-      queueMicrotask(() => {
+      setImmediate(() => {
         this.#flushQueued = false;
         this.#pump();
       });
