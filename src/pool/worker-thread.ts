@@ -240,7 +240,8 @@ export class WorkerThread implements PoolThread {
         const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
         if (packed) {
           data.push(packed);
-          (packedBuffers ??= []).push(packed.buffer);
+          if (packedBuffers) packedBuffers.push(packed.buffer);
+          else packedBuffers = [packed.buffer];
         } else {
           data.push(task.payload);
         }
