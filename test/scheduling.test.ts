@@ -177,17 +177,21 @@ describe('task slots on threads', () => {
     }
   });
 
-  test('a few CPU-bound tasks on a pool with many slots per thread still use every thread', T, async () => {
-    // 8 slots on 2 threads: the first thread alone has slots for all 4 tasks, but while it is
-    // busy in synchronous code the others wait, so a second thread starts and takes them.
-    const pool = new ThreadPool({ workers: 8, threads: 2 });
-    try {
-      const ids = await pool.map(threadIdTask, [400, 400, 400, 400, 400, 400], 1);
-      assert.equal(new Set(ids).size, 2, ids.join(','));
-    } finally {
-      await pool.terminate();
-    }
-  });
+  test(
+    'a few CPU-bound tasks on a pool with many slots per thread still use every thread',
+    T,
+    async () => {
+      // 8 slots on 2 threads: the first thread alone has slots for all 4 tasks, but while it is
+      // busy in synchronous code the others wait, so a second thread starts and takes them.
+      const pool = new ThreadPool({ workers: 8, threads: 2 });
+      try {
+        const ids = await pool.map(threadIdTask, [400, 400, 400, 400, 400, 400], 1);
+        assert.equal(new Set(ids).size, 2, ids.join(','));
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
 
   test('threads: 0 runs on the main event loop, closures allowed, same API', T, async () => {
     const pool = new ThreadPool({ workers: 4, threads: 0 });
