@@ -49,6 +49,8 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     super(capture as never);
     this.#resolve = captureResolve as (value: unknown) => void;
     this.#reject = captureReject as (reason: unknown) => void;
+    // Not kept past this constructor: they would keep this result (and its value) alive.
+    captureResolve = captureReject = undefined;
     this.#callbacks = callbacks;
     this.#reportError = reportError;
   }
