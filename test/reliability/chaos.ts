@@ -248,7 +248,7 @@ function dumpLive(): void {
   for (const ledger of live) {
     const pending = ledger.units.filter((unit) => !unit.finished);
     console.error(
-      `[still running] round ${ledger.round} (${ledger.config}): ${pending.length} unfinished calls; terminateCalled ${ledger.terminateCalled}, closed ${ledger.closed}`,
+      `[in progress] round ${ledger.round} (${ledger.config}): ${pending.length} unfinished calls; terminateCalled ${ledger.terminateCalled}, closed ${ledger.closed}`,
     );
     for (const unit of pending.slice(0, 5)) {
       const tasks = unit.items
@@ -1427,27 +1427,36 @@ async function runRound(
   let hangsLeft = ending === 'terminate-mid' && rng.chance(0.5) ? rng.int(1, 3) : 0;
   while (issued < size && !ledger.full) {
     if (!struck && midAt >= 0 && issued >= midAt) await strike();
-    if (hangsLeft > 0 && rng.chance(0.05)) {
+    if (hangsLeft > 0 && rng.chance(0.3)) {
       // A task that never ends: only terminate() settles it (and what runs beside it).
       hangsLeft--;
-      const sync = threads >= 2 && rng.chance(0.5);
+      const sync = threads >= 2 && rng.chance(0.7);
       if (!r.issue('applyAsync', [ledger.item(rng, sync ? 'hang' : 'hangAsync')])) break;
     }
     const method = rng.weighted(methods);
     const single = SINGLE.has(method);
-    const count = single ? 1 : rng.chance(0.5) ? rng.int(0, 20) : rng.int(20, 300);
-    const items = r.items(count, single);
-    if (oomLeft > 0 && items.length > 0 && rng.chance(0.1) && !ledger.full) {
-      oomLeft--;
-      items[rng.int(0, items.length - 1)] = ledger.item(rng, 'oom');
+    // Single-task calls come in bursts (a loop of applyAsync, as users write), maps one by one.
+    const burst = single ? rng.int(1, host.flavour === 'executor' ? 10 : 40) : 1;
+    let refused = false;
+    for (let b = 0; b < burst && issued < size && !ledger.full; b++) {
+      const count = single ? 1 : rng.chance(0.5) ? rng.int(0, 20) : rng.int(20, 300);
+      const items = r.items(count, single);
+      if (oomLeft > 0 && items.length > 0 && rng.chance(0.1) && !ledger.full) {
+        oomLeft--;
+        items[rng.int(0, items.length - 1)] = ledger.item(rng, 'oom');
+      }
+      if (!r.issue(method, items)) {
+        refused = true;
+        break;
+      }
+      if (VERBOSE) {
+        const unit = ledger.units[ledger.units.length - 1]!;
+        const kinds = items.map((item) => `${item.id}:${item.kind}`).join(' ');
+        console.error(`  ${unit.method}#${unit.n} chunksize ${unit.chunksize} ${kinds}`);
+      }
+      issued += items.length;
     }
-    if (!r.issue(method, items)) break;
-    if (VERBOSE) {
-      const unit = ledger.units[ledger.units.length - 1]!;
-      const kinds = items.map((item) => `${item.id}:${item.kind}`).join(' ');
-      console.error(`  ${unit.method}#${unit.n} chunksize ${unit.chunksize} ${kinds}`);
-    }
-    issued += items.length;
+    if (refused) break;
     const pause = rng.next();
     if (pause < 0.2) await nextTurn();
     else if (pause < 0.27) await delay(rng.int(1, 10));
