@@ -405,6 +405,9 @@ export class Engine implements ThreadHost {
 
   taskFailed(task: Task, error: unknown): void {
     this.#settle(task, Outcome.Error, error);
+    // It was sent in place of a task that would have run: if nothing else was sent, no result
+    // will come back to dispatch the rest of the queue.
+    this.#schedulePump();
   }
 
   threadExited(thread: PoolThread, exitCode: number, error: unknown): void {
