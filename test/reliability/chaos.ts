@@ -1233,7 +1233,9 @@ function reportHung(ledger: Ledger, when: string): void {
     ledger.violation(
       unit,
       undefined,
-      `hung ${when} (settlements ${unit.settlements}, tasks ${kinds.slice(0, 8).join(' ')})`,
+      `hung ${when} (settlements ${unit.settlements}, imap outcomes ${unit.sequence.length}, ` +
+        `started ${unit.items.filter((item) => ledger.runs[item.id] !== 0).length} of ${unit.items.length}, ` +
+        `first never started: ${unit.items.find((item) => ledger.runs[item.id] === 0)?.id}; tasks ${kinds.slice(0, 8).join(' ')})`,
     );
   }
 }
@@ -1321,7 +1323,7 @@ async function runRound(
   seed: number,
   size: number,
   executorEnabled: boolean,
-): Promise<void> {
+): Promise<number> {
   const rng = new Rng(seed);
   const flavour: Flavour = executorEnabled
     ? rng.weighted({ pool: 6, local: 1.5, executor: 2.5 })
@@ -1515,6 +1517,7 @@ async function runRound(
   if (stats.violations > before || reportedHang.has(ledger)) {
     violations.push(`  (round ${round}: ${ledger.config})`);
   }
+  return ledger.units.reduce((sum, unit) => sum + unit.items.length, 0);
 }
 
 // ---- the run ------------------------------------------------------------------------------------
@@ -1546,7 +1549,9 @@ export async function main(): Promise<void> {
     while (planned < target) {
       const size = Math.min(master.int(100, 1000), Math.max(50, target - planned));
       planned += size;
-      await runRound(round++, master.fork(), size, executorEnabled);
+      // A round ended early (close or terminate mid-flight) gives its unissued tasks back.
+      const issued = await runRound(round++, master.fork(), size, executorEnabled);
+      planned -= Math.max(0, size - issued);
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));

@@ -1140,6 +1140,28 @@ describe('transfer lists that cannot be honoured', () => {
     },
   );
 
+  test(
+    'a task that cannot be sent, alone in its dispatch, does not stall the queue behind it',
+    T,
+    async () => {
+      // Near the end of a thread's maxTasksPerThread each dispatch sends one task; when that one
+      // could not be cloned, no result came back to dispatch the rest.
+      const small = new ThreadPool({ workers: 1, threads: 1, maxTasksPerThread: 2 });
+      try {
+        const results = [
+          small.applyAsync((x: string) => x, ['first']),
+          small.applyAsync((x: unknown) => typeof x, [() => 'uncloneable']),
+          small.applyAsync((x: string) => x, ['third']),
+        ];
+        assert.equal(await resolvesTo(results[0]!.get(), 'first'), 'first');
+        assert.equal((await rejectsWith(results[1]!.get(), 'uncloneable')).name, 'DataCloneError');
+        assert.equal(await resolvesTo(results[2]!.get(), 'the task behind it'), 'third');
+      } finally {
+        await small.terminate();
+      }
+    },
+  );
+
   test('a map transfer function that throws or returns junk fails the call', T, async () => {
     const threw = await rejectsWith(
       pool.map((x: number) => x, [1, 2], {
