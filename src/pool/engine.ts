@@ -57,6 +57,7 @@ export class Engine implements ThreadHost {
   readonly #idleTimers = new Map<PoolThread, NodeJS.Timeout>();
   readonly #initTimers = new Map<PoolThread, NodeJS.Timeout>();
   #waitTimer: NodeJS.Timeout | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
   /** Called with errors thrown by user callbacks. */
   readonly reportError: (error: unknown) => void;
 
@@ -552,12 +553,22 @@ export class Engine implements ThreadHost {
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
     this.#finishing = true;
+    if (this.#threads.length > 0 && !this.#keepAlive) {
+      // Until the last thread has reported its exit, hold the process: a Worker being terminated
+      // does not reliably keep the event loop alive on its own, and someone may be awaiting
+      // terminate() or join() with nothing else pending (seen: exit code 13, about 1 run in 50).
+      this.#keepAlive = setInterval(() => {}, 60_000);
+    }
     for (const thread of this.#threads) void thread.stop();
     this.#finishIfStopped();
   }
 
   #finishIfStopped(): void {
-    if (this.#finishing && this.#threads.length === 0) this.#finish();
+    if (this.#finishing && this.#threads.length === 0) {
+      if (this.#keepAlive) clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+      this.#finish();
+    }
   }
 }
 
