@@ -51,6 +51,8 @@ export class Engine implements ThreadHost {
   #pumpQueued = false;
   /** Producers (imap inputs) that may still submit tasks. */
   #producers = 0;
+  /** What producers want to hear when the pool terminates or breaks. */
+  readonly #stopListeners = new Set<(error: unknown) => void>();
   #finished: Promise<void>;
   #finish!: () => void;
   #finishing = false;
@@ -134,15 +136,30 @@ export class Engine implements ThreadHost {
   }
 
   /** An imap input that may still submit: keeps a closed pool's threads until it is done. */
-  holdOpen(): () => void {
+  holdOpen(onStop?: (error: unknown) => void): () => void {
     this.#producers++;
     let released = false;
+    if (onStop) this.#stopListeners.add(onStop);
     return () => {
       if (released) return;
       released = true;
       this.#producers--;
+      if (onStop) this.#stopListeners.delete(onStop);
       this.#schedulePump();
     };
+  }
+
+  /** The pool stopped for good: a producer stuck reading its input must give up now. */
+  #notifyStopped(error: unknown): void {
+    const listeners = [...this.#stopListeners];
+    this.#stopListeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.reportError(listenerError);
+      }
+    }
   }
 
   close(): void {
@@ -157,6 +174,7 @@ export class Engine implements ThreadHost {
       this.#failEverything(
         () => new CancelledError('The pool was terminated before the task finished'),
       );
+      this.#notifyStopped(new CancelledError('The pool was terminated while its input was read'));
       this.#stopAll();
     }
     return this.#finished;
@@ -501,6 +519,7 @@ export class Engine implements ThreadHost {
     this.broken = new BrokenPoolError(message, { cause });
     const broken = this.broken;
     this.#failEverything(() => broken);
+    this.#notifyStopped(broken);
     this.#stopAll();
   }
 

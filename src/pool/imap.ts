@@ -74,7 +74,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     this.#ahead = Math.max(2 * source.engine.options.workers, 128);
     this.#async =
       typeof (source.input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
-    this.#release = source.engine.holdOpen();
+    this.#release = source.engine.holdOpen((error) => this.#stopped(error));
     // The input is opened now (like a for-of would); reading waits for the first free capacity.
     try {
       this.#iterator = this.#async
@@ -298,7 +298,8 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
             this.#failInput(error);
             break;
           }
-          if (this.#finished) return;
+          // Finished, or the pool stopped while this read was waiting: drop what it brought.
+          if (this.#finished || !this.#source.engine.acceptsWork) return;
           if (step.done) {
             this.#exhausted = true;
             break;
@@ -331,6 +332,20 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       this.#failInput(error);
       return false;
     }
+  }
+
+  /**
+   * The pool terminated or broke. What was in flight fails on its own; a read of the input that
+   * is still waiting will not be waited for: the iteration ends with this error after them.
+   */
+  #stopped(error: unknown): void {
+    if (this.#finished || this.#exhausted) return;
+    if (this.#pulling) {
+      this.#pulling = false;
+      this.#inputError = { error };
+    }
+    this.#exhausted = true;
+    this.#deliver();
   }
 
   #failInput(error: unknown): void {

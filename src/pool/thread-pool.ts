@@ -266,7 +266,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       if (Array.isArray(items)) issue(items);
       else {
         // The input is read on later turns; hold the pool open until its tasks are issued.
-        const release = this.#engine.holdOpen();
+        const release = this.#engine.holdOpen(fail);
         items.then(issue, fail).finally(release);
       }
     } catch (error) {

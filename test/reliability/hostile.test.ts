@@ -708,10 +708,7 @@ describe('inputs whose iterators misbehave', () => {
     },
   );
 
-  test('terminate() settles an imap and a mapAsync whose async input never yields', {
-    ...T,
-    todo: 'bug: after terminate(), an imap or mapAsync whose async input is stuck stays pending forever',
-  }, async () => {
+  test('terminate() settles an imap and a mapAsync whose async input never yields', T, async () => {
     const local = new ThreadPool({ workers: 1, threads: 1 });
     const stuck = {
       [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }),
