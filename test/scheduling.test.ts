@@ -150,6 +150,20 @@ describe('task slots on threads', () => {
     }
   });
 
+  test('a short task issued after a long async one does not wait behind it', T, async () => {
+    let behind = 0;
+    for (let i = 0; i < 8; i++) {
+      const pool = new ThreadPool({ workers: 2, threads: 2 });
+      const slow = pool.applyAsync(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+      const started = Date.now();
+      await pool.apply(() => new Promise((resolve) => setTimeout(resolve, 50)));
+      if (Date.now() - started > 900) behind++;
+      await pool.terminate();
+      await slow.catch(() => {});
+    }
+    assert.equal(behind, 0, `waited behind the long task in ${behind} of 8 pools`);
+  });
+
   test('CPU-bound map uses every thread', T, async () => {
     const pool = new ThreadPool({ workers: 2, threads: 2 });
     try {

@@ -210,9 +210,13 @@ export class Engine implements ThreadHost {
     if (this.#queue.size === 0) return;
     const ready: PoolThread[] = [];
     let starting = 0;
+    let startingSlots = 0;
     for (const thread of this.#threads) {
       if (thread.state === ThreadState.Ready && thread !== except) ready.push(thread);
-      else if (thread.state === ThreadState.Starting) starting++;
+      else if (thread.state === ThreadState.Starting) {
+        starting++;
+        startingSlots += thread.quota;
+      }
     }
     if (ready.length === 0) return;
     // The least loaded first: an idle thread gets work before one still busy with its own.
@@ -244,8 +248,9 @@ export class Engine implements ThreadHost {
       if (this.#queue.size === 0) break;
       take(thread, Math.min(room(thread, thread.quota), this.#queue.size));
     }
-    // 2. Prefetch: an even share of the rest, counting threads still starting in the share.
-    if (this.#queue.size > 0) {
+    // 2. Prefetch: an even share of the rest, counting threads still starting in the share; and
+    // nothing at all when what is left fits in the slots of the threads that are starting.
+    if (this.#queue.size > startingSlots) {
       const share = Math.ceil(this.#queue.size / (ready.length + starting));
       for (const thread of ready) {
         if (this.#queue.size === 0) break;
