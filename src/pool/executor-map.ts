@@ -18,6 +18,7 @@
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from './functions.js';
 import { type Future, futureInternals } from './future.js';
+import { readStep } from './issue.js';
 import type { ChunkResult, Submitter } from './submitter.js';
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
@@ -279,12 +280,9 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   #readSync(): unknown[] | undefined {
     const args: unknown[] = [];
     for (const iterator of this.#iterators as Iterator<unknown>[]) {
-      let step: IteratorResult<unknown>;
+      let step: { done: boolean; value: unknown };
       try {
-        step = iterator.next();
-        if (step === null || typeof step !== 'object') {
-          throw new TypeError(`Iterator result ${String(step)} is not an object`);
-        }
+        step = readStep(iterator.next());
       } catch (error) {
         this.#failInput(error);
         this.#closeInputs(iterator);
@@ -304,12 +302,9 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   async #readAsync(): Promise<unknown[] | undefined> {
     const args: unknown[] = [];
     for (const iterator of this.#iterators) {
-      let step: IteratorResult<unknown>;
+      let step: { done: boolean; value: unknown };
       try {
-        step = await iterator.next();
-        if (step === null || typeof step !== 'object') {
-          throw new TypeError(`Iterator result ${String(step)} is not an object`);
-        }
+        step = readStep(await iterator.next());
       } catch (error) {
         this.#failInput(error);
         this.#closeInputs(iterator);

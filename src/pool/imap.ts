@@ -13,6 +13,7 @@ import { expectTimeout } from '../options.js';
 import { type Mode, Outcome } from '../protocol/messages.js';
 import type { Engine } from './engine.js';
 import type { AnyFunction, FunctionRecord } from './functions.js';
+import { readStep } from './issue.js';
 import { chunkError } from './jobs.js';
 import { type Job, SETTLE, Task } from './task.js';
 
@@ -374,14 +375,4 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     this.#release = undefined;
     release?.();
   }
-}
-
-/** An iterator result's `done` and `value`, read once (either may be a getter that throws). */
-function readStep(step: unknown): { done: boolean; value: unknown } {
-  if (step === null || typeof step !== 'object') {
-    throw new TypeError(`Iterator result ${String(step)} is not an object`);
-  }
-  const result = step as IteratorResult<unknown>;
-  if (result.done) return { done: true, value: undefined };
-  return { done: false, value: result.value };
 }

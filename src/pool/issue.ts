@@ -144,3 +144,13 @@ export function chunkTransfer(
     return list.size > 0 ? [...list] : undefined;
   };
 }
+
+/** An iterator result's `done` and `value`, read once (either may be a getter that throws). */
+export function readStep(step: unknown): { done: boolean; value: unknown } {
+  if (step === null || typeof step !== 'object') {
+    throw new TypeError(`Iterator result ${String(step)} is not an object`);
+  }
+  const result = step as IteratorResult<unknown>;
+  if (result.done) return { done: true, value: undefined };
+  return { done: false, value: result.value };
+}
