@@ -164,6 +164,37 @@ describe('task slots on threads', () => {
     assert.equal(behind, 0, `waited behind the long task in ${behind} of 8 pools`);
   });
 
+  test(
+    'tasks sent one at a time to a thread that just went idle all run, in order',
+    T,
+    async () => {
+      // An idle thread takes the next message straight from its port for a moment before it
+      // sleeps; tasks that arrive that way, with new functions or next to async work, still run.
+      const pool = new ThreadPool({ workers: 2, threads: 1 });
+      const fns = [(x: number) => x + 1, (x: number) => x * 2, (x: number) => x - 3];
+      const expected = [(x: number) => x + 1, (x: number) => x * 2, (x: number) => x - 3];
+      for (let i = 0; i < 600; i++) {
+        const k = i % 3;
+        assert.equal(await pool.apply(fns[k] as (x: number) => number, [i]), expected[k]?.(i));
+      }
+      const order: number[] = [];
+      const slow = pool
+        .apply(
+          async (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)),
+          [30],
+        )
+        .then((v) => order.push(v));
+      for (let i = 0; i < 50; i++) order.push(await pool.apply((x: number) => -x, [i + 1]));
+      await slow;
+      assert.deepEqual(
+        order.filter((v) => v < 0),
+        Array.from({ length: 50 }, (_, i) => -(i + 1)),
+      );
+      assert.ok(order.includes(30));
+      await pool.terminate();
+    },
+  );
+
   test('CPU-bound map uses every thread', T, async () => {
     const pool = new ThreadPool({ workers: 2, threads: 2 });
     try {

@@ -5,7 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Transferable } from '../options.js';
-import { CLAIMED, createControl, REVOKE_FLAG, REVOKED_UP_TO } from '../protocol/claims.js';
+import { CLAIMED, createControl, POSTED, REVOKE_FLAG, REVOKED_UP_TO } from '../protocol/claims.js';
 import { deserializeError, type WireError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import {
@@ -264,6 +264,8 @@ export class WorkerThread implements PoolThread {
       throw new DOMException('An ArrayBuffer listed in `transfer` is detached.', 'DataCloneError');
     }
     this.#worker.postMessage(message, transfer);
+    // After the post, so that a thread that sees the count change finds the message there.
+    Atomics.add(this.#control, POSTED, 1);
     if (message.defs) for (const def of message.defs) this.#knownFunctions.add(def.id);
   }
 

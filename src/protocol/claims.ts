@@ -19,7 +19,13 @@
  */
 export const CLAIMED = 0;
 export const REVOKED_UP_TO = 1;
-export const CONTROL_WORDS = 2;
+/**
+ * How many messages the main thread has posted to the thread, counted after each post. A thread
+ * that has just run out of work watches this word for a moment before it sleeps (see
+ * worker/runtime.ts): waking a sleeping thread costs far more than the round trip itself.
+ */
+export const POSTED = 2;
+export const CONTROL_WORDS = 3;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;
