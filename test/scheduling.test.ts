@@ -180,7 +180,7 @@ describe('task slots on threads', () => {
       const order: number[] = [];
       const slow = pool
         .apply(
-          async (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)),
+          async (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms)),
           [30],
         )
         .then((v) => order.push(v));

@@ -15,7 +15,7 @@
  *   comes after every item read before it, and ends the iteration.
  * - `return()` (breaking out of `for await`) cancels the calls not yet started.
  */
-import { InvalidStateError, TimeoutError } from '../errors.js';
+import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from './functions.js';
 import { type Future, futureInternals } from './future.js';
 import { readStep } from './issue.js';
@@ -63,6 +63,11 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   /** Keeps a closed engine open while an async input may still submit. */
   #release: (() => void) | undefined;
   #finished = false;
+  /** Reading was stopped by `shutdown({ cancelFutures: true })`; a read under way is dropped. */
+  #stopped = false;
+  #unregisterReader: (() => void) | undefined;
+  /** A bounded map's hold on the engine while one read is under way. */
+  #readHold: (() => void) | undefined;
   /** next() calls run one after the other. */
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -85,9 +90,12 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     } catch (error) {
       this.#failInput(error);
     }
-    if (this.#async && source.buffersize === Number.POSITIVE_INFINITY && !this.#exhausted) {
-      // Everything will be read and submitted, as Python does, even after shutdown().
-      this.#release = source.submitter.engine.holdOpen();
+    if (this.#async && !this.#exhausted) {
+      this.#unregisterReader = source.submitter.addReader(() => this.#stopReading());
+      if (source.buffersize === Number.POSITIVE_INFINITY) {
+        // Everything will be read and submitted, as Python does, even after shutdown().
+        this.#release = source.submitter.engine.holdOpen();
+      }
     }
     this.#fill();
   }
@@ -144,7 +152,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       this.#fill();
       const head = this.#queue.shift();
       if (!head) {
-        if (this.#reading) {
+        if (this.#reading && !this.#stopped) {
           if (!(await this.#awaitReader())) return this.#timedOut(undefined);
           continue;
         }
@@ -240,14 +248,15 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       // A bounded map keeps the engine open only while a read is in progress: what a read begun
       // before shutdown() brings is still submitted.
       const release = buffered && !closed ? this.#source.submitter.engine.holdOpen() : undefined;
+      this.#readHold = release;
       try {
         const argLists: unknown[][] = [];
         while (argLists.length < this.#source.chunksize) {
           const args = await this.#readAsync();
-          if (!args || this.#finished) break;
+          if (!args || this.#finished || this.#stopped) break;
           argLists.push(args);
         }
-        if (this.#finished) break;
+        if (this.#finished || this.#stopped) break;
         if (closed && argLists.length > 0) {
           this.#refuse();
           break;
@@ -255,10 +264,33 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
         this.#submit(argLists);
       } finally {
         release?.();
+        this.#readHold = undefined;
       }
       this.#signalReader();
     }
-    if (this.#exhausted) this.#releaseEngine();
+    if (this.#exhausted) {
+      this.#releaseEngine();
+      this.#unregisterReader?.();
+    }
+  }
+
+  /**
+   * `shutdown({ cancelFutures: true })`: what has not been read would be cancelled anyway, so it
+   * is not read. The calls already submitted are handed out as usual (cancelled ones throw
+   * CancelledError); then the iteration throws CancelledError for the rest of the input.
+   */
+  #stopReading(): void {
+    if (this.#finished || this.#exhausted) return;
+    this.#stopped = true;
+    this.#failInput(
+      new CancelledError(
+        'The executor was shut down (cancelFutures) before the rest of the input was read',
+      ),
+    );
+    this.#closeInputs();
+    this.#releaseEngine();
+    this.#readHold?.();
+    this.#signalReader();
   }
 
   /** Whether reading more is refused: a bounded map after shutdown(). */
@@ -370,6 +402,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       this.#closeInputs();
     }
     this.#releaseEngine();
+    this.#unregisterReader?.();
     this.#signalReader();
   }
 }

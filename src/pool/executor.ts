@@ -252,6 +252,9 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     const submitter = this.#submitter;
     submitter.shutdown = true;
     if (cancelFutures) {
+      // Whatever a map has not read yet would be cancelled at once: stop reading it, so that no
+      // input that never yields can hold the shutdown up.
+      submitter.stopReaders();
       // Python cancels the work items still in its queue; those its worker threads have already
       // taken run on. Threads start lazily here, so a call that has a free task slot counts as
       // taken (it runs as soon as its thread is up): the first calls in submission order, up to

@@ -63,6 +63,8 @@ export class Submitter {
    */
   #first: FutureJob | null = null;
   #last: FutureJob | null = null;
+  /** How to stop each map that is still reading an async input, for `cancelFutures`. */
+  readonly #readers = new Set<() => void>();
 
   constructor(engine: Engine, reportError: (error: unknown) => void) {
     this.engine = engine;
@@ -74,6 +76,19 @@ export class Submitter {
     const futures: Future<unknown>[] = [];
     for (let job = this.#first; job; job = job.next) futures.push(job.future);
     return futures;
+  }
+
+  /** A map reading an async input; `stop` ends its reading. Returns the way to unregister. */
+  addReader(stop: () => void): () => void {
+    this.#readers.add(stop);
+    return () => this.#readers.delete(stop);
+  }
+
+  /** `shutdown({ cancelFutures: true })`: no map reads (and so waits for) its input any longer. */
+  stopReaders(): void {
+    const readers = [...this.#readers];
+    this.#readers.clear();
+    for (const stop of readers) stop();
   }
 
   unlink(job: FutureJob): void {

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import {
   BrokenPoolError,
   CancelledError,
@@ -1178,17 +1179,50 @@ describe('transfer lists that cannot be honoured', () => {
 });
 
 describe('the executor with hostile inputs', () => {
-  test('shutdown() settles while an executor.map reads an input that never yields', {
-    ...T,
-    todo: 'bug: executor.shutdown() never resolves while an executor.map input is stuck (cancelFutures too)',
-  }, async () => {
-    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const stuck = {
-      [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }),
-    } as AsyncIterable<unknown>;
-    const iterator = executor.map((x: unknown) => x, stuck);
-    void iterator.next().catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await resolvesTo(executor.shutdown({ wait: true, cancelFutures: true }), 'shutdown()', 2000);
+  /** Yields `first` items, then never yields again. */
+  const stuckAfter = (first: number): AsyncIterable<number> => ({
+    [Symbol.asyncIterator]: () => {
+      let n = 0;
+      return {
+        next: () =>
+          n < first
+            ? Promise.resolve({ done: false, value: n++ })
+            : new Promise<IteratorResult<number>>(() => {}),
+      };
+    },
   });
+
+  for (const buffersize of [undefined, 2]) {
+    test(
+      `shutdown({ cancelFutures }) settles while an executor.map (buffersize ${buffersize}) reads an input that never yields`,
+      T,
+      async () => {
+        const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+        const options = buffersize === undefined ? {} : { buffersize };
+        const iterator = executor.map((x: number) => x * 10, stuckAfter(2), options);
+        const first = await iterator.next();
+        assert.deepEqual(first, { done: false, value: 0 });
+        const later = iterator.next().then(
+          (step) => ({ step }),
+          (error: unknown) => ({ error }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await resolvesTo(
+          executor.shutdown({ wait: true, cancelFutures: true }),
+          'shutdown()',
+          2000,
+        );
+        // The call submitted before the shutdown was running or done: its result still comes,
+        // then the unread rest of the input fails with CancelledError.
+        const second = await later;
+        assert.deepEqual(second, { step: { done: false, value: 10 } });
+        const rest = await iterator.next().then(
+          (step) => ({ step }),
+          (error: unknown) => ({ error }),
+        );
+        assert.ok('error' in rest && rest.error instanceof CancelledError, `got ${inspect(rest)}`);
+        assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+      },
+    );
+  }
 });
