@@ -138,8 +138,28 @@ export function expectIterable(what: string, value: unknown, allowAsync: boolean
   throw new TypeError(`Expected \`${what}\` to be ${kind}, got ${describe(value)}`);
 }
 
+/** Objects that hold their data in internal slots: as options they would read as empty. */
+function isBuiltinValue(value: object): boolean {
+  return (
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof Promise ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value)
+  );
+}
+
 export function expectPlainObject(what: string, value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    isBuiltinValue(value)
+  ) {
     throw new TypeError(`Expected \`${what}\` to be an options object, got ${describe(value)}`);
   }
   return value as Record<string, unknown>;
@@ -187,7 +207,8 @@ export function resolvePoolOptions(
   const cores = availableParallelism();
   let options: ThreadPoolOptions;
   if (input === undefined || input === null) options = {};
-  else if (typeof input === 'object' && !Array.isArray(input)) options = input;
+  else if (typeof input === 'object' && !Array.isArray(input))
+    options = expectPlainObject('options', input) as ThreadPoolOptions;
   // Anything else is taken as Python's positional `processes`, and checked as `workers`.
   else options = { workers: input as number };
   rejectUnknownKeys(what, options as Record<string, unknown>, POOL_OPTION_KEYS);

@@ -212,6 +212,19 @@ describe('bad input is a clear, early error', () => {
       [TypeError],
       /options object/,
     );
+    // Built-in objects keep their data in internal slots: read as options they would be empty.
+    for (const wrong of [new Map([['workers', 2]]), new Set(), new Date(0), Promise.resolve()]) {
+      expectError(
+        () => new ThreadPool(wrong as unknown as number),
+        [TypeError],
+        /Expected `options` to be an options object, got `(Map|Set|Date|Promise) object`/,
+      );
+    }
+    expectError(
+      () => pool.map((x: number) => x, [1], new Map() as unknown as object),
+      [TypeError],
+      /options object/,
+    );
   });
 
   test('timeouts must be non-negative integers (ms)', T, async () => {
