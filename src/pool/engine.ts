@@ -261,9 +261,11 @@ export class Engine implements ThreadHost {
         if (count >= Math.min(PREFETCH / 4, share)) take(thread, count);
       }
     }
+    // More is coming while tasks wait or an imap input is being read: the main thread is busy.
+    const backlog = this.#queue.size > 0 || this.#producers > 0;
     for (const [thread, batch] of batches) {
       this.#clearIdle(thread);
-      thread.send(batch);
+      thread.send(batch, backlog);
       if (thread.dispatched >= maxTasks || thread.nextSeq >= MAX_SEQ) {
         thread.state = ThreadState.Retiring;
       }

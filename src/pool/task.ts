@@ -78,7 +78,8 @@ export interface PoolThread {
   dispatched: number;
   /** The seq the next task will get. */
   readonly nextSeq: number;
-  send(tasks: Task[]): void;
+  /** `backlog`: the pool still has tasks waiting after this batch. */
+  send(tasks: Task[], backlog: boolean): void;
   /** How many sent tasks have not started. */
   unstarted(): number;
   /** Whether this outstanding task has started. */

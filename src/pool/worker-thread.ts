@@ -3,9 +3,18 @@
  * batches of results, and takes back unstarted tasks through the shared claim words.
  */
 
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Transferable } from '../options.js';
-import { CLAIMED, createControl, POSTED, REVOKE_FLAG, REVOKED_UP_TO } from '../protocol/claims.js';
+import { processActivity } from '../protocol/activity.js';
+import {
+  BACKLOG,
+  CLAIMED,
+  createControl,
+  POSTED,
+  REVOKE_FLAG,
+  REVOKED_UP_TO,
+} from '../protocol/claims.js';
 import { deserializeError, type WireError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import {
@@ -129,6 +138,8 @@ export class WorkerThread implements PoolThread {
       name: options.name,
       quota: options.quota,
       control,
+      activity: processActivity(),
+      cores: availableParallelism(),
       initializer: options.initializer,
       initargs: options.initargs,
       typescriptLoader: underTsx,
@@ -184,8 +195,9 @@ export class WorkerThread implements PoolThread {
     }
   }
 
-  send(tasks: Task[]): void {
+  send(tasks: Task[], backlog: boolean): void {
     if (tasks.length === 0) return;
+    Atomics.store(this.#control, BACKLOG, backlog ? 1 : 0);
     const firstSeq = this.nextSeq;
     const message = this.#batch(tasks, firstSeq);
     try {

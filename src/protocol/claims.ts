@@ -25,7 +25,14 @@ export const REVOKED_UP_TO = 1;
  * worker/runtime.ts): waking a sleeping thread costs far more than the round trip itself.
  */
 export const POSTED = 2;
-export const CONTROL_WORDS = 3;
+/**
+ * 1 while the pool still had tasks waiting (or an imap input being read) when it last sent this
+ * thread a batch: the main thread is busy feeding the threads, and a thread that runs out of work
+ * sleeps rather than watch (its next batch comes when the main thread gets to it, and watching
+ * would only take a core from it).
+ */
+export const BACKLOG = 3;
+export const CONTROL_WORDS = 4;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;

@@ -94,6 +94,10 @@ export interface ThreadBootData {
   quota: number;
   /** The claim words shared with the main thread; see `claims.ts`. */
   control: SharedArrayBuffer;
+  /** The process-wide count of awake threads; see `activity.ts`. */
+  activity: SharedArrayBuffer;
+  /** CPU cores the process may use. */
+  cores: number;
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
   /** The main thread runs under `--import tsx`: install tsx's hooks before importing a task module. */

@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { CLAIMED, POSTED, REVOKED_UP_TO } from '../protocol/claims.js';
+import { AWAKE } from '../protocol/activity.js';
+import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO } from '../protocol/claims.js';
 import { serializeError } from '../protocol/errors.js';
 import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
@@ -34,7 +35,8 @@ const FLUSH_DELAY_MS = 1;
 /**
  * How long a thread that ran out of work watches for the next message before it sleeps in its
  * event loop. On a virtual machine, waking a sleeping thread takes about 100 µs, ten times the
- * round trip itself; a caller awaiting one task at a time sends the next well within this.
+ * round trip itself; a caller awaiting one task at a time sends the next well within this. Only
+ * while a core is left to the main thread (see protocol/activity.ts).
  */
 const IDLE_SPIN_MS = 0.2;
 
@@ -42,6 +44,9 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #port: MessagePort;
   readonly #cache: FunctionCache;
   readonly #control: Int32Array;
+  readonly #activity: Int32Array;
+  /** Threads that may be awake at once and still leave a core to the main thread. */
+  readonly #spinnersAllowed: number;
   readonly #quota: number;
   #ready = false;
   #running = 0;
@@ -63,6 +68,8 @@ export class ThreadRuntime implements ExecutionSink {
     this.#port = port;
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
+    this.#activity = new Int32Array(boot.activity);
+    this.#spinnersAllowed = boot.cores - 1;
     this.#quota = boot.quota;
     port.on('message', (message: ToWorker) => this.#receive(message));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
@@ -119,6 +126,7 @@ export class ThreadRuntime implements ExecutionSink {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
+    Atomics.add(this.#activity, AWAKE, 1);
     try {
       do {
         this.#startWhatFits();
@@ -126,6 +134,7 @@ export class ThreadRuntime implements ExecutionSink {
       } while (this.#running === 0 && this.#nextMessageSoon());
     } finally {
       this.#pumping = false;
+      Atomics.sub(this.#activity, AWAKE, 1);
     }
   }
 
@@ -161,6 +170,10 @@ export class ThreadRuntime implements ExecutionSink {
    */
   #nextMessageSoon(): boolean {
     if (this.#head < this.#queue.length) return false;
+    // The main thread is busy feeding the threads (see BACKLOG), or, counting this thread, more
+    // awake threads than that would take a core from it: sleep.
+    if (Atomics.load(this.#control, BACKLOG) !== 0) return false;
+    if (Atomics.load(this.#activity, AWAKE) > this.#spinnersAllowed) return false;
     const deadline = performance.now() + IDLE_SPIN_MS;
     do {
       // The count goes up just after each post, so it can lag behind what the port has already
