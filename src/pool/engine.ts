@@ -417,13 +417,13 @@ export class Engine implements ThreadHost {
     this.#breakPool(error, `the initializer failed in thread ${thread.name}`);
   }
 
-  threadResults(thread: PoolThread, seqs: number[], outcomes: Outcome[], values: unknown[]): void {
+  threadResults(thread: PoolThread, results: unknown[]): void {
     const outstanding = thread.outstanding;
-    for (let i = 0; i < seqs.length; i++) {
-      const task = outstanding.get(seqs[i] as number);
+    for (let i = 0; i < results.length; i += 3) {
+      const task = outstanding.get(results[i] as number);
       if (!task) continue;
       outstanding.delete(task.seq);
-      this.#settle(task, outcomes[i] as Outcome, values[i]);
+      this.#settle(task, results[i + 1] as Outcome, results[i + 2]);
     }
     if (outstanding.size === 0) this.#markIdle(thread);
     this.#pump();

@@ -113,7 +113,7 @@ export class LocalThread implements PoolThread, ExecutionSink {
   complete(seq: number, outcome: Outcome, value: unknown): void {
     this.#running--;
     if (this.#stopped) return;
-    this.#host.threadResults(this, [seq], [outcome], [value]);
+    this.#host.threadResults(this, [seq, outcome, value]);
     if (this.#waiting.length > 0) this.#schedule();
   }
 

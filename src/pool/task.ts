@@ -57,7 +57,8 @@ export type ThreadState = (typeof ThreadState)[keyof typeof ThreadState];
 /** What a thread tells the engine. */
 export interface ThreadHost {
   threadReady(thread: PoolThread): void;
-  threadResults(thread: PoolThread, seqs: number[], outcomes: Outcome[], values: unknown[]): void;
+  /** `results`: (seq, outcome, decoded value) triples. */
+  threadResults(thread: PoolThread, results: unknown[]): void;
   threadInitFailed(thread: PoolThread, error: unknown): void;
   threadExited(thread: PoolThread, exitCode: number, error: unknown): void;
   /** A task could not be sent (its arguments cannot be cloned): it fails alone. */

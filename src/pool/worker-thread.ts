@@ -171,21 +171,21 @@ export class WorkerThread implements PoolThread {
   }
 
   #receive(message: FromWorker): void {
-    switch (message.t) {
-      case 'results': {
-        const { outcomes, values } = message;
-        for (let i = 0; i < outcomes.length; i++) {
-          const outcome = outcomes[i] as Outcome;
-          if (outcome === Outcome.OkPacked) {
-            values[i] = unpackNumbers(values[i] as Float64Array);
-            outcomes[i] = Outcome.Ok;
-          } else if (outcome !== Outcome.Ok) {
-            values[i] = decodeFailure(outcome, values[i]);
-          }
+    if (Array.isArray(message)) {
+      // (seq, outcome, value) triples: decode the values in place.
+      for (let i = 1; i < message.length; i += 3) {
+        const outcome = message[i] as Outcome;
+        if (outcome === Outcome.OkPacked) {
+          message[i + 1] = unpackNumbers(message[i + 1] as Float64Array);
+          message[i] = Outcome.Ok;
+        } else if (outcome !== Outcome.Ok) {
+          message[i + 1] = decodeFailure(outcome, message[i + 1]);
         }
-        this.#host.threadResults(this, message.seqs, outcomes, values);
-        break;
       }
+      this.#host.threadResults(this, message);
+      return;
+    }
+    switch (message.t) {
       case 'ready':
         this.#host.threadReady(this);
         break;
@@ -231,7 +231,7 @@ export class WorkerThread implements PoolThread {
     let fns: number[] | number = first.record.id;
     let modes: Mode[] | Mode = first.mode;
     let sizes: number[] | number = sizeOf(first);
-    const data: unknown[] = [];
+    const message: RunMessage = [firstSeq, n, fns, modes, sizes, defs];
     for (let i = 0; i < n; i++) {
       const task = tasks[i] as Task;
       const id = task.record.id;
@@ -247,19 +247,23 @@ export class WorkerThread implements PoolThread {
       const size = sizeOf(task);
       if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
       if (typeof sizes !== 'number') sizes.push(size);
-      if (size >= 0) for (const arg of task.payload as unknown[]) data.push(arg);
+      if (size >= 0) for (const arg of task.payload as unknown[]) message.push(arg);
       else {
         const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
         if (packed) {
-          data.push(packed);
+          message.push(packed);
           if (packedBuffers) packedBuffers.push(packed.buffer);
           else packedBuffers = [packed.buffer];
         } else {
-          data.push(task.payload);
+          message.push(task.payload);
         }
       }
     }
-    return [{ t: 'run', defs, firstSeq, count: n, fns, modes, sizes, data }, packedBuffers];
+    message[2] = fns;
+    message[3] = modes;
+    message[4] = sizes;
+    message[5] = defs;
+    return [message, packedBuffers];
   }
 
   #post([message, packed]: [RunMessage, ArrayBuffer[] | undefined], tasks: Task[]): void {
@@ -278,7 +282,8 @@ export class WorkerThread implements PoolThread {
     this.#worker.postMessage(message, transfer);
     // After the post, so that a thread that sees the count change finds the message there.
     Atomics.add(this.#control, POSTED, 1);
-    if (message.defs) for (const def of message.defs) this.#knownFunctions.add(def.id);
+    const defs = message[5];
+    if (defs) for (const def of defs) this.#knownFunctions.add(def.id);
   }
 
   #track(task: Task, seq: number): void {

@@ -1,8 +1,8 @@
 /**
  * The wire format between the main thread and a worker thread: a handful of plain messages.
  *
- * Tasks travel in batches, as parallel arrays, so that one `postMessage` carries many tasks and
- * one carries many results. Each task a thread receives has a per-thread sequence number `seq`,
+ * Tasks travel in batches, in flat arrays, so that one `postMessage` carries many tasks and one
+ * carries many results. Each task a thread receives has a per-thread sequence number `seq`,
  * increasing in send order; results name their task by that number.
  */
 
@@ -41,28 +41,32 @@ export interface ChunkFailure<E = WireError> {
 }
 
 /**
- * Main → worker: run these tasks. `defs` first defines the functions this thread has not seen.
- * Task i has seq `firstSeq + i`. To keep the structured clone cheap (every object it meets costs
- * far more than a number), per-task fields that are the same for the whole batch are sent once,
- * and a Call task's arguments are spread into the flat `data` array rather than nested.
+ * Main → worker: run these tasks. A flat array, as every object (and every property name) the
+ * structured clone meets costs far more than a number: a message of one task is one array of
+ * eight entries, not an object holding an array. Task i has seq `firstSeq + i`. Per-task fields
+ * that are the same for the whole batch are sent once, and a Call task's arguments are spread
+ * into the data entries rather than nested. `defs` first defines the functions this thread has
+ * not seen.
  */
-export interface RunMessage {
-  t: 'run';
-  defs: FunctionDef[] | null;
-  firstSeq: number;
-  count: number;
+export type RunMessage = [
+  firstSeq: number,
+  count: number,
   /** Function id of each task, or one id for all. */
-  fns: number[] | number;
+  fns: number[] | number,
   /** Mode of each task, or one mode for all. */
-  modes: Mode[] | Mode;
+  modes: Mode[] | Mode,
   /**
-   * For each task, how many entries of `data` it takes: a Call task's arguments one by one; a
-   * chunk task takes exactly one entry (the chunk's items: an array, or a transferred
-   * Float64Array when they are all numbers), written as -1. One number for all.
+   * For each task, how many data entries it takes: a Call task's arguments one by one; a chunk
+   * task takes exactly one entry (the chunk's items: an array, or a transferred Float64Array when
+   * they are all numbers), written as -1. One number for all.
    */
-  sizes: number[] | number;
-  data: unknown[];
-}
+  sizes: number[] | number,
+  defs: FunctionDef[] | null,
+  ...data: unknown[],
+];
+
+/** Where a RunMessage's data entries begin. */
+export const RUN_DATA = 6;
 
 export type ToWorker = RunMessage;
 
@@ -77,13 +81,11 @@ export interface InitFailedMessage {
   error: WireError;
 }
 
-/** Worker → main: these tasks ended. */
-export interface ResultsMessage {
-  t: 'results';
-  seqs: number[];
-  outcomes: Outcome[];
-  values: unknown[];
-}
+/**
+ * Worker → main: these tasks ended. A flat array of (seq, outcome, value) triples, for the same
+ * reason as RunMessage; the only message that is an array.
+ */
+export type ResultsMessage = unknown[];
 
 export type FromWorker = ReadyMessage | InitFailedMessage | ResultsMessage;
 

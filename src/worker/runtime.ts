@@ -15,6 +15,8 @@ import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
   type Mode,
   Outcome,
+  type ResultsMessage,
+  RUN_DATA,
   type RunMessage,
   type ThreadBootData,
   type ToWorker,
@@ -55,9 +57,8 @@ export class ThreadRuntime implements ExecutionSink {
   #queue: (QueuedTask | undefined)[] = [];
   #head = 0;
   #pumping = false;
-  #outSeqs: number[] = [];
-  #outOutcomes: Outcome[] = [];
-  #outValues: unknown[] = [];
+  /** Results to send: (seq, outcome, value) triples. */
+  #out: unknown[] = [];
   #outTransfer: ArrayBuffer[] = [];
   #oldestResultAt = 0;
   #flushQueued = false;
@@ -100,15 +101,15 @@ export class ThreadRuntime implements ExecutionSink {
 
   #enqueue(message: RunMessage): void {
     this.#received = (this.#received + 1) | 0;
-    if (message.defs) for (const def of message.defs) this.#cache.define(def);
-    const { firstSeq, count, fns, modes, sizes, data } = message;
-    let position = 0;
+    const [firstSeq, count, fns, modes, sizes, defs] = message;
+    if (defs) for (const def of defs) this.#cache.define(def);
+    let position = RUN_DATA;
     for (let i = 0; i < count; i++) {
       const size = typeof sizes === 'number' ? sizes : (sizes[i] as number);
       let payload: unknown;
-      if (size < 0) payload = data[position++];
+      if (size < 0) payload = message[position++];
       else {
-        payload = data.slice(position, position + size);
+        payload = message.slice(position, position + size);
         position += size;
       }
       const seq = firstSeq + i;
@@ -148,8 +149,8 @@ export class ThreadRuntime implements ExecutionSink {
       this.#queue[this.#head++] = undefined;
       this.#start(task);
       if (
-        this.#outSeqs.length >= FLUSH_COUNT ||
-        (this.#outSeqs.length > 0 && performance.now() - this.#oldestResultAt >= FLUSH_DELAY_MS)
+        this.#out.length >= FLUSH_COUNT * 3 ||
+        (this.#out.length > 0 && performance.now() - this.#oldestResultAt >= FLUSH_DELAY_MS)
       ) {
         this.#flush();
       }
@@ -239,10 +240,8 @@ export class ThreadRuntime implements ExecutionSink {
         this.#outTransfer.push(packed.buffer);
       }
     }
-    if (this.#outSeqs.length === 0) this.#oldestResultAt = performance.now();
-    this.#outSeqs.push(seq);
-    this.#outOutcomes.push(outcome);
-    this.#outValues.push(value);
+    if (this.#out.length === 0) this.#oldestResultAt = performance.now();
+    this.#out.push(seq, outcome, value);
     if (!this.#pumping && !this.#flushQueued) {
       // An asynchronous task finished. Wait for the end of this turn of the event loop (many
       // sockets or timers finish in one turn) and send the results together, then start what
@@ -260,39 +259,30 @@ export class ThreadRuntime implements ExecutionSink {
   }
 
   #flush(): void {
-    if (this.#outSeqs.length === 0) return;
-    const seqs = this.#outSeqs;
-    const outcomes = this.#outOutcomes;
-    const values = this.#outValues;
-    this.#outSeqs = [];
-    this.#outOutcomes = [];
-    this.#outValues = [];
+    if (this.#out.length === 0) return;
+    const results = this.#out;
+    this.#out = [];
     const transfer = this.#outTransfer;
     this.#outTransfer = [];
     try {
-      this.#port.postMessage({ t: 'results', seqs, outcomes, values }, transfer);
+      this.#port.postMessage(results, transfer);
     } catch {
       // Some result cannot be cloned: send them one by one so only that task fails.
-      for (let i = 0; i < seqs.length; i++)
-        this.#sendOne(seqs[i] as number, outcomes[i] as Outcome, values[i]);
+      for (let i = 0; i < results.length; i += 3)
+        this.#sendOne(results[i] as number, results[i + 1] as Outcome, results[i + 2]);
     }
   }
 
   #sendOne(seq: number, outcome: Outcome, value: unknown): void {
     try {
-      this.#port.postMessage({ t: 'results', seqs: [seq], outcomes: [outcome], values: [value] });
+      this.#port.postMessage([seq, outcome, value] satisfies ResultsMessage);
     } catch (cloneError) {
       const error = new DOMException(
         `The task's result could not be cloned to the main thread: ${(cloneError as Error).message} ` +
           'Return structured-cloneable data (no functions, symbols or class instances with private state).',
         'DataCloneError',
       );
-      this.#port.postMessage({
-        t: 'results',
-        seqs: [seq],
-        outcomes: [Outcome.Error],
-        values: [serializeError(error)],
-      });
+      this.#port.postMessage([seq, Outcome.Error, serializeError(error)] satisfies ResultsMessage);
     }
   }
 }
