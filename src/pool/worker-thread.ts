@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Transferable } from '../options.js';
-import { processActivity } from '../protocol/activity.js';
+import { forgetThread, processActivity } from '../protocol/activity.js';
 import {
   BACKLOG,
   CLAIMED,
@@ -164,6 +164,7 @@ export class WorkerThread implements PoolThread {
     });
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (code) => {
+        forgetThread(this.#control);
         resolve();
         this.#host.threadExited(this, code, this.#lastError);
       });

@@ -1,3 +1,5 @@
+import { COUNTED_AWAKE } from './claims.js';
+
 /**
  * One word shared by every worker thread of the process: how many of them are awake, running
  * their task loop or watching for their next message (see worker/runtime.ts). A thread that runs
@@ -13,4 +15,32 @@ let shared: SharedArrayBuffer | undefined;
 export function processActivity(): SharedArrayBuffer {
   shared ??= new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   return shared;
+}
+
+/** A thread wakes up: it counts itself (its own control word says so, see forgetThread). */
+export function countAwake(activity: Int32Array, control: Int32Array): void {
+  Atomics.store(control, COUNTED_AWAKE, 1);
+  Atomics.add(activity, AWAKE, 1);
+}
+
+/** A thread goes back to sleep. */
+export function countAsleep(activity: Int32Array, control: Int32Array): void {
+  Atomics.sub(activity, AWAKE, 1);
+  Atomics.store(control, COUNTED_AWAKE, 0);
+}
+
+/** Other threads awake besides the caller, who counts itself. */
+export function othersAwake(activity: Int32Array): number {
+  return Math.max(0, Atomics.load(activity, AWAKE) - 1);
+}
+
+/**
+ * On the main thread, once a thread has exited: a thread stopped while awake (terminated in
+ * the middle of a task, or gone with process.exit()) never counted itself out; do it for it, or
+ * every other thread of the process would think a core taken for good.
+ */
+export function forgetThread(control: Int32Array): void {
+  if (Atomics.exchange(control, COUNTED_AWAKE, 0) === 1) {
+    Atomics.sub(new Int32Array(processActivity()), AWAKE, 1);
+  }
 }

@@ -32,7 +32,9 @@ export const POSTED = 2;
  * would only take a core from it).
  */
 export const BACKLOG = 3;
-export const CONTROL_WORDS = 4;
+/** 1 while the thread counts itself in the process-wide awake count (see activity.ts). */
+export const COUNTED_AWAKE = 4;
+export const CONTROL_WORDS = 5;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { AWAKE } from '../protocol/activity.js';
+import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
 import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO } from '../protocol/claims.js';
 import { serializeError } from '../protocol/errors.js';
 import { type ExecutionSink, execute } from '../protocol/execution.js';
@@ -127,7 +127,7 @@ export class ThreadRuntime implements ExecutionSink {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
-    Atomics.add(this.#activity, AWAKE, 1);
+    countAwake(this.#activity, this.#control);
     try {
       do {
         this.#startWhatFits();
@@ -135,7 +135,7 @@ export class ThreadRuntime implements ExecutionSink {
       } while (this.#running === 0 && this.#nextMessageSoon());
     } finally {
       this.#pumping = false;
-      Atomics.sub(this.#activity, AWAKE, 1);
+      countAsleep(this.#activity, this.#control);
     }
   }
 
@@ -174,7 +174,7 @@ export class ThreadRuntime implements ExecutionSink {
     // The main thread is busy feeding the threads (see BACKLOG), or, counting this thread, more
     // awake threads than that would take a core from it: sleep.
     if (Atomics.load(this.#control, BACKLOG) !== 0) return false;
-    if (Atomics.load(this.#activity, AWAKE) > this.#spinnersAllowed) return false;
+    if (othersAwake(this.#activity) >= this.#spinnersAllowed) return false;
     const deadline = performance.now() + IDLE_SPIN_MS;
     do {
       // The count goes up just after each post, so it can lag behind what the port has already
