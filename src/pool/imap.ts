@@ -48,7 +48,8 @@ export interface IMapSource {
 }
 
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
-  readonly #source: IMapSource;
+  /** The call's parameters, without its input: a finished iterator does not keep that alive. */
+  readonly #source: Omit<IMapSource, 'input'>;
   readonly #ahead: number;
   #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
   readonly #async: boolean;
@@ -70,17 +71,17 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #job: Job = { [SETTLE]: (task, outcome, value) => this.#settle(task, outcome, value) };
 
   /** @internal Made by `ThreadPool.imap()` / `imapUnordered()`. */
-  constructor(source: IMapSource) {
+  constructor({ input, ...source }: IMapSource) {
     this.#source = source;
     this.#ahead = Math.max(2 * source.engine.options.workers, 128);
     this.#async =
-      typeof (source.input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+      typeof (input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
     this.#release = source.engine.holdOpen((error) => this.#stopped(error));
     // The input is opened now (like a for-of would); reading waits for the first free capacity.
     try {
       this.#iterator = this.#async
-        ? (source.input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (source.input as Iterable<unknown>)[Symbol.iterator]();
+        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (input as Iterable<unknown>)[Symbol.iterator]();
     } catch (error) {
       this.#inputError = { error };
       this.#exhausted = true;
@@ -275,6 +276,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
         }
         if (step.done) {
           this.#exhausted = true;
+          this.#iterator = undefined;
           break;
         }
         if (!this.#add(items, step.value)) break;
@@ -303,6 +305,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
           if (this.#finished || !this.#source.engine.acceptsWork) return;
           if (step.done) {
             this.#exhausted = true;
+            this.#iterator = undefined;
             break;
           }
           if (!this.#add(items, step.value)) break;
@@ -352,6 +355,8 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   #failInput(error: unknown): void {
     this.#inputError = { error };
     this.#exhausted = true;
+    // An input that threw is not closed (as a for-of leaves it); nothing more is read from it.
+    this.#iterator = undefined;
   }
 
   #submit(items: unknown[]): void {

@@ -237,6 +237,21 @@ async function references(): Promise<void> {
       },
     );
     delete (globalThis as Record<string, unknown>).__held;
+    await released(
+      `${where}: imap input (array and generator), iterator kept after the end`,
+      async (track) => {
+        const array = track(Array.from({ length: 10 }, (_, i) => new Tracked(i)));
+        const generator = track(
+          (function* () {
+            for (let i = 0; i < 10; i++) yield new Tracked(i);
+          })(),
+        );
+        const iterators = [pool.imap(echo, array, 3), pool.imapUnordered(echo, generator)];
+        for (const iterator of iterators) for await (const value of iterator) void value;
+        (globalThis as Record<string, unknown>).__held = iterators;
+      },
+    );
+    delete (globalThis as Record<string, unknown>).__held;
     await released(`${where}: imap and imapUnordered arguments and results`, async (track) => {
       const inputs = [0, 1].map(() => Array.from({ length: 10 }, (_, i) => track(new Tracked(i))));
       for await (const value of pool.imap(echo, inputs[0] as Tracked[], 2)) track(value);
