@@ -6,7 +6,6 @@
  * leave in batches too: at the end of each run of the loop, when many have piled up, or when the
  * first of them has waited about a millisecond behind long synchronous work.
  */
-import { performance } from 'node:perf_hooks';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
 import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO } from '../protocol/claims.js';
@@ -40,7 +39,7 @@ const FLUSH_DELAY_MS = 1;
  * round trip itself; a caller awaiting one task at a time sends the next well within this. Only
  * while a core is left to the main thread (see protocol/activity.ts).
  */
-const IDLE_SPIN_MS = 0.2;
+const IDLE_SPIN_NS = 200_000n;
 
 export class ThreadRuntime implements ExecutionSink {
   readonly #port: MessagePort;
@@ -150,7 +149,7 @@ export class ThreadRuntime implements ExecutionSink {
       this.#start(task);
       if (
         this.#out.length >= FLUSH_COUNT * 3 ||
-        (this.#out.length > 0 && performance.now() - this.#oldestResultAt >= FLUSH_DELAY_MS)
+        (this.#out.length > 0 && Date.now() - this.#oldestResultAt >= FLUSH_DELAY_MS)
       ) {
         this.#flush();
       }
@@ -166,7 +165,7 @@ export class ThreadRuntime implements ExecutionSink {
 
   /**
    * Idle (nothing queued, nothing running, results sent): watch for the next message for up to
-   * IDLE_SPIN_MS and take it straight from the port. Never while a task is in flight, since the
+   * IDLE_SPIN_NS and take it straight from the port. Never while a task is in flight, since the
    * watch holds up this thread's event loop. Returns whether a message came.
    */
   #nextMessageSoon(): boolean {
@@ -175,8 +174,10 @@ export class ThreadRuntime implements ExecutionSink {
     // awake threads than that would take a core from it: sleep.
     if (Atomics.load(this.#control, BACKLOG) !== 0) return false;
     if (othersAwake(this.#activity) >= this.#spinnersAllowed) return false;
-    const deadline = performance.now() + IDLE_SPIN_MS;
-    do {
+    // process.hrtime rather than performance.now(): loading perf_hooks would add ~1 ms to every
+    // thread's start. The clock is read every 32 polls.
+    const deadline = process.hrtime.bigint() + IDLE_SPIN_NS;
+    for (let polls = 1; ; polls++) {
       // The count goes up just after each post, so it can lag behind what the port has already
       // delivered (then the difference is negative): only a positive one means a message waits.
       if (((Atomics.load(this.#control, POSTED) - this.#received) | 0) > 0) {
@@ -186,8 +187,8 @@ export class ThreadRuntime implements ExecutionSink {
           return true;
         }
       }
-    } while (performance.now() < deadline);
-    return false;
+      if ((polls & 31) === 0 && process.hrtime.bigint() >= deadline) return false;
+    }
   }
 
   #claim(seq: number): boolean {
@@ -240,7 +241,7 @@ export class ThreadRuntime implements ExecutionSink {
         this.#outTransfer.push(packed.buffer);
       }
     }
-    if (this.#out.length === 0) this.#oldestResultAt = performance.now();
+    if (this.#out.length === 0) this.#oldestResultAt = Date.now();
     this.#out.push(seq, outcome, value);
     if (!this.#pumping && !this.#flushQueued) {
       // An asynchronous task finished. Wait for the end of this turn of the event loop (many
