@@ -40,6 +40,12 @@ const FLUSH_DELAY_MS = 1;
  * while a core is left to the main thread (see protocol/activity.ts).
  */
 const IDLE_SPIN_NS = 200_000n;
+/**
+ * The first watch, just after the thread says it is ready, is longer: threads start because
+ * tasks wait for them, so the first batch is on its way, and the main thread's first dispatch
+ * runs cold (~1 ms). Sleeping instead would add the first wake-up (~1–2 ms) to every start.
+ */
+const FIRST_SPIN_NS = 3_000_000n;
 
 export class ThreadRuntime implements ExecutionSink {
   readonly #port: MessagePort;
@@ -63,6 +69,7 @@ export class ThreadRuntime implements ExecutionSink {
   #flushQueued = false;
   /** Messages taken from the port, to compare with the main thread's POSTED count. */
   #received = 0;
+  #spinNs = FIRST_SPIN_NS;
 
   constructor(port: MessagePort, boot: ThreadBootData) {
     this.#port = port;
@@ -165,7 +172,7 @@ export class ThreadRuntime implements ExecutionSink {
 
   /**
    * Idle (nothing queued, nothing running, results sent): watch for the next message for up to
-   * IDLE_SPIN_NS and take it straight from the port. Never while a task is in flight, since the
+   * IDLE_SPIN_NS (FIRST_SPIN_NS the first time) and take it straight from the port. Never while a task is in flight, since the
    * watch holds up this thread's event loop. Returns whether a message came.
    */
   #nextMessageSoon(): boolean {
@@ -176,7 +183,8 @@ export class ThreadRuntime implements ExecutionSink {
     if (othersAwake(this.#activity) >= this.#spinnersAllowed) return false;
     // process.hrtime rather than performance.now(): loading perf_hooks would add ~1 ms to every
     // thread's start. The clock is read every 32 polls.
-    const deadline = process.hrtime.bigint() + IDLE_SPIN_NS;
+    const deadline = process.hrtime.bigint() + this.#spinNs;
+    this.#spinNs = IDLE_SPIN_NS;
     for (let polls = 1; ; polls++) {
       // The count goes up just after each post, so it can lag behind what the port has already
       // delivered (then the difference is negative): only a positive one means a message waits.
