@@ -139,14 +139,23 @@ export class Engine implements ThreadHost {
   holdOpen(onStop?: (error: unknown) => void): () => void {
     this.#producers++;
     let released = false;
-    if (onStop) this.#stopListeners.add(onStop);
+    const forget = onStop ? this.onStop(onStop) : undefined;
     return () => {
       if (released) return;
       released = true;
       this.#producers--;
-      if (onStop) this.#stopListeners.delete(onStop);
+      forget?.();
       this.#schedulePump();
     };
+  }
+
+  /**
+   * `listener` is called once, with the error its waiters should get, if the pool terminates or
+   * breaks: whoever is stuck reading an input for it must give up then. Returns the way to unregister.
+   */
+  onStop(listener: (error: unknown) => void): () => void {
+    this.#stopListeners.add(listener);
+    return () => this.#stopListeners.delete(listener);
   }
 
   /** The pool stopped for good: a producer stuck reading its input must give up now. */

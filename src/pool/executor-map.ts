@@ -15,7 +15,7 @@
  *   comes after every item read before it, and ends the iteration.
  * - `return()` (breaking out of `for await`) cancels the calls not yet started.
  */
-import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
+import { InvalidStateError, TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from './functions.js';
 import { type Future, futureInternals } from './future.js';
 import { readStep } from './issue.js';
@@ -63,7 +63,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   /** Keeps a closed engine open while an async input may still submit. */
   #release: (() => void) | undefined;
   #finished = false;
-  /** Reading was stopped by `shutdown({ cancelFutures: true })`; a read under way is dropped. */
+  /** Reading was stopped (cancelFutures, a broken pool); a read under way is dropped. */
   #stopped = false;
   #unregisterReader: (() => void) | undefined;
   /** A bounded map's hold on the engine while one read is under way. */
@@ -91,7 +91,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       this.#failInput(error);
     }
     if (this.#async && !this.#exhausted) {
-      this.#unregisterReader = source.submitter.addReader(() => this.#stopReading());
+      this.#unregisterReader = source.submitter.addReader((error) => this.#stopReading(error));
       if (source.buffersize === Number.POSITIVE_INFINITY) {
         // Everything will be read and submitted, as Python does, even after shutdown().
         this.#release = source.submitter.engine.holdOpen();
@@ -275,18 +275,14 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   }
 
   /**
-   * `shutdown({ cancelFutures: true })`: what has not been read would be cancelled anyway, so it
-   * is not read. The calls already submitted are handed out as usual (cancelled ones throw
-   * CancelledError); then the iteration throws CancelledError for the rest of the input.
+   * `shutdown({ cancelFutures: true })` or a broken pool: what has not been read would fail at
+   * once, so it is not read. The calls already submitted are handed out as usual (cancelled ones
+   * throw CancelledError); then the iteration throws `error` for the rest of the input.
    */
-  #stopReading(): void {
+  #stopReading(error: unknown): void {
     if (this.#finished || this.#exhausted) return;
     this.#stopped = true;
-    this.#failInput(
-      new CancelledError(
-        'The executor was shut down (cancelFutures) before the rest of the input was read',
-      ),
-    );
+    this.#failInput(error);
     this.#closeInputs();
     this.#releaseEngine();
     this.#readHold?.();

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { InvalidStateError } from '../errors.js';
+import { CancelledError, InvalidStateError } from '../errors.js';
 import {
   describe,
   expectInteger,
@@ -254,7 +254,11 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     if (cancelFutures) {
       // Whatever a map has not read yet would be cancelled at once: stop reading it, so that no
       // input that never yields can hold the shutdown up.
-      submitter.stopReaders();
+      submitter.stopReaders(
+        new CancelledError(
+          'The executor was shut down (cancelFutures) before the rest of the input was read',
+        ),
+      );
       // Python cancels the work items still in its queue; those its worker threads have already
       // taken run on. Threads start lazily here, so a call that has a free task slot counts as
       // taken (it runs as soon as its thread is up): the first calls in submission order, up to

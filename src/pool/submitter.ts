@@ -63,12 +63,13 @@ export class Submitter {
    */
   #first: FutureJob | null = null;
   #last: FutureJob | null = null;
-  /** How to stop each map that is still reading an async input, for `cancelFutures`. */
-  readonly #readers = new Set<() => void>();
+  /** How to stop each map that is still reading an async input (`cancelFutures`, a broken pool). */
+  readonly #readers = new Set<(error: unknown) => void>();
 
   constructor(engine: Engine, reportError: (error: unknown) => void) {
     this.engine = engine;
     this.reportError = reportError;
+    engine.onStop((error) => this.stopReaders(error));
   }
 
   /** The futures not done yet, in submission order. */
@@ -79,16 +80,19 @@ export class Submitter {
   }
 
   /** A map reading an async input; `stop` ends its reading. Returns the way to unregister. */
-  addReader(stop: () => void): () => void {
+  addReader(stop: (error: unknown) => void): () => void {
     this.#readers.add(stop);
     return () => this.#readers.delete(stop);
   }
 
-  /** `shutdown({ cancelFutures: true })`: no map reads (and so waits for) its input any longer. */
-  stopReaders(): void {
+  /**
+   * `shutdown({ cancelFutures: true })` or a broken pool: no map reads (and so waits for) its
+   * input any longer; the rest of each iteration throws `error`.
+   */
+  stopReaders(error: unknown): void {
     const readers = [...this.#readers];
     this.#readers.clear();
-    for (const stop of readers) stop();
+    for (const stop of readers) stop(error);
   }
 
   unlink(job: FutureJob): void {

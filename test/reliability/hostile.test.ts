@@ -1194,6 +1194,39 @@ describe('the executor with hostile inputs', () => {
 
   for (const buffersize of [undefined, 2]) {
     test(
+      `a broken executor settles an executor.map (buffersize ${buffersize}) whose input never yields`,
+      T,
+      async () => {
+        const executor = new ThreadPoolExecutor({
+          maxWorkers: 1,
+          initializer: () => {
+            throw new Error('no start');
+          },
+        });
+        const options = buffersize === undefined ? {} : { buffersize };
+        const iterator = executor.map((x: number) => x, stuckAfter(1), options);
+        const outcomes: unknown[] = [];
+        for (let i = 0; i < 3; i++) {
+          const step = await resolvesTo(
+            iterator.next().then(
+              (result) => result,
+              (error: unknown) => error,
+            ),
+            'next()',
+            5000,
+          );
+          outcomes.push(step);
+          if ((step as IteratorResult<unknown>).done === true) break;
+        }
+        // The call read before the break fails with it, and so does the input never read.
+        assert.ok(outcomes[0] instanceof BrokenPoolError, `got ${inspect(outcomes[0])}`);
+        assert.ok(outcomes[1] instanceof BrokenPoolError, `got ${inspect(outcomes[1])}`);
+        assert.deepEqual(outcomes[2], { done: true, value: undefined });
+        await resolvesTo(executor.shutdown(), 'shutdown()', 5000);
+      },
+    );
+
+    test(
       `shutdown({ cancelFutures }) settles while an executor.map (buffersize ${buffersize}) reads an input that never yields`,
       T,
       async () => {
