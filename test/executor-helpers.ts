@@ -7,6 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Future } from 'spindle';
 
+export { rejection } from './helpers.js';
+
 export { delay };
 
 /** A hard limit for every test, so that a hang fails the test and not the run. */
@@ -120,16 +122,6 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await delay(2);
   }
-}
-
-/** Awaits a promise expected to reject, returning the rejection reason. */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 /** Futures in each state, made by hand as CPython's tests do (`create_future`). */

@@ -172,8 +172,9 @@ export class ThreadRuntime implements ExecutionSink {
 
   /**
    * Idle (nothing queued, nothing running, results sent): watch for the next message for up to
-   * IDLE_SPIN_NS (FIRST_SPIN_NS the first time) and take it straight from the port. Never while a task is in flight, since the
-   * watch holds up this thread's event loop. Returns whether a message came.
+   * IDLE_SPIN_NS (FIRST_SPIN_NS the first time) and take it straight from the port. Never while
+   * a task is in flight, since the watch holds up this thread's event loop. Returns whether a
+   * message came.
    */
   #nextMessageSoon(): boolean {
     if (this.#head < this.#queue.length) return false;

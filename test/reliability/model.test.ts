@@ -524,50 +524,42 @@ class Get implements Cmd {
   }
 }
 
-class Next implements Cmd {
+/** A command on one of the imap iterators issued so far (`pick` chooses which). */
+abstract class OnImap {
   constructor(readonly pick: number) {}
 
-  #call(model: Model): Call | undefined {
+  protected call(model: Model): Call | undefined {
     const calls = model.calls.filter((call) => IMAP.has(call.method));
     return calls[this.pick % Math.max(1, calls.length)];
   }
 
   check(model: Model): boolean {
-    return this.#call(model) !== undefined;
+    return this.call(model) !== undefined;
   }
+}
 
+class Next extends OnImap implements Cmd {
   async run(model: Model, real: Real): Promise<void> {
-    const call = this.#call(model) as Call;
+    const call = this.call(model) as Call;
     const handle = real.handles[call.n] as Handle & { kind: 'imap' };
     await checkNext(model, call, handle.iterator);
   }
 
-  toString(): string {
+  override toString(): string {
     return `next(imap ${this.pick})`;
   }
 }
 
-class Return implements Cmd {
-  constructor(readonly pick: number) {}
-
-  #call(model: Model): Call | undefined {
-    const calls = model.calls.filter((call) => IMAP.has(call.method));
-    return calls[this.pick % Math.max(1, calls.length)];
-  }
-
-  check(model: Model): boolean {
-    return this.#call(model) !== undefined;
-  }
-
+class Return extends OnImap implements Cmd {
   async run(model: Model, real: Real): Promise<void> {
-    const call = this.#call(model) as Call;
+    const call = this.call(model) as Call;
     const handle = real.handles[call.n] as Handle & { kind: 'imap' };
     const result = await within(handle.iterator.return(), 'imap return()');
     assert.equal(result.done, true);
     call.returned = true;
   }
 
-  toString(): string {
+  override toString(): string {
     return `return(imap ${this.pick})`;
   }
 }
