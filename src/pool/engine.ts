@@ -3,20 +3,28 @@
  * and decides which thread runs what.
  *
  * The pool's `workers` task slots are shared out among at most `threads` threads (thread i gets
- * `quota` slots). Dispatch first fills free slots, so no task waits while a slot is free, then
- * sends each thread a bounded number of extra tasks (prefetch) so that a thread never idles
- * waiting for the next message. When a thread has a free slot and nothing is queued while another
- * thread still holds tasks it has not started (say, behind a long synchronous task), those are
- * taken back and shared out again. Threads start when there are more tasks than slots, and a
- * thread with nothing to do does not keep the process alive.
+ * `quota` slots). Which waiting task goes to which thread is dispatch-policy.ts's decision: free
+ * slots first, oldest task first, then a short read-ahead measured in time. When a thread has a
+ * free slot while another holds tasks it has not started (say, behind a long synchronous task),
+ * those are taken back and shared out again; a watch timer runs while tasks wait, so that this
+ * happens even when no thread reports anything. Threads start when there are more tasks than
+ * slots, and a thread with nothing to do does not keep the process alive.
+ *
+ * Re-entrancy: settling a task runs user code (result callbacks, done-callbacks, `'error'`
+ * listeners), and that code may call anything (terminate, cancel, issue more). So the engine never
+ * runs it in the middle of a step: every entry point is a step, tasks settled during a step are
+ * queued, and their jobs hear of it once the step is done and the engine's state is whole again.
  */
+import { performance } from 'node:perf_hooks';
 import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import { MAX_SEQ } from '../protocol/claims.js';
 import { Outcome } from '../protocol/messages.js';
+import { planDispatch, type ThreadLoad } from './dispatch-policy.js';
 import { functionRecord } from './functions.js';
 import { LocalThread } from './local-thread.js';
 import {
+  type Job,
   type PoolThread,
   SETTLE,
   type Task,
@@ -25,6 +33,7 @@ import {
   ThreadState,
 } from './task.js';
 import { TaskQueue } from './task-queue.js';
+import { ThreadWatch } from './thread-watch.js';
 import { WorkerThread } from './worker-thread.js';
 
 export const PoolState = {
@@ -34,10 +43,9 @@ export const PoolState = {
 } as const;
 export type PoolState = (typeof PoolState)[keyof typeof PoolState];
 
-/** Extra tasks a thread may hold beyond its slots, so it always has the next batch at hand. */
-const PREFETCH = 512;
-/** How long tasks may wait for a busy thread before another thread is started for them. */
-const WAIT_BEFORE_ANOTHER_THREAD_MS = 3;
+/** How long tasks may wait for a busy thread before the engine looks again (doubling to the max). */
+const WATCH_FIRST_MS = 2;
+const WATCH_MAX_MS = 64;
 
 export class Engine implements ThreadHost {
   readonly options: ResolvedPoolOptions;
@@ -59,7 +67,14 @@ export class Engine implements ThreadHost {
   readonly #idleTimers = new Map<PoolThread, NodeJS.Timeout>();
   readonly #initTimers = new Map<PoolThread, NodeJS.Timeout>();
   #waitTimer: NodeJS.Timeout | undefined;
+  #watchDelay = WATCH_FIRST_MS;
+  readonly #watches = new Map<PoolThread, ThreadWatch>();
   #keepAlive: NodeJS.Timeout | undefined;
+  /** Tasks settled during the current step, as (job, task, outcome, value), for #deliver. */
+  readonly #settled: unknown[] = [];
+  #settledHead = 0;
+  /** How deep in engine steps the call stack is; user code runs only at depth 0. */
+  #depth = 0;
   /** Called with errors thrown by user callbacks. */
   readonly reportError: (error: unknown) => void;
 
@@ -101,12 +116,12 @@ export class Engine implements ThreadHost {
     this.#schedulePump();
   }
 
-  submitAll(tasks: Task[]): void {
-    for (const task of tasks) this.submit(task);
-  }
-
   /** Cancels a task that has not started. Returns false if it has started or settled. */
   cancel(task: Task): boolean {
+    return this.#step(() => this.#cancel(task));
+  }
+
+  #cancel(task: Task): boolean {
     if (task.state === TaskState.Settled) return false;
     if (task.state === TaskState.Dispatched) {
       const thread = task.thread as PoolThread;
@@ -179,12 +194,14 @@ export class Engine implements ThreadHost {
 
   terminate(): Promise<void> {
     if (this.state !== PoolState.Terminate) {
-      this.state = PoolState.Terminate;
-      this.#failEverything(
-        () => new CancelledError('The pool was terminated before the task finished'),
-      );
-      this.#notifyStopped(new CancelledError('The pool was terminated while its input was read'));
-      this.#stopAll();
+      this.#step(() => {
+        this.state = PoolState.Terminate;
+        this.#failEverything(
+          () => new CancelledError('The pool was terminated before the task finished'),
+        );
+        this.#notifyStopped(new CancelledError('The pool was terminated while its input was read'));
+        this.#stopAll();
+      });
     }
     return this.#finished;
   }
@@ -201,16 +218,56 @@ export class Engine implements ThreadHost {
     this.#pumpQueued = true;
     queueMicrotask(() => {
       this.#pumpQueued = false;
-      this.#pump();
+      this.#step(() => this.#pump());
     });
+  }
+
+  /**
+   * Runs one step of the engine: user code that the step's settlements would run waits until the
+   * outermost step is done (see the header). Every entry point goes through here.
+   */
+  #step<T>(body: () => T): T {
+    this.#depth++;
+    try {
+      return body();
+    } finally {
+      if (--this.#depth === 0 && this.#settled.length > 0) this.#deliver();
+    }
+  }
+
+  /**
+   * Tells the jobs of the tasks settled during the step, in order. Their user code may start a
+   * step of its own (and deliver its own settlements from this same list), so the position is a
+   * field, not a local.
+   */
+  #deliver(): void {
+    const settled = this.#settled;
+    while (this.#settledHead < settled.length) {
+      const i = this.#settledHead;
+      this.#settledHead = i + 4;
+      const job = settled[i] as Job;
+      const task = settled[i + 1] as Task;
+      const outcome = settled[i + 2] as Outcome;
+      const value = settled[i + 3];
+      settled[i] = settled[i + 1] = settled[i + 3] = undefined;
+      try {
+        job[SETTLE](task, outcome, value);
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    settled.length = 0;
+    this.#settledHead = 0;
   }
 
   #pump(): void {
     if (this.state === PoolState.Terminate || this.broken) return;
     // Threads first: a thread that is starting keeps its share of the queue (see #dispatch).
     this.#startThreadsForDemand();
+    this.#takeBackFromStuck();
     this.#dispatch();
     if (this.#queue.size === 0) this.#rebalance();
+    this.#watchForWaiting();
     if (this.state === PoolState.Close) this.#finishIfDrained();
   }
 
@@ -218,67 +275,71 @@ export class Engine implements ThreadHost {
   #dispatch(except?: PoolThread): void {
     if (this.#queue.size === 0) return;
     const ready: PoolThread[] = [];
-    let starting = 0;
-    let startingSlots = 0;
+    const loads: ThreadLoad[] = [];
+    const now = performance.now();
+    const maxTasks = this.options.maxTasksPerThread;
+    let anyOutOfSyncCode = false;
     for (const thread of this.#threads) {
-      if (thread.state === ThreadState.Ready && thread !== except) ready.push(thread);
-      else if (thread.state === ThreadState.Starting) {
-        starting++;
-        startingSlots += thread.quota;
-      }
+      if (thread.state !== ThreadState.Ready) continue;
+      const watch = this.#watch(thread);
+      const syncSeq = thread.syncRunning();
+      const available = thread !== except && !watch.stuck(syncSeq, now);
+      ready.push(thread);
+      loads.push({
+        quota: thread.quota,
+        outstanding: thread.outstanding.size,
+        available,
+        inSyncCode: syncSeq !== 0,
+        lifetimeRoom: Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq),
+        readAhead: watch.readAhead(),
+      });
+      if (available && syncSeq === 0) anyOutOfSyncCode = true;
     }
     if (ready.length === 0) return;
-    // The least loaded first: an idle thread gets work before one still busy with its own.
-    if (ready.length > 1)
-      ready.sort((a, b) => a.outstanding.size / a.quota - b.outstanding.size / b.quota);
-    const maxTasks = this.options.maxTasksPerThread;
-    const batches = new Map<PoolThread, Task[]>();
-    const room = (thread: PoolThread, limit: number): number => {
-      const planned = batches.get(thread)?.length ?? 0;
-      const byLimit = limit - thread.outstanding.size - planned;
-      const byLifetime = maxTasks - thread.dispatched - planned;
-      const bySeq = MAX_SEQ - thread.nextSeq - planned;
-      return Math.min(byLimit, byLifetime, bySeq);
-    };
-    const take = (thread: PoolThread, count: number): void => {
-      let batch = batches.get(thread);
-      for (let i = 0; i < count; i++) {
-        const task = this.#queue.shift();
-        if (!task) break;
-        if (!batch) {
-          batch = [];
-          batches.set(thread, batch);
-        }
-        batch.push(task);
+    const plan = planDispatch(loads, this.#queue.size);
+    if (plan.threads.length === 0) return;
+    const batches: (Task[] | undefined)[] = new Array(ready.length);
+    for (let k = 0; k < plan.threads.length; k++) {
+      const index = plan.threads[k] as number;
+      const task = this.#queue.peek();
+      if (!task) break;
+      if (task.transfer !== undefined && task.transfer.length > 0) {
+        // Its buffers will belong to the thread it is sent to, so it could never be taken back
+        // and moved: it goes only into a free slot, and not to a thread busy in synchronous code
+        // while another is not (that one will free a slot soon). Later tasks wait behind it.
+        if (k >= plan.slotted) break;
+        if (anyOutOfSyncCode && (loads[index] as ThreadLoad).inSyncCode) break;
       }
-    };
-    // 1. Free slots first, so no task waits while a slot is free.
-    for (const thread of ready) {
-      if (this.#queue.size === 0) break;
-      take(thread, Math.min(room(thread, thread.quota), this.#queue.size));
-    }
-    // 2. Prefetch: an even share of the rest, counting threads still starting in the share; and
-    // nothing at all when what is left fits in the slots of the threads that are starting.
-    if (this.#queue.size > startingSlots) {
-      const share = Math.ceil(this.#queue.size / (ready.length + starting));
-      for (const thread of ready) {
-        if (this.#queue.size === 0) break;
-        const limit = thread.quota + Math.max(thread.quota, PREFETCH);
-        const count = Math.min(room(thread, limit), share);
-        // Top up in large batches only: refilling each small batch of results with a small batch
-        // of tasks would settle into a ping-pong of tiny messages.
-        if (count >= Math.min(PREFETCH / 4, share)) take(thread, count);
+      this.#queue.shift();
+      let batch = batches[index];
+      if (!batch) {
+        batch = [];
+        batches[index] = batch;
       }
+      batch.push(task);
     }
     // More is coming while tasks wait or an imap input is being read: the main thread is busy.
     const backlog = this.#queue.size > 0 || this.#producers > 0;
-    for (const [thread, batch] of batches) {
+    for (let i = 0; i < ready.length; i++) {
+      const batch = batches[i];
+      if (!batch) continue;
+      const thread = ready[i] as PoolThread;
       this.#clearIdle(thread);
+      this.#watch(thread).sent(thread.outstanding.size === 0);
       thread.send(batch, backlog);
       if (thread.dispatched >= maxTasks || thread.nextSeq >= MAX_SEQ) {
         thread.state = ThreadState.Retiring;
       }
     }
+  }
+
+  #watch(thread: PoolThread): ThreadWatch {
+    let watch = this.#watches.get(thread);
+    if (!watch) {
+      watch = new ThreadWatch();
+      this.#watches.set(thread, watch);
+    }
+    return watch;
   }
 
   /** Starts threads while there are more tasks than slots. */
@@ -297,33 +358,48 @@ export class Engine implements ThreadHost {
       if (!thread) return;
       slots += thread.quota;
     }
-    this.#watchForWaiting();
   }
 
   /**
-   * Fewer tasks than slots can still be waiting: behind a thread busy in synchronous code (say,
-   * four CPU-bound tasks on `new ThreadPool(8)`, whose first thread holds four slots), or for a
-   * thread's slots while its async tasks await. If tasks are still waiting a moment later and
-   * another thread may start, start one: it takes a share of the queue, and the tasks the busy
-   * thread has not started are taken back for it (#rebalance).
+   * While tasks wait (in the queue, or sent to a thread that has not started them), look again a
+   * moment later, even if no thread reports anything meanwhile: a thread may be stuck in a long
+   * synchronous task (its unstarted tasks must move), or every started thread may be busy while
+   * another thread could start (four CPU-bound tasks on `new ThreadPool(8)`, whose first thread
+   * holds four slots). The delay doubles while nothing changes.
    */
   #watchForWaiting(): void {
-    if (this.#waitTimer || this.#freeSlots.length === 0 || !this.#hasWaiting()) return;
+    if (this.#waitTimer) return;
+    if (!this.#hasWaiting()) {
+      this.#watchDelay = WATCH_FIRST_MS;
+      return;
+    }
     this.#waitTimer = setTimeout(() => {
       this.#waitTimer = undefined;
-      if (this.state === PoolState.Terminate || this.broken || this.#freeSlots.length === 0) return;
-      // Only when every thread is busy with work it started (a task merely on its way to a
-      // thread is not a reason for another thread), and none is already starting.
-      let busy = true;
-      for (const thread of this.#threads) {
-        if (thread.state === ThreadState.Starting) busy = false;
-        else if (thread.state === ThreadState.Ready && !thread.isBusy()) busy = false;
-      }
-      if (busy && this.#hasWaiting()) this.#startThread();
-      this.#pump();
-    }, WAIT_BEFORE_ANOTHER_THREAD_MS);
+      if (this.state === PoolState.Terminate || this.broken) return;
+      this.#step(() => {
+        const before = this.#queue.size;
+        if (this.#freeSlots.length > 0 && this.#everyThreadBusy() && this.#hasWaiting()) {
+          this.#startThread();
+        }
+        this.#pump();
+        this.#watchDelay =
+          this.#queue.size < before ? WATCH_FIRST_MS : Math.min(this.#watchDelay * 2, WATCH_MAX_MS);
+      });
+    }, this.#watchDelay);
     // The busy thread keeps the process alive while it has work; this timer need not.
     this.#waitTimer.unref();
+  }
+
+  /**
+   * Whether every thread is busy with work it started (a task merely on its way to a thread is
+   * not a reason for another thread), and none is starting.
+   */
+  #everyThreadBusy(): boolean {
+    for (const thread of this.#threads) {
+      if (thread.state === ThreadState.Starting) return false;
+      if (thread.state === ThreadState.Ready && !thread.isBusy()) return false;
+    }
+    return true;
   }
 
   #hasWaiting(): boolean {
@@ -360,11 +436,13 @@ export class Engine implements ThreadHost {
     const timer = setTimeout(() => {
       this.#initTimers.delete(thread);
       if (thread.state === ThreadState.Starting) {
-        this.#breakPool(
-          new Error(
-            `Thread ${name} did not finish starting within ${this.options.initializerTimeout} ms (initializerTimeout)`,
+        this.#step(() =>
+          this.#breakPool(
+            new Error(
+              `Thread ${name} did not finish starting within ${this.options.initializerTimeout} ms (initializerTimeout)`,
+            ),
+            'a thread did not finish starting',
           ),
-          'a thread did not finish starting',
         );
       }
     }, this.options.initializerTimeout);
@@ -374,18 +452,38 @@ export class Engine implements ThreadHost {
   }
 
   /**
+   * A thread stuck in a long synchronous task starts nothing else until it returns: the tasks it
+   * holds and has not started go back to the front of the queue (in order), for the threads that
+   * are free, or free first.
+   */
+  #takeBackFromStuck(): void {
+    if (this.#threads.length < 2) return;
+    const now = performance.now();
+    for (const thread of this.#threads) {
+      if (thread.state === ThreadState.Stopping || thread.unstarted() === 0) continue;
+      if (!this.#watch(thread).stuck(thread.syncRunning(), now)) continue;
+      const taken = thread.revokeUnstarted();
+      if (taken.length === 0) continue;
+      if (thread.outstanding.size === 0) this.#markIdle(thread);
+      this.#queue.unshiftAll(taken);
+    }
+  }
+
+  /**
    * A thread has a free slot and nothing is queued: take back the tasks another thread has not
-   * started, so they can run here instead of waiting there.
+   * started, so they can run here instead of waiting there (and the oldest of them starts next).
    */
   #rebalance(): void {
+    const now = performance.now();
     // A thread with a free slot and no backlog of its own (one with a backlog is not starting
-    // what it has: it is busy).
+    // what it has: it is busy), not stuck in a synchronous task.
     let thief: PoolThread | undefined;
     for (const thread of this.#threads) {
       if (
         thread.state === ThreadState.Ready &&
         thread.outstanding.size < thread.quota &&
         thread.unstarted() === 0 &&
+        !this.#watch(thread).stuck(thread.syncRunning(), now) &&
         (!thief || thread.outstanding.size < thief.outstanding.size)
       ) {
         thief = thread;
@@ -413,6 +511,10 @@ export class Engine implements ThreadHost {
   // ---- what threads report ----------------------------------------------------------------------
 
   threadReady(thread: PoolThread): void {
+    this.#step(() => this.#threadReady(thread));
+  }
+
+  #threadReady(thread: PoolThread): void {
     this.#clearInitTimer(thread);
     if (thread.state !== ThreadState.Starting) return;
     thread.state = ThreadState.Ready;
@@ -422,30 +524,44 @@ export class Engine implements ThreadHost {
   }
 
   threadInitFailed(thread: PoolThread, error: unknown): void {
-    this.#clearInitTimer(thread);
-    this.#breakPool(error, `the initializer failed in thread ${thread.name}`);
+    this.#step(() => {
+      this.#clearInitTimer(thread);
+      this.#breakPool(error, `the initializer failed in thread ${thread.name}`);
+    });
   }
 
   threadResults(thread: PoolThread, results: unknown[]): void {
-    const outstanding = thread.outstanding;
-    for (let i = 0; i < results.length; i += 3) {
-      const task = outstanding.get(results[i] as number);
-      if (!task) continue;
-      outstanding.delete(task.seq);
-      this.#settle(task, results[i + 1] as Outcome, results[i + 2]);
-    }
-    if (outstanding.size === 0) this.#markIdle(thread);
-    this.#pump();
+    this.#step(() => {
+      const outstanding = thread.outstanding;
+      let count = 0;
+      for (let i = 0; i < results.length; i += 3) {
+        const task = outstanding.get(results[i] as number);
+        if (!task) continue;
+        outstanding.delete(task.seq);
+        count++;
+        this.#settle(task, results[i + 1] as Outcome, results[i + 2]);
+      }
+      this.#watch(thread).finished(count, outstanding.size === 0);
+      if (outstanding.size === 0) this.#markIdle(thread);
+      this.#pump();
+    });
   }
 
   taskFailed(task: Task, error: unknown): void {
-    this.#settle(task, Outcome.Error, error);
-    // It was sent in place of a task that would have run: if nothing else was sent, no result
-    // will come back to dispatch the rest of the queue.
-    this.#schedulePump();
+    this.#step(() => {
+      this.#settle(task, Outcome.Error, error);
+      // It was sent in place of a task that would have run: if nothing else was sent, no result
+      // will come back to dispatch the rest of the queue.
+      this.#schedulePump();
+    });
   }
 
   threadExited(thread: PoolThread, exitCode: number, error: unknown): void {
+    this.#step(() => this.#threadExited(thread, exitCode, error));
+  }
+
+  #threadExited(thread: PoolThread, exitCode: number, error: unknown): void {
+    this.#watches.delete(thread);
     this.#clearInitTimer(thread);
     this.#clearIdle(thread);
     const index = this.#threads.indexOf(thread);
@@ -513,11 +629,9 @@ export class Engine implements ThreadHost {
     ) {
       value = explainMissingVariable(value, task.record.def.name);
     }
-    try {
-      job?.[SETTLE](task, outcome, value);
-    } catch (error) {
-      this.reportError(error);
-    }
+    if (!job) return;
+    this.#settled.push(job, task, outcome, value);
+    if (this.#depth === 0) this.#deliver();
   }
 
   #failEverything(makeError: () => unknown): void {

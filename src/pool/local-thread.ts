@@ -129,6 +129,11 @@ export class LocalThread implements PoolThread, ExecutionSink {
     return this.#running > 0;
   }
 
+  /** Tasks here run on the main thread, which is never inside one while the engine looks. */
+  syncRunning(): number {
+    return 0;
+  }
+
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#lastStarted;
   }

@@ -5,8 +5,10 @@
  */
 import { type Task, TaskState } from './task.js';
 
+const INITIAL_CAPACITY = 16;
+
 export class TaskQueue {
-  #items: (Task | undefined)[] = new Array(16);
+  #items: (Task | undefined)[] = new Array(INITIAL_CAPACITY);
   #head = 0;
   #length = 0;
   /** Live (not removed) tasks in the queue. */
@@ -31,16 +33,26 @@ export class TaskQueue {
   }
 
   shift(): Task | undefined {
+    const task = this.peek();
+    if (!task) return undefined;
+    this.#items[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (this.#items.length - 1);
+    this.#length--;
+    this.size--;
+    if (this.#length === 0) this.#shrink();
+    return task;
+  }
+
+  /** The oldest live task, left in the queue (removed ones before it are dropped). */
+  peek(): Task | undefined {
     while (this.#length > 0) {
       const task = this.#items[this.#head];
+      if (task && task.state === TaskState.Queued && task.thread === null) return task;
       this.#items[this.#head] = undefined;
       this.#head = (this.#head + 1) & (this.#items.length - 1);
       this.#length--;
-      if (task && task.state === TaskState.Queued && task.thread === null) {
-        this.size--;
-        return task;
-      }
     }
+    this.#shrink();
     return undefined;
   }
 
@@ -53,11 +65,16 @@ export class TaskQueue {
   drain(): Task[] {
     const tasks: Task[] = [];
     for (let task = this.shift(); task; task = this.shift()) tasks.push(task);
-    this.#items = new Array(16);
-    this.#head = 0;
     this.#length = 0;
     this.size = 0;
+    this.#shrink();
     return tasks;
+  }
+
+  /** Empty: a burst's large ring goes back to the allocator rather than stay for good. */
+  #shrink(): void {
+    if (this.#items.length > INITIAL_CAPACITY) this.#items = new Array(INITIAL_CAPACITY);
+    this.#head = 0;
   }
 
   #grow(): void {

@@ -87,6 +87,8 @@ export interface PoolThread {
   hasStarted(task: Task): boolean;
   /** Whether it has started a task that has not reported back yet. */
   isBusy(): boolean;
+  /** The seq of the task whose synchronous code it is running at this moment (0: none). */
+  syncRunning(): number;
   /** Takes back every sent task that has not started, in seq order. */
   revokeUnstarted(): Task[];
   /** Keeps the process alive (busy) or not (idle). */

@@ -14,6 +14,7 @@ import {
   POSTED,
   REVOKE_FLAG,
   REVOKED_UP_TO,
+  RUNNING,
 } from '../protocol/claims.js';
 import { deserializeError, type WireError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
@@ -310,18 +311,27 @@ export class WorkerThread implements PoolThread {
     return false;
   }
 
+  syncRunning(): number {
+    return Atomics.load(this.#control, RUNNING);
+  }
+
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#claimed();
   }
 
   revokeUnstarted(): Task[] {
-    const last = this.nextSeq - 1;
     let claimed = Atomics.load(this.#control, CLAIMED);
-    if (last <= Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo)) return [];
-    // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere.
+    const from = Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo);
+    // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere,
+    // so only the unstarted tasks before the first of them are taken.
+    let last = this.nextSeq - 1;
     for (const [seq, task] of this.outstanding) {
-      if (seq > this.#revokedUpTo && task.transfer && task.transfer.length > 0) return [];
+      if (seq > from && task.transfer && task.transfer.length > 0) {
+        last = seq - 1;
+        break;
+      }
     }
+    if (last <= from) return [];
     if (claimed & REVOKE_FLAG) {
       // The thread has not yet seen the last revocation (it is busy): extend it, unless it has
       // just begun to handle it.
@@ -345,7 +355,7 @@ export class WorkerThread implements PoolThread {
     this.#revokedUpTo = last;
     const taken: Task[] = [];
     for (const [seq, task] of this.outstanding) {
-      if (seq > claimed) taken.push(task);
+      if (seq > claimed && seq <= last) taken.push(task);
     }
     for (const task of taken) {
       this.outstanding.delete(task.seq);

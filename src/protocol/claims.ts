@@ -34,7 +34,13 @@ export const POSTED = 2;
 export const BACKLOG = 3;
 /** 1 while the thread counts itself in the process-wide awake count (see activity.ts). */
 export const COUNTED_AWAKE = 4;
-export const CONTROL_WORDS = 5;
+/**
+ * The seq of the task whose synchronous code the thread is running now (0: none). The main thread
+ * samples it: the same seq seen twice a few milliseconds apart means the thread is stuck in a
+ * long synchronous task, and the tasks it holds and has not started should move elsewhere.
+ */
+export const RUNNING = 5;
+export const CONTROL_WORDS = 6;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;

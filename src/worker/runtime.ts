@@ -8,7 +8,7 @@
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
-import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO } from '../protocol/claims.js';
+import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO, RUNNING } from '../protocol/claims.js';
 import { serializeError } from '../protocol/errors.js';
 import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
@@ -66,6 +66,8 @@ export class ThreadRuntime implements ExecutionSink {
   #out: unknown[] = [];
   #outTransfer: ArrayBuffer[] = [];
   #oldestResultAt = 0;
+  /** When #startWhatFits last read the clock: about when the task that just ran started. */
+  #lastLookAt = 0;
   #flushQueued = false;
   /** Messages taken from the port, to compare with the main thread's POSTED count. */
   #received = 0;
@@ -154,11 +156,19 @@ export class ThreadRuntime implements ExecutionSink {
       }
       this.#queue[this.#head++] = undefined;
       this.#start(task);
-      if (
-        this.#out.length >= FLUSH_COUNT * 3 ||
-        (this.#out.length > 0 && Date.now() - this.#oldestResultAt >= FLUSH_DELAY_MS)
-      ) {
-        this.#flush();
+      if (this.#out.length > 0) {
+        // Send what is done when many have piled up, when the oldest has waited a while, or when
+        // the task that just ran took a while (a result must not wait behind the next one, which
+        // may be as long).
+        const now = Date.now();
+        if (
+          this.#out.length >= FLUSH_COUNT * 3 ||
+          now - this.#oldestResultAt >= FLUSH_DELAY_MS ||
+          now - this.#lastLookAt >= FLUSH_DELAY_MS
+        ) {
+          this.#flush();
+        }
+        this.#lastLookAt = now;
       }
     }
     if (this.#head === this.#queue.length) {
@@ -231,7 +241,10 @@ export class ThreadRuntime implements ExecutionSink {
       return;
     }
     if (fn) {
+      // Seen by the main thread while this task's synchronous code runs (see RUNNING).
+      Atomics.store(this.#control, RUNNING, task.seq);
       execute(fn, task.mode, task.payload, task.seq, this);
+      Atomics.store(this.#control, RUNNING, 0);
       return;
     }
     this.#cache.load(task.fn).then(

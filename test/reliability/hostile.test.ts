@@ -730,7 +730,8 @@ describe('callbacks and listeners that throw or re-enter the pool', () => {
     'a callback that terminates the pool: its result stands, the others are cancelled',
     T,
     async () => {
-      const pool = new ThreadPool({ workers: 2 });
+      // A slot for each task: `first` must not wait behind the sleepers (tasks start in order).
+      const pool = new ThreadPool({ workers: 4 });
       const others = [1, 2, 3].map((x) =>
         pool.applyAsync(
           async (v: number) => {

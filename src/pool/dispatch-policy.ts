@@ -1,0 +1,123 @@
+/**
+ * Which thread gets which waiting task: a pure function over plain numbers, so that the decisions
+ * can be tested without threads (see test/internals/dispatch-policy.test.ts).
+ *
+ * Tasks leave the pool's queue oldest first, and the policy only says, for each of them in turn,
+ * which thread it goes to. Two rounds:
+ *
+ * 1. Free slots. Each task goes to the thread with the most free slots, so that no task waits
+ *    while a slot is free anywhere (a thread with 2 slots taken out of 3 is not chosen over one
+ *    with 3 free). A thread that is known to be stuck in a long synchronous task has no free slot
+ *    whatever its count says; one that is running synchronous code at this moment comes after
+ *    those that are not.
+ * 2. Read-ahead. A thread may hold a few tasks beyond its slots, so that it never idles waiting
+ *    for the next message; but a task held there cannot start elsewhere, and it starts only after
+ *    that thread's earlier tasks. So the read-ahead is measured in time, not in tasks: as many
+ *    tasks as the thread finishes in about `READ_AHEAD_MS` (none when tasks are slow, or before
+ *    the thread has shown its pace), given out one at a time in turn so that the threads start
+ *    them in about the order they were issued.
+ */
+
+/** What the policy needs to know of one thread. */
+export interface ThreadLoad {
+  /** Task slots: how many tasks it may run at once. */
+  quota: number;
+  /** Tasks sent to it and not settled (started or not). */
+  outstanding: number;
+  /** Whether it can take tasks at all (started, not retiring, not stuck in a long sync task). */
+  available: boolean;
+  /** Whether it is inside a task's synchronous code right now. */
+  inSyncCode: boolean;
+  /** How many more tasks it may be sent before it must be retired (maxTasksPerThread, seqs). */
+  lifetimeRoom: number;
+  /** How many tasks it may hold beyond its slots (its read-ahead window). */
+  readAhead: number;
+}
+
+/** How long a thread's read-ahead should last, in milliseconds of its measured pace. */
+export const READ_AHEAD_MS = 2;
+/** The most tasks a thread may hold beyond its slots. */
+export const MAX_READ_AHEAD = 512;
+
+/** The read-ahead window of a thread that finishes `tasksPerMs` tasks per millisecond. */
+export function readAheadFor(tasksPerMs: number): number {
+  if (!(tasksPerMs > 0)) return 0;
+  return Math.min(MAX_READ_AHEAD, Math.floor(tasksPerMs * READ_AHEAD_MS));
+}
+
+export interface DispatchPlan {
+  /** For the first tasks of the queue in order, the index of the thread each goes to. */
+  threads: number[];
+  /**
+   * How many of them go into free slots; the rest go into read-ahead. (The engine stops the
+   * read-ahead at a task whose buffers are transferred: such a task must not wait in a thread,
+   * where it could never be taken back and moved.)
+   */
+  slotted: number;
+}
+
+/** Where the first of `waiting` tasks go; fewer than `waiting` when the threads have no room. */
+export function planDispatch(threads: readonly ThreadLoad[], waiting: number): DispatchPlan {
+  const plan: number[] = [];
+  const n = threads.length;
+  const free = new Array<number>(n);
+  const room = new Array<number>(n);
+  const held = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const thread = threads[i] as ThreadLoad;
+    const usable = thread.available ? Math.max(0, thread.lifetimeRoom) : 0;
+    free[i] = Math.min(usable, Math.max(0, thread.quota - thread.outstanding));
+    room[i] = usable;
+    held[i] = thread.outstanding;
+  }
+  // 1. Free slots, the freest thread first.
+  while (plan.length < waiting) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if ((free[i] as number) <= 0) continue;
+      if (best < 0 || freer(threads, free, held, i, best)) best = i;
+    }
+    if (best < 0) break;
+    plan.push(best);
+    free[best] = (free[best] as number) - 1;
+    room[best] = (room[best] as number) - 1;
+    held[best] = (held[best] as number) + 1;
+  }
+  // 2. Read-ahead, one task at a time to each thread in turn. A thread that cannot take a
+  // worthwhile batch (a quarter of its window) gets none: topping up each small batch of results
+  // with a small batch of tasks would settle into a ping-pong of tiny messages.
+  const extra = new Array<number>(n);
+  let open = 0;
+  for (let i = 0; i < n; i++) {
+    const thread = threads[i] as ThreadLoad;
+    const beyondSlots = Math.max(0, (held[i] as number) - thread.quota);
+    const window = thread.available ? thread.readAhead : 0;
+    let take = Math.min(window - beyondSlots, room[i] as number);
+    if (take < Math.max(1, Math.ceil(window / 4))) take = 0;
+    extra[i] = take;
+    if (take > 0) open++;
+  }
+  const slotted = plan.length;
+  for (let i = 0; open > 0 && plan.length < waiting; i = (i + 1) % n) {
+    if ((extra[i] as number) <= 0) continue;
+    plan.push(i);
+    extra[i] = (extra[i] as number) - 1;
+    if (extra[i] === 0) open--;
+  }
+  return { threads: plan, slotted };
+}
+
+/** Whether thread `a` should get the next task before thread `b`. */
+function freer(
+  threads: readonly ThreadLoad[],
+  free: number[],
+  held: number[],
+  a: number,
+  b: number,
+): boolean {
+  const syncA = (threads[a] as ThreadLoad).inSyncCode;
+  const syncB = (threads[b] as ThreadLoad).inSyncCode;
+  if (syncA !== syncB) return syncB;
+  if (free[a] !== free[b]) return (free[a] as number) > (free[b] as number);
+  return (held[a] as number) < (held[b] as number);
+}

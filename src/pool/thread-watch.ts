@@ -1,0 +1,60 @@
+/**
+ * What the engine learns of a thread by watching it from the main thread: its pace (tasks
+ * finished per millisecond, for the read-ahead window) and whether it is stuck in one long
+ * synchronous task (so that the tasks it holds and has not started can move to another thread).
+ */
+import { performance } from 'node:perf_hooks';
+import { readAheadFor } from './dispatch-policy.js';
+
+/** A thread seen inside the same task's synchronous code for this long is stuck in it. */
+export const STUCK_AFTER_MS = 2;
+/** Weight of the newest pace sample. */
+const PACE_WEIGHT = 0.3;
+
+export class ThreadWatch {
+  /** Tasks per millisecond (0: not known yet). */
+  #pace = 0;
+  /** When the thread last had nothing outstanding and was given work (or last reported). */
+  #since = -1;
+  /** The task last seen in the thread's synchronous code, and since when. */
+  #syncSeq = 0;
+  #syncSeenAt = 0;
+
+  /** How many tasks it may hold beyond its slots. */
+  readAhead(): number {
+    return readAheadFor(this.#pace);
+  }
+
+  /** Work was sent; `wasIdle`: it had nothing outstanding before. */
+  sent(wasIdle: boolean): void {
+    if (wasIdle || this.#since < 0) this.#since = performance.now();
+  }
+
+  /** `count` results arrived; `idleNow`: nothing is outstanding after them. */
+  finished(count: number, idleNow: boolean): void {
+    const now = performance.now();
+    if (this.#since >= 0 && count > 0) {
+      const elapsed = Math.max(now - this.#since, 0.001);
+      const sample = count / elapsed;
+      this.#pace = this.#pace === 0 ? sample : this.#pace + PACE_WEIGHT * (sample - this.#pace);
+    }
+    this.#since = idleNow ? -1 : now;
+  }
+
+  /**
+   * Whether the thread is stuck in one task's synchronous code: `syncSeq` (the task it is running
+   * synchronously now, 0 if none) has been the same since a sample at least STUCK_AFTER_MS ago.
+   */
+  stuck(syncSeq: number, now = performance.now()): boolean {
+    if (syncSeq === 0) {
+      this.#syncSeq = 0;
+      return false;
+    }
+    if (syncSeq !== this.#syncSeq) {
+      this.#syncSeq = syncSeq;
+      this.#syncSeenAt = now;
+      return false;
+    }
+    return now - this.#syncSeenAt >= STUCK_AFTER_MS;
+  }
+}

@@ -1,0 +1,181 @@
+// The scheduler's promises of SPEC §1 and §3: no task waits behind a busy thread while another
+// thread is free, no task waits for a slot while a slot is free anywhere, and tasks start in the
+// order they were issued. Each case is a regression of a scheduling hole.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { asCompleted, ThreadPool, ThreadPoolExecutor } from 'spindle';
+
+const T = { timeout: 30_000 };
+
+/** Holds its thread for `ms` (CPU-bound work does that); returns `ms`. */
+const busy = (ms: number): number => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {}
+  return ms;
+};
+
+const sleep = async (ms: number): Promise<number> => {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ms;
+};
+
+/** Starts every thread of the pool (a map of short busy tasks, one per slot). */
+async function warm(pool: ThreadPool): Promise<void> {
+  await pool.map(busy, new Array<number>(pool.workers * 2).fill(5), 1);
+}
+
+describe('no task waits behind a busy thread while another is free', () => {
+  test(
+    'short tasks issued after a long synchronous one run beside it, not after it',
+    T,
+    async () => {
+      const pool = new ThreadPool(8); // 2 threads (on 2 cores), 4 slots each
+      try {
+        await warm(pool);
+        const finished: string[] = [];
+        const long = pool.apply(busy, [2000]).then(() => finished.push('long'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const shorts = [1, 2, 3, 4].map((i) =>
+          pool.apply(busy, [50]).then(() => finished.push(`short${i}`)),
+        );
+        await Promise.all([long, ...shorts]);
+        assert.equal(finished.at(-1), 'long', `every short task finished first: ${finished}`);
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    'tasks with transferred buffers still move off a thread stuck in a long task',
+    T,
+    async () => {
+      const pool = new ThreadPool(2);
+      try {
+        await warm(pool);
+        const finished: string[] = [];
+        const long = pool.apply(busy, [1500]).then(() => finished.push('long'));
+        const shorts = Array.from({ length: 40 }, (_, i) => {
+          const buffer = new ArrayBuffer(16);
+          return pool
+            .apply((b: ArrayBuffer) => b.byteLength, [buffer], { transfer: [buffer] })
+            .then((length) => {
+              assert.equal(length, 16);
+              finished.push(`short${i}`);
+            });
+        });
+        await Promise.all([long, ...shorts]);
+        assert.equal(finished.length, 41);
+        assert.equal(finished.at(-1), 'long', 'all 40 short tasks finished before the long one');
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test('behind an endless task, every other task still runs on the other thread', T, async () => {
+    const pool = new ThreadPool(2);
+    try {
+      await warm(pool);
+      const endless = pool.apply(() => {
+        for (;;) {}
+      });
+      endless.catch(() => {});
+      const shorts = Array.from({ length: 40 }, (_, i) => {
+        const buffer = new ArrayBuffer(8);
+        return i % 2 === 0
+          ? pool.apply((b: ArrayBuffer) => b.byteLength, [buffer], { transfer: [buffer] })
+          : pool.apply((x: number) => x, [8]);
+      });
+      assert.deepEqual(await Promise.all(shorts), new Array(40).fill(8));
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
+
+describe('no task waits for a slot while a slot is free', () => {
+  test('executor: async sleeps spread over every free slot (3 + 2 slots)', T, async () => {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 5 });
+    try {
+      // Starts both threads.
+      for await (const _ of executor.map(busy, new Array<number>(10).fill(5))) {
+      }
+      const futures = [600, 200, 400].map((ms) => executor.submit(sleep, ms));
+      const order: number[] = [];
+      for await (const future of asCompleted(futures)) order.push(await future.result());
+      assert.deepEqual(order, [200, 400, 600]);
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('ThreadPool: as many async tasks run at once as there are workers', T, async () => {
+    const pool = new ThreadPool({ workers: 5 });
+    try {
+      await warm(pool);
+      const started = Date.now();
+      await Promise.all([300, 300, 300, 300, 300].map((ms) => pool.apply(sleep, [ms])));
+      // One round of sleeps, not two (a second round would take 600 ms).
+      assert.ok(Date.now() - started < 550, `took ${Date.now() - started} ms`);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
+
+describe('tasks start in the order they were issued', () => {
+  /** Each task takes a ticket when it starts; returns the tickets in issue order. */
+  async function startTickets(pool: ThreadPool, count: number, ms: number): Promise<number[]> {
+    const counter = new SharedArrayBuffer(4);
+    return Promise.all(
+      Array.from({ length: count }, () =>
+        pool.applyAsync(
+          async (shared: SharedArrayBuffer, wait: number) => {
+            const ticket = Atomics.add(new Int32Array(shared), 0, 1);
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            return ticket;
+          },
+          [counter, ms],
+        ),
+      ),
+    );
+  }
+
+  /** Two tasks that start at the same moment on two threads may take their tickets either way. */
+  function assertNearlyInOrder(tickets: number[]): void {
+    tickets.forEach((ticket, i) => {
+      assert.ok(
+        Math.abs(ticket - i) <= 1,
+        `task ${i} started ${ticket}th: ${tickets.slice(0, 30).join(',')}`,
+      );
+    });
+  }
+
+  for (const count of [10, 100]) {
+    test(`${count} async tasks on ThreadPool(2)`, T, async () => {
+      const pool = new ThreadPool(2);
+      try {
+        assertNearlyInOrder(await startTickets(pool, count, 5));
+        // Again with both threads already up.
+        assertNearlyInOrder(await startTickets(pool, count, 5));
+      } finally {
+        await pool.terminate();
+      }
+    });
+  }
+
+  test('100 async tasks on 4 slots over 2 threads', T, async () => {
+    const pool = new ThreadPool({ workers: 4, threads: 2 });
+    try {
+      await warm(pool);
+      const tickets = await startTickets(pool, 100, 10);
+      // Four start at once (in any order among them), then one for each that ends.
+      tickets.forEach((ticket, i) => {
+        assert.ok(Math.abs(ticket - i) <= 3, `task ${i} started ${ticket}th`);
+      });
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
