@@ -283,7 +283,8 @@ export class Engine implements ThreadHost {
       if (thread.state !== ThreadState.Ready) continue;
       const watch = this.#watch(thread);
       const syncSeq = thread.syncRunning();
-      const available = thread !== except && !watch.stuck(syncSeq, now);
+      const lastTaskLong = thread.lastTaskLong();
+      const available = thread !== except && !watch.stuck(syncSeq, lastTaskLong, now);
       ready.push(thread);
       loads.push({
         quota: thread.quota,
@@ -291,7 +292,7 @@ export class Engine implements ThreadHost {
         available,
         inSyncCode: syncSeq !== 0,
         lifetimeRoom: Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq),
-        readAhead: watch.readAhead(),
+        readAhead: watch.readAhead(lastTaskLong),
       });
       if (available && syncSeq === 0) anyOutOfSyncCode = true;
     }
@@ -461,7 +462,7 @@ export class Engine implements ThreadHost {
     const now = performance.now();
     for (const thread of this.#threads) {
       if (thread.state === ThreadState.Stopping || thread.unstarted() === 0) continue;
-      if (!this.#watch(thread).stuck(thread.syncRunning(), now)) continue;
+      if (!this.#watch(thread).stuck(thread.syncRunning(), thread.lastTaskLong(), now)) continue;
       const taken = thread.revokeUnstarted();
       if (taken.length === 0) continue;
       if (thread.outstanding.size === 0) this.#markIdle(thread);
@@ -483,7 +484,7 @@ export class Engine implements ThreadHost {
         thread.state === ThreadState.Ready &&
         thread.outstanding.size < thread.quota &&
         thread.unstarted() === 0 &&
-        !this.#watch(thread).stuck(thread.syncRunning(), now) &&
+        !this.#watch(thread).stuck(thread.syncRunning(), thread.lastTaskLong(), now) &&
         (!thief || thread.outstanding.size < thief.outstanding.size)
       ) {
         thief = thread;

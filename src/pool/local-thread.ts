@@ -134,6 +134,10 @@ export class LocalThread implements PoolThread, ExecutionSink {
     return 0;
   }
 
+  lastTaskLong(): boolean {
+    return false;
+  }
+
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#lastStarted;
   }

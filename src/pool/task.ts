@@ -89,6 +89,8 @@ export interface PoolThread {
   isBusy(): boolean;
   /** The seq of the task whose synchronous code it is running at this moment (0: none). */
   syncRunning(): number;
+  /** Whether the last task it ran synchronously took a millisecond or more. */
+  lastTaskLong(): boolean;
   /** Takes back every sent task that has not started, in seq order. */
   revokeUnstarted(): Task[];
   /** Keeps the process alive (busy) or not (idle). */

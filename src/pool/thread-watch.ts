@@ -19,10 +19,15 @@ export class ThreadWatch {
   /** The task last seen in the thread's synchronous code, and since when. */
   #syncSeq = 0;
   #syncSeenAt = 0;
-
-  /** How many tasks it may hold beyond its slots. */
-  readAhead(): number {
-    return readAheadFor(this.#pace);
+  /**
+   * How many tasks it may hold beyond its slots. One at least when its tasks are long and
+   * synchronous: the next one is then at hand when the current one ends, and should another
+   * thread free up first, the engine sees this one stuck and takes it back (so it costs no
+   * order), while for async tasks it would (so they get none).
+   */
+  readAhead(lastTaskLong: boolean): number {
+    const window = readAheadFor(this.#pace);
+    return lastTaskLong && window === 0 ? 1 : window;
   }
 
   /** Work was sent; `wasIdle`: it had nothing outstanding before. */
@@ -43,9 +48,10 @@ export class ThreadWatch {
 
   /**
    * Whether the thread is stuck in one task's synchronous code: `syncSeq` (the task it is running
-   * synchronously now, 0 if none) has been the same since a sample at least STUCK_AFTER_MS ago.
+   * synchronously now, 0 if none) has been the same since a sample at least STUCK_AFTER_MS ago,
+   * or the task before it was long too (`lastTaskLong`).
    */
-  stuck(syncSeq: number, now = performance.now()): boolean {
+  stuck(syncSeq: number, lastTaskLong: boolean, now = performance.now()): boolean {
     if (syncSeq === 0) {
       this.#syncSeq = 0;
       return false;
@@ -53,8 +59,8 @@ export class ThreadWatch {
     if (syncSeq !== this.#syncSeq) {
       this.#syncSeq = syncSeq;
       this.#syncSeenAt = now;
-      return false;
+      return lastTaskLong;
     }
-    return now - this.#syncSeenAt >= STUCK_AFTER_MS;
+    return lastTaskLong || now - this.#syncSeenAt >= STUCK_AFTER_MS;
   }
 }

@@ -11,6 +11,7 @@ import {
   BACKLOG,
   CLAIMED,
   createControl,
+  LAST_TASK_LONG,
   POSTED,
   REVOKE_FLAG,
   REVOKED_UP_TO,
@@ -313,6 +314,10 @@ export class WorkerThread implements PoolThread {
 
   syncRunning(): number {
     return Atomics.load(this.#control, RUNNING);
+  }
+
+  lastTaskLong(): boolean {
+    return Atomics.load(this.#control, LAST_TASK_LONG) !== 0;
   }
 
   hasStarted(task: Task): boolean {

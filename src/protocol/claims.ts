@@ -40,7 +40,13 @@ export const COUNTED_AWAKE = 4;
  * long synchronous task, and the tasks it holds and has not started should move elsewhere.
  */
 export const RUNNING = 5;
-export const CONTROL_WORDS = 6;
+/**
+ * 1 when the last task the thread ran synchronously took a millisecond or more: the task it is in
+ * now is likely as long, so what it holds and has not started may as well move now (and it is
+ * worth sending it its next task ahead, see dispatch-policy.ts).
+ */
+export const LAST_TASK_LONG = 6;
+export const CONTROL_WORDS = 7;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;

@@ -8,7 +8,14 @@
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
-import { BACKLOG, CLAIMED, POSTED, REVOKED_UP_TO, RUNNING } from '../protocol/claims.js';
+import {
+  BACKLOG,
+  CLAIMED,
+  LAST_TASK_LONG,
+  POSTED,
+  REVOKED_UP_TO,
+  RUNNING,
+} from '../protocol/claims.js';
 import { serializeError } from '../protocol/errors.js';
 import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
@@ -68,6 +75,7 @@ export class ThreadRuntime implements ExecutionSink {
   #oldestResultAt = 0;
   /** When #startWhatFits last read the clock: about when the task that just ran started. */
   #lastLookAt = 0;
+  #lastTaskLong = false;
   #flushQueued = false;
   /** Messages taken from the port, to compare with the main thread's POSTED count. */
   #received = 0;
@@ -135,6 +143,7 @@ export class ThreadRuntime implements ExecutionSink {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
+    this.#lastLookAt = Date.now();
     countAwake(this.#activity, this.#control);
     try {
       do {
@@ -161,10 +170,16 @@ export class ThreadRuntime implements ExecutionSink {
         // the task that just ran took a while (a result must not wait behind the next one, which
         // may be as long).
         const now = Date.now();
+        // Date.now() counts whole milliseconds: 2 apart is at least one full millisecond.
+        const long = now - this.#lastLookAt >= 2;
+        if (long !== this.#lastTaskLong) {
+          this.#lastTaskLong = long;
+          Atomics.store(this.#control, LAST_TASK_LONG, long ? 1 : 0);
+        }
         if (
+          long ||
           this.#out.length >= FLUSH_COUNT * 3 ||
-          now - this.#oldestResultAt >= FLUSH_DELAY_MS ||
-          now - this.#lastLookAt >= FLUSH_DELAY_MS
+          now - this.#oldestResultAt >= FLUSH_DELAY_MS
         ) {
           this.#flush();
         }
