@@ -273,6 +273,12 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       }
       this.#engine.submitAll(tasks);
     };
+    const broken = this.#engine.broken;
+    if (broken) {
+      // A broken pool runs nothing: the input is not read (an async one might never end).
+      queueMicrotask(() => fail(broken));
+      return result;
+    }
     try {
       const items = readAll(iterable as Input<unknown>);
       if (Array.isArray(items)) issue(items);
