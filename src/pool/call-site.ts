@@ -65,16 +65,25 @@ export function callerSite(): SourceOrigin | undefined {
   return undefined;
 }
 
+/**
+ * Files read during this turn of the event loop: a program that makes many functions in one go
+ * reads its file once, and no text is kept past the turn.
+ */
+const recentSources = new Map<string, string | undefined>();
+
 /** The text of a source file, if it is a readable local file of reasonable size. */
 function readSource(file: string): string | undefined {
+  if (recentSources.has(file)) return recentSources.get(file);
   const path = toPath(file);
-  if (!path) return undefined;
+  let text: string | undefined;
   try {
-    if (statSync(path).size > MAX_SOURCE_FILE) return undefined;
-    return readFileSync(path, 'utf8');
+    if (path && statSync(path).size <= MAX_SOURCE_FILE) text = readFileSync(path, 'utf8');
   } catch {
-    return undefined;
+    text = undefined;
   }
+  if (recentSources.size === 0) setImmediate(() => recentSources.clear()).unref();
+  recentSources.set(file, text);
+  return text;
 }
 
 /**

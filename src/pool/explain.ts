@@ -22,7 +22,8 @@ export function explainMissingVariable(error: unknown, whose: string): unknown {
 
 /** "the task function "scale"", "the initializer" …: how the hint names the function. */
 export function describeInline(role: string, name: string): string {
-  return `${role} ${name ? `"${name}" ` : ''}`.trimEnd();
+  // `{ initializer: () => … }` names its arrow "initializer": no need to say it twice.
+  return name && !role.endsWith(` ${name}`) ? `${role} "${name}"` : role;
 }
 
 /**

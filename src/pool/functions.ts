@@ -97,10 +97,10 @@ function notAFunction(value: unknown, what: string): TypeError {
     return new TypeError(`Expected \`${what}\` to be a function, got ${shown}`);
   }
   const name = calledFunctionName(callerSite(), what);
-  const hint = name ? `Pass \`${name}\`, not \`${name}()\`` : 'Pass `task`, not `task()`';
-  const why = thenable ? ' (an async function returns a promise when called)' : '';
+  const hint = name ? `pass \`${name}\`, not \`${name}()\`` : 'pass `task`, not `task()`';
+  const why = thenable ? '; an async function returns a promise when called' : '';
   return new TypeError(
-    `Expected \`${what}\` to be a function, got ${shown}: did you call the function instead of passing it? ${hint}${why}.`,
+    `Expected \`${what}\` to be a function, got ${shown} (did you call the function instead of passing it? ${hint}${why})`,
   );
 }
 

@@ -352,20 +352,20 @@ describe('first law, caller side: errors say what happened and where (item 15)',
       assert.throws(() => pool.applyAsync(fetchPage() as never), {
         name: 'TypeError',
         message:
-          /got a Promise: did you call the function instead of passing it\? Pass `fetchPage`, not `fetchPage\(\)`/,
+          /got a Promise \(did you call the function instead of passing it\? pass `fetchPage`, not `fetchPage\(\)`/,
       });
       assert.throws(() => executor.submit(promise as never), {
         name: 'TypeError',
-        message: /got a Promise: did you call the function instead of passing it\?/,
+        message: /got a Promise \(did you call the function instead of passing it\?/,
       });
       // A thenable that is not a Promise, made without a literal `then` key.
       const thenable = Object.fromEntries([['then', () => {}]]);
       assert.throws(() => pool.apply(thenable as never), {
         name: 'TypeError',
-        message: /got a thenable .*did you call the function instead of passing it\?/,
+        message: /got a thenable .*\(did you call the function instead of passing it\?/,
       });
       assert.throws(() => pool.map(Number('3') as never, [1]), {
-        message: /got `3` \(number\): did you call the function instead of passing it\?/,
+        message: /got `3` \(number\) \(did you call the function instead of passing it\?/,
       });
     },
   );
