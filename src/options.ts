@@ -199,6 +199,24 @@ export function expectArgsArray(what: string, value: unknown): readonly unknown[
   return value;
 }
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * A copy of an argument list, element by element, so that changing the caller's array after the
+ * call changes nothing (the map forms copy their items the same way). Reading it runs the
+ * caller's code when the array is a Proxy or has getters, and that code may throw: the caller
+ * decides what a throw means (the call fails with it).
+ */
+export function copyArgs(args: readonly unknown[]): unknown[] {
+  // A plain indexed read: `slice()` or `Array.from()` would consult `Symbol.species` or the
+  // iterator, both of which a subclass or the caller can replace.
+  const length = args.length;
+  if (length === 0) return NO_ARGS as unknown[];
+  const copy = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) copy[i] = args[i];
+  return copy;
+}
+
 /** Validates and fills in the ThreadPool options. `workersArg` is `new ThreadPool(n)`'s number or the options object. */
 export function resolvePoolOptions(
   input: number | ThreadPoolOptions | undefined | null,
@@ -217,7 +235,8 @@ export function resolvePoolOptions(
   // More threads than task slots could never be busy at once, so they are not started.
   const threads = Math.min(requestedThreads ?? cores, workers);
   expectOptionalFunction('initializer', options.initializer);
-  const initargs = expectArgsArray('initargs', options.initargs);
+  // Captured now: the initializer runs later, in every thread that starts.
+  const initargs = copyArgs(expectArgsArray('initargs', options.initargs));
   const initializerTimeout = Math.min(
     optionalInteger('initializerTimeout', options.initializerTimeout, 1) ?? 60_000,
     MAX_TIMER_MS,

@@ -130,8 +130,8 @@ describe('apply and applyAsync', () => {
       assert.match(String(e.stack), /cannot parse/);
       assert.match(
         String(e.stack),
-        /spindle-task/,
-        'the stack shows where the task threw in the thread',
+        /apply\.test\.ts:\d+:\d+/,
+        'the stack shows where the task threw, in the file the task function was written in',
       );
     },
   );

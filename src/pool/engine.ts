@@ -21,6 +21,7 @@ import type { ResolvedPoolOptions } from '../options.js';
 import { MAX_SEQ } from '../protocol/claims.js';
 import { Outcome } from '../protocol/messages.js';
 import { planDispatch, type ThreadLoad } from './dispatch-policy.js';
+import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
 import { functionRecord } from './functions.js';
 import { LocalThread } from './local-thread.js';
 import {
@@ -527,7 +528,15 @@ export class Engine implements ThreadHost {
   threadInitFailed(thread: PoolThread, error: unknown): void {
     this.#step(() => {
       this.#clearInitTimer(thread);
-      this.#breakPool(error, `the initializer failed in thread ${thread.name}`);
+      const initializer = this.options.initializer;
+      let cause = error;
+      if (initializer && this.options.threads > 0) {
+        const def = functionRecord(initializer, 'initializer').def;
+        if (def.kind === 'inline') {
+          cause = explainMissingVariable(error, describeInline('the initializer', def.name));
+        }
+      }
+      this.#breakPool(cause, `the initializer failed in thread ${thread.name}`);
     });
   }
 
@@ -623,12 +632,8 @@ export class Engine implements ThreadHost {
     task.job = null;
     task.payload = undefined;
     task.transfer = undefined;
-    if (
-      outcome === Outcome.Error &&
-      this.options.threads > 0 &&
-      task.record.def.kind === 'inline'
-    ) {
-      value = explainMissingVariable(value, task.record.def.name);
+    if (outcome !== Outcome.Ok && this.options.threads > 0 && task.record.def.kind === 'inline') {
+      value = explainTaskFailure(outcome, value, task.record.def.name);
     }
     if (!job) return;
     this.#settled.push(job, task, outcome, value);
@@ -720,20 +725,4 @@ export class Engine implements ThreadHost {
       this.#finish();
     }
   }
-}
-
-/** A ReferenceError from an inline function most likely means it read a variable of the caller's scope. */
-function explainMissingVariable(error: unknown, functionName: string): unknown {
-  if (!(error instanceof ReferenceError)) return error;
-  const match = /^(\S+) is not defined$/.exec(error.message);
-  if (!match) return error;
-  const variable = match[1] as string;
-  error.message =
-    `${variable} is not defined in the worker thread: the task function ${functionName ? `"${functionName}" ` : ''}` +
-    `runs in another thread and cannot read variables of the caller's scope. ` +
-    `Pass ${variable} as an argument, or move the function into a task module (fromModule).`;
-  if (typeof error.stack === 'string') {
-    error.stack = error.stack.replace(/^ReferenceError: .*$/m, `ReferenceError: ${error.message}`);
-  }
-  return error;
 }

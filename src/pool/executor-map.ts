@@ -75,6 +75,14 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   constructor(source: ExecutorMapSource) {
     this.#source = source;
     this.#credits = source.buffersize;
+    const broken = source.submitter.engine.broken;
+    if (broken) {
+      // A broken executor runs nothing: the inputs are not read (an endless or silent one would
+      // never let the first next() settle), and the iteration fails with the cause at once.
+      this.#async = false;
+      this.#failInput(broken);
+      return;
+    }
     this.#async = source.inputs.some(
       (input) =>
         typeof (input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function',

@@ -7,8 +7,9 @@
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe } from '../options.js';
-import { compileFunction } from '../protocol/compile.js';
+import { checkFunctionSource } from '../protocol/compile.js';
 import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
+import { calledFunctionName, callerSite, functionOrigin } from './call-site.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -37,13 +38,7 @@ function recordFor(key: string, make: (id: number) => FunctionDef): FunctionReco
  * never run in a thread.
  */
 export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
-  if (typeof fn !== 'function') {
-    const hint =
-      fn !== null && fn !== undefined && typeof fn !== 'object'
-        ? ' (did you call the function instead of passing it? pass `task`, not `task()`)'
-        : '';
-    throw new TypeError(`Expected \`${what}\` to be a function, got ${describe(fn)}${hint}`);
-  }
+  if (typeof fn !== 'function') throw notAFunction(fn, what);
   const cached = byFunction.get(fn);
   if (cached) return cached;
   const moduleDef = moduleRefs.get(fn);
@@ -67,13 +62,46 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
       );
     }
     record = recordFor(`i:${source}`, (id): InlineFunctionDef => {
-      // Compiled here once too, so that what can never compile in a thread fails at the call.
-      compileFunction(source, fn.name);
-      return { kind: 'inline', id, source, name: fn.name };
+      // Parsed here once too, so that what can never compile in a thread fails at the call.
+      checkFunctionSource(source, fn.name);
+      const def: InlineFunctionDef = { kind: 'inline', id, source, name: fn.name };
+      // Once per new source: where it was written, for the stacks of its errors in the threads.
+      const site = callerSite();
+      if (site) def.origin = functionOrigin(source, site);
+      return def;
     });
   }
   byFunction.set(fn, record);
   return record;
+}
+
+function isThenable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The TypeError for a task "function" that is not one. A primitive or a promise in its place
+ * usually means the function was called instead of passed (`pool.apply(task())`): say so, with
+ * the function's name when the caller's line of source shows it.
+ */
+function notAFunction(value: unknown, what: string): TypeError {
+  const thenable = isThenable(value);
+  let shown = describe(value);
+  if (thenable) shown = value instanceof Promise ? 'a Promise' : `a thenable (${shown})`;
+  if (!thenable && (value === null || value === undefined || typeof value === 'object')) {
+    return new TypeError(`Expected \`${what}\` to be a function, got ${shown}`);
+  }
+  const name = calledFunctionName(callerSite(), what);
+  const hint = name ? `pass \`${name}\`, not \`${name}()\`` : 'pass `task`, not `task()`';
+  const why = thenable ? '; an async function returns a promise when called' : '';
+  return new TypeError(
+    `Expected \`${what}\` to be a function, got ${shown} (did you call the function instead of passing it? ${hint}${why})`,
+  );
 }
 
 /**

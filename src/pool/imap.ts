@@ -137,9 +137,9 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       const iterator = this.#iterator;
       this.#iterator = undefined;
       this.#releaseEngine();
-      if (iterator && typeof iterator.return === 'function' && !this.#pulling) {
-        await iterator.return();
-      }
+      // While a read is in progress the input is closed when it ends (see #fillAsync). Otherwise
+      // it is closed now, as a for-of would, and an error of its return() is this call's.
+      if (iterator && !this.#pulling) await closeInput(iterator, true);
     }
     return { done: true, value: value as R };
   }
@@ -225,17 +225,17 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   // ---- reading the input ------------------------------------------------------------------------
 
-  #limit(): number {
-    // After close(), issued work still runs to the end, as in Python: no more waiting for the consumer.
-    return this.#source.engine.running ? this.#ahead : Number.POSITIVE_INFINITY;
-  }
-
   #held(): number {
     return this.#inFlight.size + this.#early.size + this.#ready.length;
   }
 
+  /**
+   * The read-ahead is bounded in every state of the pool: after close() the input is still read
+   * only as results are consumed (an endless input would otherwise fill the heap), and the
+   * pool's threads stay until this call has read its input to the end or been left.
+   */
   #room(): boolean {
-    return this.#held() < this.#limit();
+    return this.#held() < this.#ahead;
   }
 
   /**
@@ -244,12 +244,12 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
    */
   #shouldRead(): boolean {
     const held = this.#held();
-    return held === 0 || held <= this.#limit() / 2;
+    return held === 0 || held <= this.#ahead / 2;
   }
 
   #fill(): void {
     // A terminated or broken pool: what is in flight fails, and no more input is read.
-    if (!this.#source.engine.acceptsWork) this.#exhausted = true;
+    if (!this.#source.engine.acceptsWork) this.#stopReading();
     if (this.#pulling || this.#exhausted || this.#finished) {
       this.#deliver();
       return;
@@ -314,10 +314,9 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       }
     } finally {
       this.#pulling = false;
-      if (this.#finished && iterator.return) {
-        // return() was called while a read was in progress: close the input now.
-        void Promise.resolve(iterator.return()).catch(() => {});
-      }
+      // return() was called while a read was in progress: close the input now. Nobody waits for
+      // this any more, so an error of the input's return() has no call left to fail.
+      if (this.#finished) void closeInput(iterator, false);
     }
     if (this.#exhausted) this.#releaseEngine();
     this.#deliver();
@@ -348,8 +347,20 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       this.#pulling = false;
       this.#inputError = { error };
     }
-    this.#exhausted = true;
+    this.#stopReading();
     this.#deliver();
+  }
+
+  /**
+   * No more input is read: the pool terminated or broke. A broken pool can never run the rest of
+   * the input, so the iteration ends with its BrokenPoolError (at the first next() when the pool
+   * was broken before this call) instead of seeming to finish.
+   */
+  #stopReading(): void {
+    if (this.#exhausted) return;
+    this.#exhausted = true;
+    const broken = this.#source.engine.broken;
+    if (broken) this.#inputError ??= { error: broken };
   }
 
   #failInput(error: unknown): void {
@@ -362,12 +373,24 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   #submit(items: unknown[]): void {
     if (items.length === 0 || this.#finished) return;
     const source = this.#source;
+    let transfer: Transferable[] | undefined;
+    try {
+      transfer = source.transferOf?.(items);
+    } catch (error) {
+      // The caller's transfer function threw: like an input that throws, it ends the iteration
+      // with that error after what was issued before (these items cannot be sent as asked).
+      const iterator = this.#iterator;
+      this.#failInput(error);
+      // No read is under way here (a chunk is submitted between reads): close the input now.
+      if (iterator) void closeInput(iterator, false);
+      return;
+    }
     const task = new Task(
       source.fn,
       source.record,
       source.mode,
       items,
-      source.transferOf?.(items),
+      transfer,
       this.#job,
       this.#nextChunk++,
     );
@@ -379,5 +402,20 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     const release = this.#release;
     this.#release = undefined;
     release?.();
+  }
+}
+
+/**
+ * Closes an input we stop reading early. `rethrow`: its error is the caller's (a `return()` they
+ * await); otherwise it is dropped, since nobody is left to receive it.
+ */
+async function closeInput(
+  iterator: Iterator<unknown> | AsyncIterator<unknown>,
+  rethrow: boolean,
+): Promise<void> {
+  try {
+    if (typeof iterator.return === 'function') await iterator.return();
+  } catch (error) {
+    if (rethrow) throw error;
   }
 }

@@ -3,6 +3,7 @@
  * reading a whole input, cutting it into chunks.
  */
 import {
+  copyArgs,
   describe,
   expectInteger,
   expectOptionalFunction,
@@ -86,7 +87,8 @@ export function chunk<T>(items: T[], size: number): T[][] {
 }
 
 export function starmapArguments(item: unknown): unknown[] {
-  if (Array.isArray(item)) return item;
+  // Copied, as apply's argument list is: a tuple changed after the call changes nothing.
+  if (Array.isArray(item)) return copyArgs(item);
   if (typeof item !== 'string' && isIterable(item)) return Array.from(item);
   throw new TypeError(
     `Expected each starmap item to be an array of arguments, got ${describe(item)}`,

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidStateError } from '../errors.js';
 import {
+  copyArgs,
   expectArgsArray,
   expectIterable,
   resolvePoolOptions,
@@ -226,9 +227,18 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
         : (parsed as ResultCallbacks<R>),
       this.#engine.reportError,
     );
+    let captured: unknown[];
+    try {
+      captured = copyArgs(argList);
+    } catch (error) {
+      // A getter or Proxy trap of the args array threw: the call fails with that very error, as
+      // a map fails when reading its input throws (on a later turn, like any other failure).
+      queueMicrotask(() => settleResult(result, false, error));
+      return result;
+    }
     const transfer = parsed.transfer as Transferable[] | undefined;
     this.#engine.submit(
-      new Task(fn as AnyFunction, record, Mode.Call, argList, transfer, result, 0),
+      new Task(fn as AnyFunction, record, Mode.Call, captured, transfer, result, 0),
     );
     return result;
   }
@@ -246,28 +256,42 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const { chunksize, options } = parseMapArgument(what, argument, allowed);
     this.#checkRunning();
     const result = new AsyncResult<R[]>(options as ResultCallbacks<R[]>, this.#engine.reportError);
+    const fail = (error: unknown): void => settleResult(result, false, error);
+    // Everything that runs the caller's code (reading items, starmap's argument lists, the
+    // transfer function) is done before the first task is submitted: if any of it throws, the
+    // call fails with that error and no task of it runs.
     const issue = (items: unknown[]): void => {
       if (mode === Mode.Starmap) items = items.map(starmapArguments);
       const size = chunksize ?? defaultChunksize(items.length, this.#engine.options.workers);
       const chunks = chunk(items, size);
       const job = new MapJob<R>(result, chunks.length);
       const transferOf = chunkTransfer(options.transfer as MapTransfer<unknown> | undefined);
-      const engine = this.#engine;
+      const tasks = new Array<Task>(chunks.length);
       for (let i = 0; i < chunks.length; i++) {
         const items = chunks[i] as unknown[];
-        engine.submit(
-          new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i),
-        );
+        tasks[i] = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
       }
+      this.#engine.submitAll(tasks);
     };
-    const fail = (error: unknown): void => settleResult(result, false, error);
+    const broken = this.#engine.broken;
+    if (broken) {
+      // A broken pool runs nothing: the input is not read (an async one might never end).
+      queueMicrotask(() => fail(broken));
+      return result;
+    }
     try {
       const items = readAll(iterable as Input<unknown>);
       if (Array.isArray(items)) issue(items);
       else {
         // The input is read on later turns; hold the pool open until its tasks are issued.
         const release = this.#engine.holdOpen(fail);
-        items.then(issue, fail).finally(release);
+        items
+          .then((read) => {
+            // A pool terminated or broken while the input was read has failed the call already.
+            if (!result.ready()) issue(read);
+          })
+          .then(undefined, fail)
+          .finally(release);
       }
     } catch (error) {
       // The input threw while being read (or an item is not an argument list): the call fails

@@ -49,7 +49,7 @@ export class FunctionCache {
         `spindle internal error: task function #${id} was never defined in this thread`,
       );
     if (def.kind === 'inline') {
-      const fn = compileFunction(def.source, def.name);
+      const fn = compileFunction(def.source, def.name, def.origin);
       this.#ready.set(id, fn);
       return fn;
     }
