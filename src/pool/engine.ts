@@ -117,6 +117,11 @@ export class Engine implements ThreadHost {
     this.#schedulePump();
   }
 
+  /** Queues the tasks of one call together (built beforehand, so none is queued if one failed). */
+  submitAll(tasks: readonly Task[]): void {
+    for (const task of tasks) this.submit(task);
+  }
+
   /** Cancels a task that has not started. Returns false if it has started or settled. */
   cancel(task: Task): boolean {
     return this.#step(() => this.#cancel(task));
