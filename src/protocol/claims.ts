@@ -34,7 +34,14 @@ export const POSTED = 2;
 export const BACKLOG = 3;
 /** 1 while the thread counts itself in the process-wide awake count (see activity.ts). */
 export const COUNTED_AWAKE = 4;
-export const CONTROL_WORDS = 5;
+/**
+ * How many messages the thread has taken from its port (read or failed to deserialize), counted
+ * by the thread: the main thread forgets what it kept to re-send a message once it is taken.
+ */
+export const TAKEN = 5;
+/** The same count the other way: messages of the thread the main thread has taken. */
+export const DELIVERED = 6;
+export const CONTROL_WORDS = 7;
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;
