@@ -21,6 +21,7 @@ import {
   REVOKE_FLAG,
   REVOKED_UP_TO,
   TAKEN,
+  takenWord,
 } from '../protocol/claims.js';
 import { deserializeError, type WireError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
@@ -154,6 +155,8 @@ export class WorkerThread implements PoolThread {
   #posted: Posted[] = [];
   /** Messages taken from the thread, counted as the thread counts its posts. */
   #delivered = 0;
+  /** Messages of the thread this side could not read, not yet answered for. */
+  #unanswered: number[] = [];
   #revokedUpTo = 0;
   #lastError: unknown;
   #busy = true;
@@ -200,10 +203,13 @@ export class WorkerThread implements PoolThread {
     if (options.initializer) this.#knownFunctions.set(options.initializer.id, 0);
     // What a task posts on `parentPort` is not listened to: it is dropped, never decoded.
     this.#port.on('message', (message: FromWorker) => {
+      this.#delivered = (this.#delivered + 1) | 0;
       this.#taken();
       this.#receive(message);
     });
     this.#port.on('messageerror', (error: Error) => {
+      this.#delivered = (this.#delivered + 1) | 0;
+      this.#unanswered.push(this.#delivered);
       this.#taken();
       this.#postControl({ t: 'lost', n: this.#delivered, reason: error.message });
     });
@@ -224,8 +230,7 @@ export class WorkerThread implements PoolThread {
 
   /** One more message of the thread taken (read, or failed to deserialize). */
   #taken(): void {
-    this.#delivered = (this.#delivered + 1) | 0;
-    Atomics.store(this.#control, DELIVERED, this.#delivered);
+    Atomics.store(this.#control, DELIVERED, takenWord(this.#delivered, this.#unanswered));
   }
 
   /**
@@ -269,7 +274,14 @@ export class WorkerThread implements PoolThread {
     switch (message.t) {
       case 'lost':
         this.#lost(message);
+        this.#postControl({ t: 'resent', n: message.n });
         break;
+      case 'resent': {
+        const index = this.#unanswered.indexOf(message.n);
+        if (index >= 0) this.#unanswered.splice(index, 1);
+        this.#taken();
+        break;
+      }
       case 'ready':
         this.#host.threadReady(this);
         break;

@@ -93,12 +93,21 @@ export interface LostMessage {
   reason: string;
 }
 
+/**
+ * Either way: the sender has settled (or sent again) what lost message `n` carried. Until then
+ * the receiver counts no message from `n` on as taken, so that the sender keeps it.
+ */
+export interface ResentMessage {
+  t: 'resent';
+  n: number;
+}
+
 /** Main → worker: write out what is left and exit (a graceful stop). */
 export interface StopMessage {
   t: 'stop';
 }
 
-export type ToWorker = RunMessage | DefineMessage | LostMessage | StopMessage;
+export type ToWorker = RunMessage | DefineMessage | LostMessage | ResentMessage | StopMessage;
 
 /** Worker → main: the initializer finished; the thread takes tasks. */
 export interface ReadyMessage {
@@ -119,7 +128,12 @@ export interface InitFailedMessage {
  */
 export type ResultsMessage = unknown[];
 
-export type FromWorker = ReadyMessage | InitFailedMessage | LostMessage | ResultsMessage;
+export type FromWorker =
+  | ReadyMessage
+  | InitFailedMessage
+  | LostMessage
+  | ResentMessage
+  | ResultsMessage;
 
 /** What a thread is given when it starts (its `workerData`). */
 export interface ThreadBootData {

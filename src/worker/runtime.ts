@@ -8,8 +8,16 @@
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
-import { BACKLOG, CLAIMED, DELIVERED, POSTED, REVOKED_UP_TO, TAKEN } from '../protocol/claims.js';
-import { serializeError, type WireError } from '../protocol/errors.js';
+import {
+  BACKLOG,
+  CLAIMED,
+  DELIVERED,
+  POSTED,
+  REVOKED_UP_TO,
+  TAKEN,
+  takenWord,
+} from '../protocol/claims.js';
+import { type SerializedError, serializeError, type WireError } from '../protocol/errors.js';
 import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
   type FromWorker,
@@ -86,6 +94,8 @@ export class ThreadRuntime implements ExecutionSink {
   #flushQueued = false;
   /** Messages taken from the port, to compare with the main thread's POSTED count. */
   #received = 0;
+  /** Messages of the main thread this thread could not read, not yet answered for. */
+  #unanswered: number[] = [];
   /** Messages posted to the main thread, and those it may still report lost: (n, message) pairs. */
   #posted = 0;
   #unconfirmed: [number, FromWorker][] = [];
@@ -172,7 +182,8 @@ export class ThreadRuntime implements ExecutionSink {
   /** A message from the main thread could not be deserialized here: tell it which one. */
   #lost(error: unknown): void {
     this.#received = (this.#received + 1) | 0;
-    store(this.#control, TAKEN, this.#received);
+    this.#unanswered.push(this.#received);
+    store(this.#control, TAKEN, takenWord(this.#received, this.#unanswered));
     const reason = error instanceof Error ? error.message : String(error);
     this.#post({ t: 'lost', n: this.#received, reason });
   }
@@ -183,6 +194,11 @@ export class ThreadRuntime implements ExecutionSink {
    * that can.
    */
   #resend(lost: LostMessage): void {
+    this.#answer(lost);
+    this.#post({ t: 'resent', n: lost.n });
+  }
+
+  #answer(lost: LostMessage): void {
     const index = this.#unconfirmed.findIndex((entry) => entry[0] === lost.n);
     if (index < 0) return;
     const message = (this.#unconfirmed[index] as [number, FromWorker])[1];
@@ -206,6 +222,21 @@ export class ThreadRuntime implements ExecutionSink {
         this.#post([seq, outcome, value]);
       } else if (results > 1 && outcome !== Outcome.OkPacked) {
         this.#sendOne(seq, outcome, value);
+      } else if (outcome === Outcome.Error && (value as WireError).$error) {
+        // The error itself can cross without what made it unreadable (its own properties).
+        const error = value as SerializedError;
+        this.#post([
+          seq,
+          Outcome.Error,
+          {
+            ...error,
+            props: {
+              unreadable: `its properties could not be read by the main thread (${lost.reason})`,
+            },
+            cause: undefined,
+            errors: undefined,
+          } satisfies SerializedError,
+        ]);
       } else {
         // The one result that cannot cross (or packed numbers whose buffer went with the lost
         // message).
@@ -242,7 +273,7 @@ export class ThreadRuntime implements ExecutionSink {
   /** Takes a message in; returns whether it brought tasks. */
   #enqueue(message: ToWorker): boolean {
     this.#received = (this.#received + 1) | 0;
-    store(this.#control, TAKEN, this.#received);
+    store(this.#control, TAKEN, takenWord(this.#received, this.#unanswered));
     if (!isArray(message)) {
       this.#handle(message);
       return false;
@@ -279,6 +310,12 @@ export class ThreadRuntime implements ExecutionSink {
       case 'lost':
         this.#resend(message);
         break;
+      case 'resent': {
+        const index = this.#unanswered.indexOf(message.n);
+        if (index >= 0) this.#unanswered.splice(index, 1);
+        store(this.#control, TAKEN, takenWord(this.#received, this.#unanswered));
+        break;
+      }
       case 'stop':
         // Everything written has gone with the results; end the thread here, whatever timers
         // or sockets tasks left behind.
