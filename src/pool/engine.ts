@@ -669,14 +669,15 @@ export class Engine implements ThreadHost {
   #markIdle(thread: PoolThread): void {
     thread.setBusy(false);
     if (thread.state === ThreadState.Retiring) {
-      void thread.stop();
+      void thread.stop(true);
       return;
     }
     const timeout = this.options.idleTimeout;
     if (timeout === Number.POSITIVE_INFINITY || this.#idleTimers.has(thread)) return;
     const timer = setTimeout(() => {
       this.#idleTimers.delete(thread);
-      if (thread.outstanding.size === 0 && thread.state === ThreadState.Ready) void thread.stop();
+      if (thread.outstanding.size === 0 && thread.state === ThreadState.Ready)
+        void thread.stop(true);
     }, timeout);
     timer.unref();
     this.#idleTimers.set(thread, timer);
@@ -702,10 +703,10 @@ export class Engine implements ThreadHost {
     if (this.#finishing || this.#queue.size > 0 || this.#producers > 0) return;
     for (const thread of this.#threads) if (thread.outstanding.size > 0) return;
     this.#finishing = true;
-    this.#stopAll();
+    this.#stopAll(true);
   }
 
-  #stopAll(): void {
+  #stopAll(graceful = false): void {
     if (this.#waitTimer) clearTimeout(this.#waitTimer);
     this.#waitTimer = undefined;
     for (const timer of this.#initTimers.values()) clearTimeout(timer);
@@ -719,7 +720,7 @@ export class Engine implements ThreadHost {
       // terminate() or join() with nothing else pending (seen: exit code 13, about 1 run in 50).
       this.#keepAlive = setInterval(() => {}, 60_000);
     }
-    for (const thread of this.#threads) void thread.stop();
+    for (const thread of this.#threads) void thread.stop(graceful);
     this.#finishIfStopped();
   }
 

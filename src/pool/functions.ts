@@ -19,16 +19,35 @@ export interface FunctionRecord {
 }
 
 const byFunction = new WeakMap<object, FunctionRecord>();
-const byKey = new Map<string, FunctionRecord>();
+/**
+ * Records by source (inline functions) or `url#export` (module references), least recently
+ * used first, so that a function object created anew for each call is recognized. Bounded: a
+ * program issuing a stream of distinct inline functions must not grow it for ever. A record
+ * dropped here lives on with the function objects that use it (`byFunction`); the same source met
+ * again gets a new id, and threads forget old ids on their own (see pool/worker-thread.ts).
+ */
+const bySource = new Map<string, FunctionRecord>();
+const byModule = new Map<string, FunctionRecord>();
+const REGISTRY_LIMIT = 2048;
 const moduleRefs = new WeakMap<object, ModuleFunctionDef>();
 let nextId = 1;
 
-function recordFor(key: string, make: (id: number) => FunctionDef): FunctionRecord {
-  let record = byKey.get(key);
-  if (!record) {
-    const id = nextId++;
-    record = { id, def: make(id) };
-    byKey.set(key, record);
+function recordFor(
+  registry: Map<string, FunctionRecord>,
+  key: string,
+  make: (id: number) => FunctionDef,
+): FunctionRecord {
+  let record = registry.get(key);
+  if (record) {
+    registry.delete(key);
+    registry.set(key, record);
+    return record;
+  }
+  const id = nextId++;
+  record = { id, def: make(id) };
+  registry.set(key, record);
+  if (registry.size > REGISTRY_LIMIT) {
+    registry.delete(registry.keys().next().value as string);
   }
   return record;
 }
@@ -44,7 +63,7 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
   const moduleDef = moduleRefs.get(fn);
   let record: FunctionRecord;
   if (moduleDef) {
-    record = recordFor(`m:${moduleDef.url}#${moduleDef.exportName}`, (id) => ({
+    record = recordFor(byModule, `${moduleDef.url}#${moduleDef.exportName}`, (id) => ({
       ...moduleDef,
       id,
     }));
@@ -61,7 +80,7 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
           'Wrap it in an arrow function that calls it, or export it from a task module (fromModule).',
       );
     }
-    record = recordFor(`i:${source}`, (id): InlineFunctionDef => {
+    record = recordFor(bySource, source, (id): InlineFunctionDef => {
       // Parsed here once too, so that what can never compile in a thread fails at the call.
       checkFunctionSource(source, fn.name);
       const def: InlineFunctionDef = { kind: 'inline', id, source, name: fn.name };

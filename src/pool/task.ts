@@ -95,5 +95,6 @@ export interface PoolThread {
   revokeUnstarted(): Task[];
   /** Keeps the process alive (busy) or not (idle). */
   setBusy(busy: boolean): void;
-  stop(): Promise<void>;
+  /** `graceful`: let it finish writing and exit by itself (terminated after a bound if not). */
+  stop(graceful?: boolean): Promise<void>;
 }

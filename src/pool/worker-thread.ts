@@ -4,28 +4,39 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
 import type { Transferable } from '../options.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
 import {
   BACKLOG,
   CLAIMED,
   createControl,
+  DELIVERED,
   LAST_TASK_LONG,
   POSTED,
   REVOKE_FLAG,
   REVOKED_UP_TO,
   RUNNING,
+  TAKEN,
+  takenWord,
 } from '../protocol/claims.js';
 import { deserializeError, type WireError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import {
   type ChunkFailure,
+  type DefineMessage,
   type FromWorker,
+  type LostMessage,
   Mode,
   Outcome,
   type RunMessage,
   type ThreadBootData,
+  type ToWorker,
 } from '../protocol/messages.js';
 import { packNumbers, unpackNumbers } from '../protocol/packing.js';
 import type { PoolThread, Task, ThreadHost } from './task.js';
@@ -101,6 +112,23 @@ function withoutInvalidFlags(error: unknown): boolean {
   return threadExecArgv.length < before;
 }
 
+/**
+ * How many task functions a thread keeps defined. Beyond that, the least recently used that no
+ * task of the thread still needs are forgotten, on both sides (a program that issues a stream of
+ * distinct inline functions must not fill the thread's heap); one used again is sent again.
+ */
+const THREAD_FUNCTIONS = 1024;
+
+/** How long a thread stopped gracefully may take to write out and exit before it is terminated. */
+const GRACEFUL_STOP_MS = 2000;
+
+/** What the main thread posted, kept until the thread has taken it, in case it cannot read it. */
+interface Posted {
+  n: number;
+  tasks: Task[] | null;
+  define: DefineMessage | null;
+}
+
 export interface WorkerThreadOptions {
   name: string;
   slot: number;
@@ -121,10 +149,21 @@ export class WorkerThread implements PoolThread {
   readonly #host: ThreadHost;
   readonly #worker: Worker;
   readonly #control: Int32Array;
-  readonly #knownFunctions = new Set<number>();
+  /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
+  readonly #port: MessagePort;
+  /** Functions the thread has been given: id → the last seq of a task of this thread using it. */
+  readonly #knownFunctions = new Map<number, number>();
+  /** Messages posted and maybe not yet taken by the thread, oldest first. */
+  #posted: Posted[] = [];
+  /** Messages taken from the thread, counted as the thread counts its posts. */
+  #delivered = 0;
+  /** Messages of the thread this side could not read, not yet answered for. */
+  #unanswered: number[] = [];
   #revokedUpTo = 0;
   #lastError: unknown;
   #busy = true;
+  #gone = false;
+  #stopTimer: NodeJS.Timeout | undefined;
   #exited: Promise<void>;
 
   /** Throws (e.g. a DataCloneError for uncloneable `initargs`) if the thread cannot be created. */
@@ -136,8 +175,11 @@ export class WorkerThread implements PoolThread {
     const control = createControl();
     this.#control = new Int32Array(control);
     execArgvForThreads(); // Decides `underTsx` too.
+    const channel = new MessageChannel();
+    this.#port = channel.port1;
     const boot: ThreadBootData = {
       name: options.name,
+      port: channel.port2,
       quota: options.quota,
       control,
       activity: processActivity(),
@@ -149,6 +191,7 @@ export class WorkerThread implements PoolThread {
     const start = (): Worker =>
       new Worker(ENTRY, {
         workerData: boot,
+        transferList: [channel.port2],
         name: options.name,
         execArgv: execArgvForThreads(),
         ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
@@ -159,28 +202,70 @@ export class WorkerThread implements PoolThread {
       if (!withoutInvalidFlags(error)) throw error;
       this.#worker = start();
     }
-    if (options.initializer) this.#knownFunctions.add(options.initializer.id);
-    this.#worker.on('message', (message: FromWorker) => this.#receive(message));
+    if (options.initializer) this.#knownFunctions.set(options.initializer.id, 0);
+    // What a task posts on `parentPort` is not listened to: it is dropped, never decoded.
+    this.#port.on('message', (message: FromWorker) => {
+      this.#delivered = (this.#delivered + 1) | 0;
+      this.#taken();
+      this.#receive(message);
+    });
+    this.#port.on('messageerror', (error: Error) => {
+      this.#delivered = (this.#delivered + 1) | 0;
+      this.#unanswered.push(this.#delivered);
+      this.#taken();
+      this.#postControl({ t: 'lost', n: this.#delivered, reason: error.message });
+    });
     this.#worker.on('error', (error) => {
       this.#lastError = error;
     });
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (code) => {
+        this.#gone = true;
+        if (this.#stopTimer) clearTimeout(this.#stopTimer);
         forgetThread(this.#control);
+        this.#drain();
         resolve();
         this.#host.threadExited(this, code, this.#lastError);
       });
     });
   }
 
+  /** One more message of the thread taken (read, or failed to deserialize). */
+  #taken(): void {
+    Atomics.store(this.#control, DELIVERED, takenWord(this.#delivered, this.#unanswered));
+  }
+
+  /**
+   * The thread has exited: what it posted before is still queued on the channel (its last
+   * results, written by its exit handler). Take it now, before its exit is reported, so that only
+   * the task it was running fails.
+   */
+  #drain(): void {
+    for (;;) {
+      let entry: { message: unknown } | undefined;
+      try {
+        entry = receiveMessageOnPort(this.#port);
+      } catch {
+        // Unreadable, and no thread left to ask again: its tasks fail with the thread's exit.
+        continue;
+      }
+      if (entry === undefined) break;
+      this.#receive(entry.message as FromWorker);
+    }
+    this.#port.close();
+  }
+
   #receive(message: FromWorker): void {
     if (Array.isArray(message)) {
-      // (seq, outcome, value) triples: decode the values in place.
+      // (seq, outcome, value) triples: decode the values in place. What the thread wrote is
+      // written out here, before any result that follows it is delivered.
       for (let i = 1; i < message.length; i += 3) {
         const outcome = message[i] as Outcome;
         if (outcome === Outcome.OkPacked) {
           message[i + 1] = unpackNumbers(message[i + 1] as Float64Array);
           message[i] = Outcome.Ok;
+        } else if (outcome === Outcome.Stdout || outcome === Outcome.Stderr) {
+          writeOutput(outcome, message[i + 1]);
         } else if (outcome !== Outcome.Ok) {
           message[i + 1] = decodeFailure(outcome, message[i + 1]);
         }
@@ -189,6 +274,16 @@ export class WorkerThread implements PoolThread {
       return;
     }
     switch (message.t) {
+      case 'lost':
+        this.#lost(message);
+        this.#postControl({ t: 'resent', n: message.n });
+        break;
+      case 'resent': {
+        const index = this.#unanswered.indexOf(message.n);
+        if (index >= 0) this.#unanswered.splice(index, 1);
+        this.#taken();
+        break;
+      }
       case 'ready':
         this.#host.threadReady(this);
         break;
@@ -201,6 +296,7 @@ export class WorkerThread implements PoolThread {
   send(tasks: Task[], backlog: boolean): void {
     if (tasks.length === 0) return;
     Atomics.store(this.#control, BACKLOG, backlog ? 1 : 0);
+    this.#define(tasks);
     const firstSeq = this.nextSeq;
     const message = this.#batch(tasks, firstSeq);
     try {
@@ -222,26 +318,145 @@ export class WorkerThread implements PoolThread {
         this.#track(task, seq);
       }
     }
+    this.#used(tasks);
     this.setBusy(true);
+  }
+
+  /**
+   * Defines the functions of these tasks the thread has not been given, in a message of their
+   * own: a batch the thread cannot read must never take a definition with it. Makes room first.
+   */
+  #define(tasks: Task[]): void {
+    let defs: FunctionDef[] | null = null;
+    let previous = -1;
+    for (const task of tasks) {
+      const id = task.record.id;
+      if (id === previous) continue;
+      previous = id;
+      if (this.#knownFunctions.has(id) || defs?.some((d) => d.id === id)) continue;
+      defs ??= [];
+      defs.push(task.record.def);
+    }
+    if (!defs) return;
+    const forget = this.#evict(defs.length, tasks);
+    this.#postControl({ t: 'define', defs, forget });
+    for (const def of defs) this.#knownFunctions.set(def.id, 0);
+  }
+
+  /**
+   * Forgets the least recently used functions beyond THREAD_FUNCTIONS that no outstanding task of
+   * this thread (nor one about to be sent) uses: every task that used them has settled.
+   */
+  #evict(adding: number, sending: Task[]): number[] | null {
+    let excess = this.#knownFunctions.size + adding - THREAD_FUNCTIONS;
+    if (excess <= 0) return null;
+    const oldest = this.outstanding.keys().next();
+    const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
+    let forget: number[] | null = null;
+    for (const [id, lastSeq] of this.#knownFunctions) {
+      if (excess <= 0) break;
+      if (lastSeq >= inUseFrom || sending.some((t) => t.record.id === id)) continue;
+      forget ??= [];
+      forget.push(id);
+      excess--;
+    }
+    if (forget) for (const id of forget) this.#knownFunctions.delete(id);
+    return forget;
+  }
+
+  /** Marks the functions of these (now sent) tasks as the most recently used. */
+  #used(tasks: Task[]): void {
+    let previous = -1;
+    let last = 0;
+    for (const task of tasks) {
+      const id = task.record.id;
+      if (id !== previous) {
+        if (previous >= 0) this.#use(previous, last);
+        previous = id;
+        last = 0;
+      }
+      if (task.thread === this && task.seq > last) last = task.seq;
+    }
+    if (previous >= 0) this.#use(previous, last);
+  }
+
+  #use(id: number, seq: number): void {
+    const before = this.#knownFunctions.get(id);
+    if (before === undefined) return;
+    this.#knownFunctions.delete(id);
+    this.#knownFunctions.set(id, Math.max(before, seq));
+  }
+
+  /** Posts a message that carries no task, counted and kept like the others. */
+  #postControl(message: Exclude<ToWorker, RunMessage>): void {
+    if (this.#gone) return;
+    this.#port.postMessage(message);
+    const n = Atomics.add(this.#control, POSTED, 1) + 1;
+    if (message.t === 'define') this.#keep({ n, tasks: null, define: message });
+  }
+
+  #keep(posted: Posted): void {
+    const taken = Atomics.load(this.#control, TAKEN);
+    let drop = 0;
+    while (drop < this.#posted.length && (((this.#posted[drop] as Posted).n - taken) | 0) <= 0) {
+      drop++;
+    }
+    if (drop > 0) this.#posted.splice(0, drop);
+    this.#posted.push(posted);
+  }
+
+  /**
+   * The thread could not deserialize message `n` (say, arguments too deep for its stack). Its
+   * tasks go again one by one, so that only the one that cannot cross fails; a lone task that
+   * cannot cross fails with an error that says why.
+   */
+  #lost(lost: LostMessage): void {
+    const index = this.#posted.findIndex((posted) => posted.n === lost.n);
+    if (index < 0) return;
+    const posted = this.#posted[index] as Posted;
+    this.#posted.splice(index, 1);
+    if (posted.define) {
+      this.#postControl({ t: 'define', defs: posted.define.defs, forget: null });
+      return;
+    }
+    const tasks = posted.tasks ?? [];
+    const ours = tasks.filter(
+      (task) => task.thread === this && this.outstanding.get(task.seq) === task,
+    );
+    for (const task of ours) {
+      this.outstanding.delete(task.seq);
+      task.thread = null;
+      this.dispatched--;
+    }
+    for (const task of ours) {
+      if (tasks.length === 1) {
+        this.#host.taskFailed(task, unreadableArguments(lost.reason, task));
+        continue;
+      }
+      const seq = this.nextSeq;
+      try {
+        this.#post(this.#batch([task], seq), [task]);
+      } catch (cloneError) {
+        this.#host.taskFailed(task, argumentCloneError(cloneError, task));
+        continue;
+      }
+      this.nextSeq++;
+      this.#track(task, seq);
+    }
   }
 
   /** The message for these tasks, and the packed number buffers it transfers. */
   #batch(tasks: Task[], firstSeq: number): [RunMessage, ArrayBuffer[] | undefined] {
-    let defs: FunctionDef[] | null = null;
     let packedBuffers: ArrayBuffer[] | undefined;
     const n = tasks.length;
     const first = tasks[0] as Task;
     let fns: number[] | number = first.record.id;
     let modes: Mode[] | Mode = first.mode;
     let sizes: number[] | number = sizeOf(first);
-    const message: RunMessage = [firstSeq, n, fns, modes, sizes, defs];
+    const message: RunMessage = [firstSeq, n, fns, modes, sizes];
     for (let i = 0; i < n; i++) {
       const task = tasks[i] as Task;
       const id = task.record.id;
-      if (!this.#knownFunctions.has(id) && !defs?.some((d) => d.id === id)) {
-        defs ??= [];
-        defs.push(task.record.def);
-      }
       // Per-task arrays only once the batch stops being uniform.
       if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
       if (typeof fns !== 'number') fns.push(id);
@@ -265,7 +480,6 @@ export class WorkerThread implements PoolThread {
     message[2] = fns;
     message[3] = modes;
     message[4] = sizes;
-    message[5] = defs;
     return [message, packedBuffers];
   }
 
@@ -282,11 +496,10 @@ export class WorkerThread implements PoolThread {
     if (transfer?.some(isDetached)) {
       throw new DOMException('An ArrayBuffer listed in `transfer` is detached.', 'DataCloneError');
     }
-    this.#worker.postMessage(message, transfer);
+    this.#port.postMessage(message, transfer);
     // After the post, so that a thread that sees the count change finds the message there.
-    Atomics.add(this.#control, POSTED, 1);
-    const defs = message[5];
-    if (defs) for (const def of defs) this.#knownFunctions.add(def.id);
+    const n = Atomics.add(this.#control, POSTED, 1) + 1;
+    this.#keep({ n, tasks, define: null });
   }
 
   #track(task: Task, seq: number): void {
@@ -374,16 +587,36 @@ export class WorkerThread implements PoolThread {
   setBusy(busy: boolean): void {
     if (busy === this.#busy) return;
     this.#busy = busy;
-    if (busy) this.#worker.ref();
-    else this.#worker.unref();
+    if (busy) {
+      this.#worker.ref();
+      this.#port.ref();
+    } else {
+      this.#worker.unref();
+      this.#port.unref();
+    }
   }
 
-  stop(): Promise<void> {
+  /**
+   * `graceful` (the pool was closed, or the thread idled out): the thread writes out what is
+   * left and exits by itself, and is terminated only if it has not within GRACEFUL_STOP_MS.
+   * Otherwise, or when asked again without `graceful`, it is terminated at once.
+   */
+  stop(graceful = false): Promise<void> {
     if (this.state !== ThreadState.Stopping) {
       this.state = ThreadState.Stopping;
       // Someone may be awaiting terminate() or join(): until the thread has exited, it keeps the
       // process alive, or the process could end with that await still pending.
       this.setBusy(true);
+      if (graceful && !this.#gone) {
+        this.#postControl({ t: 'stop' });
+        this.#stopTimer = setTimeout(() => void this.#worker.terminate(), GRACEFUL_STOP_MS);
+        this.#stopTimer.unref();
+        return this.#exited;
+      }
+      void this.#worker.terminate();
+    } else if (!graceful && this.#stopTimer) {
+      clearTimeout(this.#stopTimer);
+      this.#stopTimer = undefined;
       void this.#worker.terminate();
     }
     return this.#exited;
@@ -403,6 +636,15 @@ function decodeFailure(outcome: Outcome, value: unknown): unknown {
   } satisfies ChunkFailure<unknown>;
 }
 
+/** What a task wrote in its thread, written out on the main thread's own stream. */
+function writeOutput(kind: Outcome, data: unknown): void {
+  try {
+    (kind === Outcome.Stdout ? process.stdout : process.stderr).write(data as string | Uint8Array);
+  } catch {
+    // A closed stream (EPIPE…): the output is lost, the results are not.
+  }
+}
+
 function isDetached(item: Transferable): boolean {
   if (!(item instanceof ArrayBuffer) || item.byteLength > 0) return false;
   try {
@@ -411,6 +653,16 @@ function isDetached(item: Transferable): boolean {
   } catch {
     return true;
   }
+}
+
+function unreadableArguments(reason: string, task: Task): Error {
+  const what = task.mode === 0 ? "The task's arguments" : 'An item of the chunk';
+  return new DOMException(
+    `${what} could be sent but not read by the worker thread (${reason}): ` +
+      "they are too deep or too large for the thread's stack (see resourceLimits.stackSizeMb). " +
+      'Pass flatter data.',
+    'DataCloneError',
+  );
 }
 
 function argumentCloneError(cloneError: unknown, task: Task): Error {

@@ -9,6 +9,9 @@ import { COUNTED_AWAKE } from './claims.js';
  */
 export const AWAKE = 0;
 
+// Captured once: in a thread, task code may replace globals (Atomics included).
+const { add, exchange, load, store, sub } = Atomics;
+
 let shared: SharedArrayBuffer | undefined;
 
 /** The process's activity word (created once, on the main thread). */
@@ -19,19 +22,19 @@ export function processActivity(): SharedArrayBuffer {
 
 /** A thread wakes up: it counts itself (its own control word says so, see forgetThread). */
 export function countAwake(activity: Int32Array, control: Int32Array): void {
-  Atomics.store(control, COUNTED_AWAKE, 1);
-  Atomics.add(activity, AWAKE, 1);
+  store(control, COUNTED_AWAKE, 1);
+  add(activity, AWAKE, 1);
 }
 
 /** A thread goes back to sleep. */
 export function countAsleep(activity: Int32Array, control: Int32Array): void {
-  Atomics.sub(activity, AWAKE, 1);
-  Atomics.store(control, COUNTED_AWAKE, 0);
+  sub(activity, AWAKE, 1);
+  store(control, COUNTED_AWAKE, 0);
 }
 
 /** Other threads awake besides the caller, who counts itself. */
 export function othersAwake(activity: Int32Array): number {
-  return Math.max(0, Atomics.load(activity, AWAKE) - 1);
+  return Math.max(0, load(activity, AWAKE) - 1);
 }
 
 /**
@@ -40,7 +43,7 @@ export function othersAwake(activity: Int32Array): number {
  * every other thread of the process would think a core taken for good.
  */
 export function forgetThread(control: Int32Array): void {
-  if (Atomics.exchange(control, COUNTED_AWAKE, 0) === 1) {
-    Atomics.sub(new Int32Array(processActivity()), AWAKE, 1);
+  if (exchange(control, COUNTED_AWAKE, 0) === 1) {
+    sub(new Int32Array(processActivity()), AWAKE, 1);
   }
 }

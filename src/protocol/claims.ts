@@ -46,7 +46,23 @@ export const RUNNING = 5;
  * worth sending it its next task ahead, see dispatch-policy.ts).
  */
 export const LAST_TASK_LONG = 6;
-export const CONTROL_WORDS = 7;
+/**
+ * How many messages the thread has taken from its port, counted by the thread: the main thread
+ * forgets what it kept to re-send a message once it is taken. A message the thread could not
+ * deserialize counts only once the main thread has answered for it (see LostMessage).
+ */
+export const TAKEN = 7;
+/** The same count the other way: messages of the thread the main thread has taken. */
+export const DELIVERED = 8;
+export const CONTROL_WORDS = 9;
+
+/**
+ * The receiving side's count of messages taken, as the sender may see it: never past a lost
+ * message (`unanswered`, ascending) the sender has not answered for yet.
+ */
+export function takenWord(taken: number, unanswered: readonly number[]): number {
+  return unanswered.length === 0 ? taken : ((unanswered[0] as number) - 1) | 0;
+}
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;

@@ -15,13 +15,45 @@ export interface ExecutionSink {
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+/**
+ * A result's `then`, read once and guarded: a getter or Proxy trap that throws makes it that
+ * task's error, never an uncaught exception in the thread (or, with `threads: 0`, the process).
+ */
+const NOT_THENABLE = 0;
+const THENABLE = 1;
+const THEN_THREW = 2;
+let thenError: unknown;
+
+function thenableKind(value: unknown): number {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    return NOT_THENABLE;
+  }
+  try {
+    return typeof (value as { then?: unknown }).then === 'function' ? THENABLE : NOT_THENABLE;
+  } catch (thrown) {
+    thenError = thrown;
+    return THEN_THREW;
+  }
 }
+
+function takeThenError(): unknown {
+  const thrown = thenError;
+  thenError = undefined;
+  return thrown;
+}
+
+/** Promise.resolve reads `then` (and a promise's `constructor`) again, and may throw too. */
+function follow(value: unknown): Promise<unknown> {
+  try {
+    return promiseResolve(value);
+  } catch (thrown) {
+    return promiseReject(thrown);
+  }
+}
+
+// Captured once: task code may replace globals of its thread.
+const promiseResolve = Promise.resolve.bind(Promise) as (value: unknown) => Promise<unknown>;
+const promiseReject = Promise.reject.bind(Promise) as (reason: unknown) => Promise<unknown>;
 
 export function execute(
   fn: AnyFunction,
@@ -42,11 +74,16 @@ export function execute(
     sink.complete(seq, Outcome.Error, sink.wrapError(thrown));
     return;
   }
-  if (!isThenable(result)) {
+  const kind = thenableKind(result);
+  if (kind === NOT_THENABLE) {
     sink.complete(seq, Outcome.Ok, result);
     return;
   }
-  Promise.resolve(result).then(
+  if (kind === THEN_THREW) {
+    sink.complete(seq, Outcome.Error, sink.wrapError(takeThenError()));
+    return;
+  }
+  follow(result).then(
     (value) => sink.complete(seq, Outcome.Ok, value),
     (thrown) => sink.complete(seq, Outcome.Error, sink.wrapError(thrown)),
   );
@@ -75,9 +112,15 @@ function runChunk(
       failures.push([i, sink.wrapError(thrown)]);
       continue;
     }
-    if (isThenable(result)) {
+    const kind = thenableKind(result);
+    if (kind === THEN_THREW) {
+      failures ??= [];
+      failures.push([i, sink.wrapError(takeThenError())]);
+      continue;
+    }
+    if (kind === THENABLE) {
       const failed = failures ?? [];
-      Promise.resolve(result).then(
+      follow(result).then(
         (value) => {
           values[i] = value;
           runChunk(fn, star, items, seq, sink, i + 1, values, failures);

@@ -30,6 +30,15 @@ export class FunctionCache {
     this.#defs.set(def.id, def);
   }
 
+  /** No task of this thread will use these again (the main thread evicted them). */
+  forget(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.#defs.delete(id);
+      this.#ready.delete(id);
+      this.#loading.delete(id);
+    }
+  }
+
   describe(id: number): string {
     const def = this.#defs.get(id);
     return def ? describeFunctionDef(def) : `task function #${id}`;
