@@ -51,7 +51,11 @@ type Kind =
   | 'bomb'
   | 'oom'
   | 'hang'
-  | 'hangAsync';
+  | 'hangAsync'
+  | 'deepResult'
+  | 'hostileThrow'
+  | 'hostileThen'
+  | 'busy';
 
 /** Kinds that kill their thread. */
 const KILLERS: ReadonlySet<Kind> = new Set<Kind>(['exit', 'bomb', 'oom']);
@@ -146,6 +150,78 @@ function chaosTask(spec: Spec, extra?: unknown): unknown {
     const hoard: number[][] = [];
     for (;;) hoard.push(new Array(100_000).fill(id));
   }
+  if (kind === 'deepResult') {
+    // Deeper than the main thread's stack can deserialize: an error for this task alone.
+    let deep: unknown = [id];
+    for (let i = 0; i < 12_000; i++) deep = { deep };
+    return deep;
+  }
+  if (kind === 'hostileThrow') {
+    const message = `chaos ${id}`;
+    const shape = variant % 5;
+    if (shape === 0) {
+      const error = new Error(message);
+      Object.defineProperty(error, 'trap', {
+        enumerable: true,
+        get() {
+          throw new Error(`trap ${id}`);
+        },
+      });
+      throw error;
+    }
+    if (shape === 1) {
+      const error = new Error(message);
+      Object.defineProperty(error, 'name', {
+        get() {
+          throw new Error(`name trap ${id}`);
+        },
+      });
+      throw error;
+    }
+    if (shape === 2) {
+      throw new Proxy(
+        {},
+        {
+          get() {
+            throw new Error(`get trap ${id}`);
+          },
+          ownKeys() {
+            throw new Error(`ownKeys trap ${id}`);
+          },
+        },
+      );
+    }
+    if (shape === 3) {
+      const cause = new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error(`ownKeys trap ${id}`);
+          },
+        },
+      );
+      throw new Error(message, { cause });
+    }
+    const errors: unknown[] = [];
+    const error = new AggregateError(errors, message);
+    errors.push(error, error);
+    throw error;
+  }
+  if (kind === 'hostileThen') {
+    const hostile = {
+      // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point of this kind
+      get then(): unknown {
+        throw new Error(`chaos ${id}`);
+      },
+    };
+    return wait > 0 ? later(() => hostile) : hostile;
+  }
+  if (kind === 'busy') {
+    // A long synchronous task: the tasks queued behind it are taken back for other threads.
+    const until = Date.now() + wait;
+    while (Date.now() < until) {}
+    return [id, data];
+  }
   if (kind === 'hang') for (;;) {}
   if (kind === 'hangAsync') return new Promise(() => {});
   throw new Error(`unknown chaos kind ${String(kind)}`);
@@ -180,6 +256,8 @@ interface Item {
   bytes?: Uint8Array;
   /** For 'transfer': the sum the task must return. */
   sum?: number;
+  /** Issued from a callback to a pool that no longer ran: refused at once, never to start. */
+  refused?: boolean;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -311,9 +389,11 @@ class Ledger {
         ? rng.chance(0.85)
           ? rng.int(0, 3)
           : rng.int(4, 40)
-        : kind === 'exit' || kind === 'badResult'
+        : kind === 'exit' || kind === 'badResult' || kind === 'hostileThen'
           ? rng.pick([0, 0, 1, 5])
-          : 0;
+          : kind === 'busy'
+            ? rng.int(5, 40)
+            : 0;
     const data = rng.chance(0.85) ? id : richData(rng, id);
     const spec: Spec = [this.key, id, kind, variant, wait, data];
     const item: Item = { id, kind, variant, wait, data, spec };
@@ -430,6 +510,29 @@ function checkChaosError(item: Item, error: unknown): string | null {
   return null;
 }
 
+/** A task that threw a Proxy (whose error cannot name it) and started. */
+function isProxyThrower(ledger: Ledger, item: Item): boolean {
+  return item.kind === 'hostileThrow' && item.variant % 5 === 2 && ledger.runs[item.id] === 1;
+}
+
+/** What a task that throws or returns a hostile value must reject with. */
+function checkHostileError(item: Item, outcome: Outcome): string | null {
+  const got = outcome.ok ? `value ${describeValue(outcome.value)}` : describeValue(outcome.error);
+  if (outcome.ok || !(outcome.error instanceof Error)) return `expected an Error, got ${got}`;
+  const error = outcome.error;
+  if (item.kind === 'hostileThrow' && item.variant % 5 === 2) {
+    // A thrown Proxy: nothing of it can be read, the error says so.
+    return /cannot be cloned/.test(error.message) ? null : `expected a clone error, got ${got}`;
+  }
+  if (error.message !== `chaos ${item.id}`) return `expected its message, got ${got}`;
+  if (item.kind === 'hostileThrow' && item.variant % 5 === 4) {
+    if (error.name !== 'AggregateError') return `expected an AggregateError, got ${got}`;
+  }
+  if (item.kind === 'hostileThrow' && item.variant % 5 === 3 && error.cause === undefined)
+    return 'the cause was lost';
+  return null;
+}
+
 function isDataCloneError(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'DataCloneError';
 }
@@ -481,6 +584,7 @@ function judgeItem(
     case 'ok':
     case 'okAsync':
     case 'bomb':
+    case 'busy':
     case 'transfer':
       if (!outcome.ok) return `expected a result, got ${got}`;
       if (runs !== 1) return `resolved, but started ${runs} times`;
@@ -517,6 +621,15 @@ function judgeItem(
         return `expected DataCloneError, got ${got}`;
       if (runs !== 0) return `DataCloneError for its argument, but it started ${runs} times`;
       return null;
+    case 'deepResult':
+      if (outcome.ok || !isDataCloneError(outcome.error) || !/too deep/.test(`${outcome.error}`))
+        return `expected a DataCloneError saying the result is too deep, got ${got}`;
+      if (runs !== 1) return `DataCloneError for its result, but started ${runs} times`;
+      return null;
+    case 'hostileThrow':
+    case 'hostileThen':
+      if (runs !== 1) return `failed, but started ${runs} times`;
+      return checkHostileError(item, outcome);
     case 'exit':
     case 'oom':
       return `a thread-killing task settled with ${got}`;
@@ -545,6 +658,8 @@ function idOf(outcome: Outcome): number | undefined {
   if (error instanceof Error) {
     const match = /cannot be cloned: chaos-bad-(\d+)$/.exec(error.message);
     if (match) return Number(match[1]);
+    const hostile = /^chaos (\d+)$/.exec(error.message);
+    if (hostile) return Number(hostile[1]);
   }
   return undefined;
 }
@@ -570,7 +685,9 @@ function judgeGroupError(
   if (isDataCloneError(error)) {
     if (ledger.flavour === 'local') return 'DataCloneError on the main thread';
     const culprit = items.some(
-      (item) => item.kind === 'badArg' || (item.kind === 'badResult' && ledger.runs[item.id] === 1),
+      (item) =>
+        item.kind === 'badArg' ||
+        ((item.kind === 'badResult' || item.kind === 'deepResult') && ledger.runs[item.id] === 1),
     );
     return culprit ? null : 'DataCloneError without an uncloneable argument or result';
   }
@@ -580,9 +697,20 @@ function judgeGroupError(
     const wrong = checkChaosError(item, error);
     return wrong && `task ${item.id}: ${wrong}`;
   }
-  if (item && (item.kind === 'throwValue' || item.kind === 'throwBad')) {
+  if (
+    item &&
+    (item.kind === 'throwValue' ||
+      item.kind === 'throwBad' ||
+      item.kind === 'hostileThrow' ||
+      item.kind === 'hostileThen')
+  ) {
     const wrong = judgeItem(ledger, dead, item, { ok: false, error }, cancelAllowed);
     return wrong && `task ${item.id}: ${wrong}`;
+  }
+  const proxy = items.find((candidate) => isProxyThrower(ledger, candidate));
+  if (proxy && id === undefined) {
+    const wrong = checkHostileError(proxy, { ok: false, error });
+    return wrong && `task ${proxy.id}: ${wrong}`;
   }
   return `unexplained error ${describeValue(error)}`;
 }
@@ -702,6 +830,22 @@ function judgeImap(ledger: Ledger, dead: Set<number>, unit: Unit, ordered: boole
       );
       continue;
     }
+    // A thrown Proxy's error names no task: within a chunk that is partly delivered, it can only
+    // be the error of the next task, if that task threw a Proxy.
+    const partial = (ordered ? [next] : chunks.map((_, c) => c)).find((c) => {
+      const p = position[c] ?? 0;
+      const item = chunks[c]?.[p];
+      return p > 0 && item !== undefined && isProxyThrower(ledger, item);
+    });
+    if (partial !== undefined) {
+      const chunk = chunks[partial]!;
+      const item = chunk[position[partial]!]!;
+      const wrong = judgeItem(ledger, dead, item, outcome, cancelAllowed);
+      if (wrong) ledger.violation(unit, item, wrong);
+      position[partial]!++;
+      if (ordered && position[partial] === chunk.length) next++;
+      continue;
+    }
     if (ordered) {
       const chunk = chunks[next];
       if (!chunk || position[next] !== 0) {
@@ -776,6 +920,9 @@ function judgeRound(ledger: Ledger): void {
   for (let id = 0; id < ledger.items.length; id++) {
     if ((ledger.runs[id] as number) > 1) {
       ledger.violation(undefined, ledger.items[id], `started ${ledger.runs[id]} times`);
+    }
+    if (ledger.items[id]!.refused && ledger.runs[id] !== 0) {
+      ledger.violation(undefined, ledger.items[id], 'refused when issued, but it started');
     }
   }
   // A thread dies once: every task that died with it saw the same exit code.
@@ -909,13 +1056,82 @@ function arrive(ledger: Ledger, unit: Unit, outcome: Outcome, hooked: boolean): 
 
 class Round {
   readonly probes = { left: 20 };
+  /** How many more times callbacks may meddle with the pool (0: a round without meddling). */
+  meddles = 0;
+  /** A terminate() or shutdown() called from a callback, to be awaited before judging. */
+  stopping: Promise<void> | undefined;
+  /** The executor's futures, for callbacks that cancel another one. */
+  readonly futures: { future: Future<unknown>; unit: Unit }[] = [];
+  /** Decides the meddling, apart from `rng`, so that issuing stays as the seed dictates. */
+  readonly meddleRng: Rng;
 
   constructor(
     readonly ledger: Ledger,
     readonly host: Host,
     readonly rng: Rng,
     readonly weights: Partial<Record<Kind, number>>,
-  ) {}
+  ) {
+    this.meddleRng = new Rng(ledger.seed ^ 0x5bd1e995);
+  }
+
+  /**
+   * Called by every result callback, error callback and done-callback: now and then it calls
+   * terminate(), close() (shutdown() for an executor), cancel() of another future, or issues a
+   * new task, from inside the callback (SPEC 4a).
+   */
+  meddle(): void {
+    const { ledger, host } = this;
+    const rng = this.meddleRng;
+    if (this.meddles <= 0 || ledger.finished || !rng.chance(0.01)) return;
+    this.meddles--;
+    const action = rng.weighted(
+      host.flavour === 'executor'
+        ? { issue: 5, cancel: 5, close: 1, terminate: 1 }
+        : { issue: 6, close: 1, terminate: 1 },
+    );
+    bump(stats.events, `callback called ${action}`);
+    if (action === 'issue') {
+      if (ledger.full) return;
+      const method =
+        host.flavour === 'executor'
+          ? 'submit'
+          : rng.pick<Method>(['applyAsync', 'apply', 'mapAsync', 'imap', 'imapUnordered']);
+      const running = this.running;
+      const count = SINGLE.has(method) ? 1 : rng.int(0, 5);
+      const items: Item[] = [];
+      for (let i = 0; i < count && !ledger.full; i++) {
+        items.push(ledger.item(rng, rng.pick<Kind>(['ok', 'okAsync', 'throw', 'hostileThen'])));
+      }
+      if (items.length === 0) return;
+      if (!this.issue(method, items)) {
+        for (const item of items) item.refused = true;
+        if (running) ledger.violation(undefined, items[0], `${method} from a callback refused`);
+        else bump(stats.events, 'callback issue refused (InvalidStateError)');
+      } else if (!running) {
+        ledger.violation(
+          undefined,
+          items[0],
+          `${method} from a callback accepted by a closed pool`,
+        );
+      }
+    } else if (action === 'cancel') {
+      const target = this.futures[rng.int(0, this.futures.length - 1)];
+      if (target?.future.cancel()) {
+        target.unit.cancelledByUser = true;
+        bump(stats.events, 'future.cancel() from a callback succeeded');
+      }
+    } else if (action === 'close') {
+      ledger.closed = true;
+      if (host.flavour === 'executor') void host.executor.shutdown({ wait: false });
+      else host.pool.close();
+    } else if (host.flavour === 'executor') {
+      ledger.closed = true;
+      ledger.shutdownCancel = true;
+      void host.executor.shutdown({ wait: false, cancelFutures: true });
+    } else {
+      this.stopping ??= terminate(ledger, host.pool);
+    }
+  }
 
   get running(): boolean {
     if (this.host.flavour === 'executor') return !this.ledger.closed;
@@ -998,11 +1214,13 @@ class Round {
       ...(item.bytes ? { transfer: [item.bytes.buffer as ArrayBuffer] } : {}),
       callback: (value) => {
         ledger.settled(unit as Unit, outcomeOf(true, value), true);
+        this.meddle();
         after();
       },
       errorCallback: (error) => {
         ledger.settled(unit as Unit, outcomeOf(false, error), true);
         this.#afterFault(error);
+        this.meddle();
         after();
       },
     });
@@ -1047,11 +1265,13 @@ class Round {
       ...(chunksize === undefined ? {} : { chunksize }),
       callback: (values: unknown[]) => {
         ledger.settled(unit as Unit, outcomeOf(true, values), true);
+        this.meddle();
         after();
       },
       errorCallback: (error: unknown) => {
         ledger.settled(unit as Unit, outcomeOf(false, error), true);
         this.#afterFault(error);
+        this.meddle();
         after();
       },
     };
@@ -1075,8 +1295,10 @@ class Round {
     future.addDoneCallback((f) => {
       ledger.settled(unit, undefined, true);
       if (f.cancelled()) unit.outcome = outcomeOf(false, new CancelledError('cancelled'));
+      this.meddle();
       after();
     });
+    this.futures.push({ future, unit });
     unit.ready = () => future.done();
     const settle = (outcome: Outcome): void => {
       if (unit.settlements !== 1) {
@@ -1337,15 +1559,19 @@ async function runRound(
     flavour === 'local'
       ? { ok: 50, okAsync: 25, throw: 12, throwAsync: 8, throwValue: 3 }
       : {
-          ok: 40,
-          okAsync: 20,
-          throw: 8,
+          ok: 35,
+          okAsync: 19,
+          throw: 7,
           throwAsync: 5,
           throwValue: 2,
           throwBad: 1,
-          badResult: 3,
+          badResult: 2,
           badArg: 3,
-          transfer: flavour === 'executor' ? 0 : 3,
+          deepResult: 1,
+          hostileThrow: 2,
+          hostileThen: 1.5,
+          busy: 1.5,
+          transfer: flavour === 'executor' ? 0 : 4,
           exit: 0.35 * killers,
           bomb: 0.25 * killers,
         };
@@ -1381,6 +1607,7 @@ async function runRound(
     host = { flavour, pool };
   }
   const r = new Round(ledger, host, rng, weights);
+  r.meddles = r.meddleRng.chance(0.35) ? r.meddleRng.int(1, 6) : 0;
   live.add(ledger);
   const roundStarted = Date.now();
   const shown = { ...options, initializer: undefined, initargs: undefined };
@@ -1405,9 +1632,10 @@ async function runRound(
   let struck = false;
   const strike = async (): Promise<void> => {
     struck = true;
+    if (!r.running) return; // A callback closed or terminated it already.
     if (host.flavour === 'executor') {
       const cancelFutures = rng.chance(0.5);
-      ledger.shutdownCancel = cancelFutures;
+      ledger.shutdownCancel ||= cancelFutures;
       ledger.closed = true;
       bump(
         stats.events,
@@ -1479,8 +1707,9 @@ async function runRound(
   if (ending.startsWith('drain')) {
     // Every call settles while the pool runs, and the pool still serves after all of it.
     if (!(await allFinished(ledger, ROUND_TIMEOUT_MS))) reportHung(ledger, 'while the pool ran');
-    await finalProbe(r);
+    if (r.running) await finalProbe(r);
   }
+  if (r.stopping) await r.stopping;
   if (host.flavour === 'executor') {
     if (!ledger.finished) await shutdown(ledger, host.executor, ending === 'drain-dispose');
   } else if (ending === 'drain-close' || ending === 'close-mid') {
@@ -1500,6 +1729,9 @@ async function runRound(
   } else if (!ledger.terminateCalled) {
     await terminate(ledger, host.pool);
   }
+  if (!(await allFinished(ledger, 10_000))) reportHung(ledger, 'after the pool stopped');
+  // A callback may have terminated the pool during the ending: that too must finish.
+  if (r.stopping) await r.stopping;
   if (!(await allFinished(ledger, 10_000))) reportHung(ledger, 'after the pool stopped');
   await delay(5); // Anything settling late would show now.
   live.delete(ledger);
