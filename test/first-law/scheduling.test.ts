@@ -142,11 +142,15 @@ describe('tasks start in the order they were issued', () => {
     );
   }
 
-  /** Two tasks that start at the same moment on two threads may take their tickets either way. */
-  function assertNearlyInOrder(tickets: number[]): void {
+  /**
+   * Tasks handed to different threads at about the same moment may take their tickets in either
+   * order (a loaded machine wakes threads late), so a task may start a few places off, but never
+   * as far as a thread's whole share of the queue (the bug: 0, 51, 1, 52, …).
+   */
+  function assertNearlyInOrder(tickets: number[], workers: number): void {
     tickets.forEach((ticket, i) => {
       assert.ok(
-        Math.abs(ticket - i) <= 1,
+        Math.abs(ticket - i) < 2 * workers,
         `task ${i} started ${ticket}th: ${tickets.slice(0, 30).join(',')}`,
       );
     });
@@ -156,9 +160,9 @@ describe('tasks start in the order they were issued', () => {
     test(`${count} async tasks on ThreadPool(2)`, T, async () => {
       const pool = new ThreadPool(2);
       try {
-        assertNearlyInOrder(await startTickets(pool, count, 5));
+        assertNearlyInOrder(await startTickets(pool, count, 5), 2);
         // Again with both threads already up.
-        assertNearlyInOrder(await startTickets(pool, count, 5));
+        assertNearlyInOrder(await startTickets(pool, count, 5), 2);
       } finally {
         await pool.terminate();
       }
@@ -169,11 +173,8 @@ describe('tasks start in the order they were issued', () => {
     const pool = new ThreadPool({ workers: 4, threads: 2 });
     try {
       await warm(pool);
-      const tickets = await startTickets(pool, 100, 10);
       // Four start at once (in any order among them), then one for each that ends.
-      tickets.forEach((ticket, i) => {
-        assert.ok(Math.abs(ticket - i) <= 3, `task ${i} started ${ticket}th`);
-      });
+      assertNearlyInOrder(await startTickets(pool, 100, 10), 4);
     } finally {
       await pool.terminate();
     }
