@@ -830,12 +830,16 @@ function judgeImap(ledger: Ledger, dead: Set<number>, unit: Unit, ordered: boole
       );
       continue;
     }
-    // A thrown Proxy's error names no task: within a chunk that is partly delivered, it can only
-    // be the error of the next task, if that task threw a Proxy.
+    // A thrown Proxy's error names no task, and stands for that task alone (imap delivers a
+    // chunk's results one by one): it is the error of a chunk's next task that threw a Proxy.
+    const proxyError =
+      outcome.error instanceof Error &&
+      !isDataCloneError(outcome.error) &&
+      /cannot be cloned/.test(outcome.error.message);
     const partial = (ordered ? [next] : chunks.map((_, c) => c)).find((c) => {
       const p = position[c] ?? 0;
       const item = chunks[c]?.[p];
-      return p > 0 && item !== undefined && isProxyThrower(ledger, item);
+      return (p > 0 || proxyError) && item !== undefined && isProxyThrower(ledger, item);
     });
     if (partial !== undefined) {
       const chunk = chunks[partial]!;
