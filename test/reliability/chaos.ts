@@ -1086,7 +1086,7 @@ class Round {
   meddle(): void {
     const { ledger, host } = this;
     const rng = this.meddleRng;
-    if (this.meddles <= 0 || ledger.finished || !rng.chance(0.01)) return;
+    if (this.meddles <= 0 || ledger.finished || !rng.chance(0.03)) return;
     this.meddles--;
     const action = rng.weighted(
       host.flavour === 'executor'
@@ -1611,7 +1611,7 @@ async function runRound(
     host = { flavour, pool };
   }
   const r = new Round(ledger, host, rng, weights);
-  r.meddles = r.meddleRng.chance(0.35) ? r.meddleRng.int(1, 6) : 0;
+  r.meddles = r.meddleRng.chance(0.5) ? r.meddleRng.int(1, 8) : 0;
   live.add(ledger);
   const roundStarted = Date.now();
   const shown = { ...options, initializer: undefined, initargs: undefined };
@@ -1666,6 +1666,25 @@ async function runRound(
       hangsLeft--;
       const sync = threads >= 2 && rng.chance(0.7);
       if (!r.issue('applyAsync', [ledger.item(rng, sync ? 'hang' : 'hangAsync')])) break;
+    }
+    if (host.flavour === 'pool' && rng.chance(0.05)) {
+      // Long synchronous tasks, then tasks with transfer lists queued behind them: the scheduler
+      // takes queued tasks back from a busy thread with their buffers in flight.
+      bump(stats.events, 'transfers behind long synchronous tasks');
+      const batch = [
+        ...Array.from({ length: rng.int(1, threads + 1) }, () => 'busy' as const),
+        ...Array.from({ length: rng.int(2, 12) }, () => 'transfer' as const),
+      ];
+      let refused = false;
+      for (const kind of batch) {
+        if (ledger.full) break;
+        if (!r.issue('applyAsync', [ledger.item(rng, kind)])) {
+          refused = true;
+          break;
+        }
+        issued++;
+      }
+      if (refused) break;
     }
     const method = rng.weighted(methods);
     const single = SINGLE.has(method);

@@ -56,7 +56,7 @@ const imapArb: fc.Arbitrary<Op> = fc.record({
 });
 
 test('tasks take their start tickets in issue order, up to swaps among neighbours', async () => {
-  const runs = intFromEnv('SPINDLE_START_ORDER_RUNS', 40);
+  const runs = intFromEnv('SPINDLE_START_ORDER_RUNS', 100);
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 1, max: 4 }),
