@@ -1414,6 +1414,88 @@ class Round {
     );
   }
 
+  /**
+   * An imap over an endless input (its tasks enter the ledger as they are read), consumed for a
+   * while; now and then close() is called while it runs: it goes on as it is consumed, reading
+   * only as results are taken, until the consumer leaves with return(), and then join() resolves.
+   */
+  endlessImap(): void {
+    const { ledger, host } = this;
+    if (host.flavour === 'executor') return;
+    const pool = host.pool;
+    const rng = this.meddleRng;
+    const unit = ledger.unit('imap', []);
+    const chunksize = rng.chance(0.5) ? 1 : rng.int(2, 6);
+    unit.chunksize = chunksize;
+    const asynchronous = rng.chance(0.5);
+    const next = (): Spec | undefined => {
+      // Endless, but for the ledger's room (kept for probes and meddling callbacks).
+      if (ledger.items.length >= ledger.capacity - 100) return undefined;
+      const item = ledger.item(rng, rng.chance(0.8) ? 'ok' : 'okAsync');
+      unit.items.push(item);
+      stats.tasks++;
+      bump(stats.kinds, item.kind);
+      return item.spec;
+    };
+    const input: Iterable<Spec> | AsyncIterable<Spec> = asynchronous
+      ? (async function* () {
+          for (let spec = next(); spec; spec = next()) yield spec;
+        })()
+      : (function* () {
+          for (let spec = next(); spec; spec = next()) yield spec;
+        })();
+    let iterator: IMapIterator<unknown>;
+    try {
+      iterator = pool.imap(chaosTask as (spec: Spec) => unknown, input, chunksize);
+    } catch (error) {
+      if (!(error instanceof InvalidStateError && !this.running))
+        ledger.violation(unit, undefined, `imap threw ${describeValue(error)}`);
+      unit.finished = true;
+      unit.end = 'return';
+      return;
+    }
+    bump(stats.events, 'endless imap');
+    const closeAt = rng.chance(0.8) ? rng.int(0, 100) : -1;
+    const leaveAt = rng.int(closeAt < 0 ? 20 : closeAt + 1, 300);
+    const consume = async (): Promise<void> => {
+      for (let taken = 0; ; taken++) {
+        if (taken === closeAt && pool.state === 'RUN') {
+          bump(stats.events, 'close() during an endless imap');
+          ledger.closed = true;
+          pool.close();
+        }
+        if (taken >= leaveAt || ledger.terminateCalled) {
+          unit.end = 'return';
+          await iterator.return();
+          return;
+        }
+        let step: IteratorResult<unknown>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          const cancelAllowed = ledger.terminateCalled;
+          unit.sequence.push({ outcome: outcomeOf(false, error), input: false, cancelAllowed });
+          continue;
+        }
+        if (step.done) {
+          unit.end = 'done';
+          return;
+        }
+        const cancelAllowed = ledger.terminateCalled;
+        unit.sequence.push({ outcome: outcomeOf(true, step.value), input: false, cancelAllowed });
+      }
+    };
+    unit.done = consume().then(
+      () => {
+        unit.finished = true;
+      },
+      (error) => {
+        ledger.violation(unit, undefined, `the consumer failed: ${describeValue(error)}`);
+        unit.finished = true;
+      },
+    );
+  }
+
   /** After a thread died: the pool must still serve a new task. */
   #afterFault(error: unknown): void {
     if (!(error instanceof WorkerExitError) || !this.running) return;
@@ -1658,9 +1740,15 @@ async function runRound(
   };
   let issued = 0;
   let oomLeft = oom ? 1 : 0;
+  let endlessAt = host.flavour === 'pool' && rng.chance(0.35) ? rng.int(0, size) : -1;
   let hangsLeft = ending === 'terminate-mid' && rng.chance(0.5) ? rng.int(1, 3) : 0;
   while (issued < size && !ledger.full) {
     if (!struck && midAt >= 0 && issued >= midAt) await strike();
+    if (endlessAt >= 0 && issued >= endlessAt) {
+      endlessAt = -1;
+      r.endlessImap();
+      if (!r.running) break;
+    }
     if (hangsLeft > 0 && rng.chance(0.3)) {
       // A task that never ends: only terminate() settles it (and what runs beside it).
       hangsLeft--;
