@@ -1,8 +1,14 @@
 /**
  * The chaos run of issue 6: many pools and executors, every issuing method, and tasks that at
  * random return, throw, return or take an uncloneable value, exit their thread, leave a timer that
- * throws, run out of memory, hang, or run late; callbacks that throw, inputs that throw, consumers
- * that time out or leave early, and random close()/terminate()/shutdown() mid-flight.
+ * throws, run out of memory, hang, or run late; return a value too deep for the main thread to
+ * read, throw hostile values (an Error whose enumerable or `name` getter throws, a Proxy, a Proxy
+ * `cause`, an AggregateError that contains itself), return a thenable whose `then` getter throws,
+ * or keep their thread busy while tasks with transfer lists queue behind them; callbacks that
+ * throw, or that call terminate()/close()/shutdown(), cancel another future or issue new tasks;
+ * inputs that throw or return hostile iterator results (sync and async, for imap and the map
+ * family); an imap over an endless input with close() while it runs; consumers that time out or
+ * leave early, and random close()/terminate()/shutdown() mid-flight.
  *
  * A ledger records every task (its behaviour, how many times it started, on which thread, via a
  * SharedArrayBuffer its thread writes to) and every settlement, and checks at the end of each
@@ -11,7 +17,12 @@
  * - its own result or error (class, message, code, own properties, cause chain, stack), or
  * - WorkerExitError, only if it had started on a thread where a thread-killing task ran, or
  * - CancelledError, only once terminate() (or a cancel) was called, or
- * - DataCloneError, only for an uncloneable argument (never started) or result (started once);
+ * - DataCloneError, only for an uncloneable argument (never started) or result (started once),
+ *   or a result too deep for the main thread;
+ * - for a hostile thrown value or `then`: an Error for that task alone (never a WorkerExitError for
+ *   it or the tasks beside it); for a map whose input fails: that error, with nothing started;
+ * - for a task issued from a callback to a pool that no longer runs: InvalidStateError at once,
+ *   and it never starts;
  *
  * that no task ever started twice; that no result settles after terminate() or join() resolved;
  * that the pool still serves tasks after each fault; that nothing stays pending; and at the end,
@@ -721,6 +732,20 @@ function judgeMap(ledger: Ledger, dead: Set<number>, unit: Unit): void {
     ledger.violation(unit, undefined, 'never settled');
     return;
   }
+  if (unit.throwAt !== undefined) {
+    // A map reads its whole input first: an input that fails rejects the call, nothing starts.
+    const started = unit.items.filter((item) => ledger.runs[item.id] !== 0).length;
+    if (started > 0) ledger.violation(unit, undefined, `the input failed, yet ${started} started`);
+    if (!outcome.ok && outcome.error instanceof CancelledError && unit.cancelAllowed) return;
+    const expected = `input failed at ${unit.throwAt}`;
+    if (outcome.ok || (outcome.error as Error | undefined)?.message !== expected)
+      ledger.violation(
+        unit,
+        undefined,
+        `expected the input's error (${expected}), got ${outcome.ok ? 'a result' : describeValue(outcome.error)}`,
+      );
+    return;
+  }
   if (!outcome.ok) {
     const wrong = judgeGroupError(ledger, dead, unit.items, outcome.error, unit.cancelAllowed);
     if (wrong) ledger.violation(unit, undefined, wrong);
@@ -1016,6 +1041,57 @@ function argsOf(item: Item): [Spec, unknown?] {
   return [item.spec];
 }
 
+const HOW = ['throw', 'doneGetter', 'valueGetter', 'reject'] as const;
+
+/**
+ * A hand-written input that fails at `throwAt` (if ≥ 0) with Error(`input failed at <i>`): its
+ * next() throws, or returns a result whose `done` or `value` getter throws, or (async) a
+ * rejected promise, or a result that is a promise of such a hostile result.
+ */
+function hostileInput<T>(
+  values: T[],
+  throwAt: number,
+  how: (typeof HOW)[number],
+  asynchronous: boolean,
+): Iterable<T> | AsyncIterable<T> {
+  let i = 0;
+  const step = (): IteratorResult<T> => {
+    const at = i++;
+    if (at !== throwAt)
+      return at < values.length
+        ? { done: false, value: values[at]! }
+        : { done: true, value: undefined };
+    const error = new Error(`input failed at ${at}`);
+    if (how === 'throw' || (how === 'reject' && !asynchronous)) throw error;
+    if (how === 'doneGetter') {
+      return {
+        get done(): false {
+          throw error;
+        },
+        value: values[at]!,
+      };
+    }
+    return {
+      done: false,
+      get value(): T {
+        throw error;
+      },
+    };
+  };
+  if (!asynchronous) return { [Symbol.iterator]: () => ({ next: step }) };
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: (): Promise<IteratorResult<T>> => {
+        if (how === 'reject' && i === throwAt) {
+          i++;
+          return Promise.reject(new Error(`input failed at ${throwAt}`));
+        }
+        return new Promise((resolve) => resolve(step()));
+      },
+    }),
+  };
+}
+
 /** A map item: the spec itself, carrying the poison for badArg. */
 function mapItemOf(item: Item): Spec {
   if (item.kind !== 'badArg') return item.spec;
@@ -1253,13 +1329,23 @@ class Round {
     const chunksize = rng.chance(0.4) ? undefined : rng.chance(0.3) ? 1 : rng.int(2, 40);
     const star = method === 'starmap' || method === 'starmapAsync';
     const fn = chaosTask as (spec: Spec) => unknown;
-    const mapInput = items.map(mapItemOf);
-    const starInput = items.map(argsOf);
+    // Now and then a hostile input: the call rejects with its error, and none of it starts.
+    const throwAt = items.length > 0 && rng.chance(0.12) ? rng.int(0, items.length - 1) : -1;
+    const how = rng.pick(HOW);
+    const asynchronous = rng.chance(0.5);
+    const mapInput =
+      throwAt < 0
+        ? items.map(mapItemOf)
+        : hostileInput(items.map(mapItemOf), throwAt, how, asynchronous);
+    const starInput =
+      throwAt < 0 ? items.map(argsOf) : hostileInput(items.map(argsOf), throwAt, how, asynchronous);
+    if (throwAt >= 0) bump(stats.events, 'hostile map inputs');
     if (method === 'map' || method === 'starmap') {
       const promise = star
         ? pool.starmap(chaosTask, starInput, chunksize)
         : pool.map(fn, mapInput, chunksize);
       const unit = ledger.unit(method, items, chunksize ?? 0);
+      if (throwAt >= 0) unit.throwAt = throwAt;
       unit.done = follow(ledger, unit, promise, false);
       return;
     }
@@ -1283,6 +1369,7 @@ class Round {
       ? pool.starmapAsync(chaosTask, starInput, hooks)
       : pool.mapAsync(fn, mapInput, hooks);
     unit = ledger.unit(method, items, chunksize ?? 0);
+    if (throwAt >= 0) unit.throwAt = throwAt;
     const self = unit;
     self.ready = () => result.ready();
     self.done = follow(ledger, self, result, true);
@@ -1337,25 +1424,27 @@ class Round {
     const chunksize = rng.chance(0.5) ? 1 : rng.int(2, 10);
     const throwAt = items.length > 0 && rng.chance(0.1) ? rng.int(0, items.length - 1) : -1;
     const specs = items.map(mapItemOf);
-    const shape = rng.pick(['array', 'generator', 'async'] as const);
+    const shape = rng.pick(['array', 'generator', 'async', 'hostile', 'hostileAsync'] as const);
     const gaps = rng.chance(0.3);
     const input: Iterable<Spec> | AsyncIterable<Spec> =
       shape === 'array' && throwAt < 0
         ? specs
-        : shape === 'async'
-          ? (async function* () {
-              for (let i = 0; i < specs.length; i++) {
-                if (i === throwAt) throw new Error(`input failed at ${i}`);
-                if (gaps && i % 7 === 3) await delay(1);
-                yield specs[i]!;
-              }
-            })()
-          : (function* () {
-              for (let i = 0; i < specs.length; i++) {
-                if (i === throwAt) throw new Error(`input failed at ${i}`);
-                yield specs[i]!;
-              }
-            })();
+        : shape === 'hostile' || shape === 'hostileAsync'
+          ? hostileInput(specs, throwAt, rng.pick(HOW), shape === 'hostileAsync')
+          : shape === 'async'
+            ? (async function* () {
+                for (let i = 0; i < specs.length; i++) {
+                  if (i === throwAt) throw new Error(`input failed at ${i}`);
+                  if (gaps && i % 7 === 3) await delay(1);
+                  yield specs[i]!;
+                }
+              })()
+            : (function* () {
+                for (let i = 0; i < specs.length; i++) {
+                  if (i === throwAt) throw new Error(`input failed at ${i}`);
+                  yield specs[i]!;
+                }
+              })();
     const fn = chaosTask as (spec: Spec) => unknown;
     const iterator: IMapIterator<unknown> =
       method === 'imap'
