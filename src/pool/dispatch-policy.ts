@@ -38,11 +38,16 @@ export interface ThreadLoad {
 export const READ_AHEAD_MS = 2;
 /** The most tasks a thread may hold beyond its slots. */
 export const MAX_READ_AHEAD = 512;
+/** The fewest worth holding: tasks slower than READ_AHEAD_MS / MIN_READ_AHEAD get none. */
+export const MIN_READ_AHEAD = 4;
 
 /** The read-ahead window of a thread that finishes `tasksPerMs` tasks per millisecond. */
 export function readAheadFor(tasksPerMs: number): number {
   if (!(tasksPerMs > 0)) return 0;
-  return Math.min(MAX_READ_AHEAD, Math.floor(tasksPerMs * READ_AHEAD_MS));
+  const window = Math.floor(tasksPerMs * READ_AHEAD_MS);
+  // A window of a task or two saves little (the round trip it hides is as long as such a task)
+  // and its tasks are the ones long enough to be overtaken visibly: none.
+  return window < MIN_READ_AHEAD ? 0 : Math.min(MAX_READ_AHEAD, window);
 }
 
 export interface DispatchPlan {

@@ -74,6 +74,7 @@ describe('read-ahead', () => {
     assert.equal(readAheadFor(0), 0);
     assert.equal(readAheadFor(Number.NaN), 0);
     assert.equal(readAheadFor(0.2), 0); // 5 ms per task
+    assert.equal(readAheadFor(1), 0); // 1 ms per task: a window of 2 is not worth it
     assert.equal(readAheadFor(10), 10 * READ_AHEAD_MS);
     assert.equal(readAheadFor(1e6), MAX_READ_AHEAD);
   });
