@@ -20,6 +20,7 @@ import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import { MAX_SEQ } from '../protocol/claims.js';
 import { Outcome } from '../protocol/messages.js';
+import { capturePayload } from './capture.js';
 import { planDispatch, type ThreadLoad } from './dispatch-policy.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
 import { functionRecord } from './functions.js';
@@ -113,6 +114,8 @@ export class Engine implements ThreadHost {
       queueMicrotask(() => this.#settle(task, Outcome.Error, error));
       return;
     }
+    // Values cross to a thread by copy: taken now, not when the task is sent (main thread: as is).
+    if (this.options.threads > 0) capturePayload(task);
     this.#queue.push(task);
     this.#schedulePump();
   }
@@ -285,6 +288,10 @@ export class Engine implements ThreadHost {
     const now = performance.now();
     const maxTasks = this.options.maxTasksPerThread;
     let anyOutOfSyncCode = false;
+    // A long task's successor is worth sending ahead only while each thread has more to come: at
+    // the tail of the queue, it would only be taken back for the thread that frees first (and
+    // sent, cloned, twice).
+    const deepQueue = this.#queue.size >= 2 * this.#threads.length;
     for (const thread of this.#threads) {
       if (thread.state !== ThreadState.Ready) continue;
       const watch = this.#watch(thread);
@@ -298,7 +305,7 @@ export class Engine implements ThreadHost {
         available,
         inSyncCode: syncSeq !== 0,
         lifetimeRoom: Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq),
-        readAhead: watch.readAhead(lastTaskLong),
+        readAhead: watch.readAhead(lastTaskLong && deepQueue),
       });
       if (available && syncSeq === 0) anyOutOfSyncCode = true;
     }
@@ -497,15 +504,23 @@ export class Engine implements ThreadHost {
       }
     }
     if (!thief) return;
+    // A victim is a thread that cannot start what it holds: stuck in a synchronous task, or with
+    // every slot taken by tasks it started. (One that has simply not got to its latest batch yet,
+    // still receiving it, is not: taking that batch back would only send it on a round trip.)
     let victim: PoolThread | undefined;
     let most = 0;
     for (const thread of this.#threads) {
       if (thread === thief || thread.state === ThreadState.Stopping) continue;
       const unstarted = thread.unstarted();
-      if (unstarted > most) {
-        most = unstarted;
-        victim = thread;
+      if (unstarted <= most) continue;
+      if (
+        thread.running() < thread.quota &&
+        !this.#watch(thread).stuck(thread.syncRunning(), thread.lastTaskLong(), now)
+      ) {
+        continue;
       }
+      most = unstarted;
+      victim = thread;
     }
     if (!victim) return;
     const taken = victim.revokeUnstarted();

@@ -129,6 +129,10 @@ export class LocalThread implements PoolThread, ExecutionSink {
     return this.#running > 0;
   }
 
+  running(): number {
+    return this.#running;
+  }
+
   /** Tasks here run on the main thread, which is never inside one while the engine looks. */
   syncRunning(): number {
     return 0;

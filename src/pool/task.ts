@@ -87,6 +87,8 @@ export interface PoolThread {
   hasStarted(task: Task): boolean;
   /** Whether it has started a task that has not reported back yet. */
   isBusy(): boolean;
+  /** How many tasks it has started that have not reported back yet. */
+  running(): number;
   /** The seq of the task whose synchronous code it is running at this moment (0: none). */
   syncRunning(): number;
   /** Whether the last task it ran synchronously took a millisecond or more. */

@@ -39,6 +39,7 @@ import {
   type ToWorker,
 } from '../protocol/messages.js';
 import { packNumbers, unpackNumbers } from '../protocol/packing.js';
+import { isDetached } from './capture.js';
 import type { PoolThread, Task, ThreadHost } from './task.js';
 import { TaskState, ThreadState } from './task.js';
 
@@ -252,6 +253,9 @@ export class WorkerThread implements PoolThread {
       if (entry === undefined) break;
       this.#receive(entry.message as FromWorker);
     }
+    // A closed port stays an active handle until its close completes, a moment later: it must not
+    // hold the process (or count as left behind) meanwhile.
+    this.#port.unref();
     this.#port.close();
   }
 
@@ -520,9 +524,18 @@ export class WorkerThread implements PoolThread {
   }
 
   isBusy(): boolean {
+    return this.running() > 0;
+  }
+
+  running(): number {
+    // Outstanding tasks are in seq order, and the started ones come first.
     const claimed = this.#claimed();
-    for (const seq of this.outstanding.keys()) if (seq <= claimed) return true;
-    return false;
+    let count = 0;
+    for (const seq of this.outstanding.keys()) {
+      if (seq > claimed) break;
+      count++;
+    }
+    return count;
   }
 
   syncRunning(): number {
@@ -589,7 +602,7 @@ export class WorkerThread implements PoolThread {
     this.#busy = busy;
     if (busy) {
       this.#worker.ref();
-      this.#port.ref();
+      if (!this.#gone) this.#port.ref();
     } else {
       this.#worker.unref();
       this.#port.unref();
@@ -642,16 +655,6 @@ function writeOutput(kind: Outcome, data: unknown): void {
     (kind === Outcome.Stdout ? process.stdout : process.stderr).write(data as string | Uint8Array);
   } catch {
     // A closed stream (EPIPE…): the output is lost, the results are not.
-  }
-}
-
-function isDetached(item: Transferable): boolean {
-  if (!(item instanceof ArrayBuffer) || item.byteLength > 0) return false;
-  try {
-    new Uint8Array(item);
-    return false;
-  } catch {
-    return true;
   }
 }
 
