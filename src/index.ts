@@ -10,31 +10,16 @@ export {
   TimeoutError,
   WorkerExitError,
 } from './errors.js';
-export type { ThreadPoolOptions } from './options.js';
-export type { ResultCallbacks } from './pool/async-result.js';
-export { AsyncResult } from './pool/async-result.js';
 export type {
   ExecutorMapOptions,
   MapIterables,
   ShutdownOptions,
   ThreadPoolExecutorEvents,
   ThreadPoolExecutorOptions,
-} from './pool/executor.js';
-export { ThreadPoolExecutor } from './pool/executor.js';
-export type { ExecutorMapIterator } from './pool/executor-map.js';
-export type { ModuleTasks } from './pool/functions.js';
-export { fromModule } from './pool/functions.js';
-export { Future } from './pool/future.js';
-export { IMapIterator } from './pool/imap.js';
-export type {
-  ApplyAsyncOptions,
-  Input,
-  IssueOptions,
-  MapAsyncOptions,
-  MapOptions,
-  ThreadPoolEvents,
-} from './pool/thread-pool.js';
-export { ThreadPool } from './pool/thread-pool.js';
+} from './executor/executor.js';
+export { ThreadPoolExecutor } from './executor/executor.js';
+export type { ExecutorMapIterator } from './executor/executor-map.js';
+export { Future } from './executor/future.js';
 export type {
   AsCompletedIterator,
   AsCompletedOptions,
@@ -42,5 +27,26 @@ export type {
   DoneAndNotDoneFutures,
   ReturnWhen,
   WaitOptions,
-} from './pool/wait.js';
-export { ALL_COMPLETED, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, wait } from './pool/wait.js';
+} from './executor/wait.js';
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  wait,
+} from './executor/wait.js';
+export type { ModuleTasks } from './functions/functions.js';
+export { fromModule } from './functions/functions.js';
+export type { ThreadPoolOptions } from './options.js';
+export type { ResultCallbacks } from './thread-pool/async-result.js';
+export { AsyncResult } from './thread-pool/async-result.js';
+export { IMapIterator } from './thread-pool/imap.js';
+export type {
+  ApplyAsyncOptions,
+  Input,
+  IssueOptions,
+  MapAsyncOptions,
+  MapOptions,
+  ThreadPoolEvents,
+} from './thread-pool/thread-pool.js';
+export { ThreadPool } from './thread-pool/thread-pool.js';

@@ -2,8 +2,9 @@
  * The worker's functions, keyed by the id the main thread gave them: inline functions compiled
  * once from their source, module exports imported once (with their module's own state).
  */
-import { compileFunction } from '../protocol/compile.js';
+
 import { describeFunctionDef, type FunctionDef, importExport } from '../protocol/functions.js';
+import { compileFunction } from '../run/compile.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
 

@@ -20,7 +20,6 @@ import {
   takenWord,
 } from '../protocol/claims.js';
 import { type SerializedError, serializeError, type WireError } from '../protocol/errors.js';
-import { type ExecutionSink, execute } from '../protocol/execution.js';
 import {
   type FromWorker,
   type LostMessage,
@@ -33,6 +32,7 @@ import {
   type ToWorker,
 } from '../protocol/messages.js';
 import { packNumbers } from '../protocol/packing.js';
+import { type ExecutionSink, execute } from '../run/execution.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
 

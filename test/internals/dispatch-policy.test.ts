@@ -7,7 +7,7 @@ import {
   READ_AHEAD_MS,
   readAheadFor,
   type ThreadLoad,
-} from '../../src/pool/dispatch-policy.js';
+} from '../../src/engine/dispatch-policy.js';
 
 function thread(overrides: Partial<ThreadLoad> = {}): ThreadLoad {
   return {

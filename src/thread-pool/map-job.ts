@@ -3,9 +3,10 @@
  * task's AsyncResult is its own job.) Like CPython's ApplyResult/MapResult, each job has one hook,
  * `[SETTLE](task, outcome, value)`.
  */
+
+import { type Job, SETTLE, type Task } from '../engine/task.js';
 import { type ChunkFailure, Outcome } from '../protocol/messages.js';
 import { type AsyncResult, settleResult } from './async-result.js';
-import { type Job, SETTLE, type Task } from './task.js';
 
 /** The first error of a chunk's outcome, or undefined if the chunk succeeded. */
 export function chunkError(outcome: Outcome, value: unknown): { error: unknown } | undefined {

@@ -4,7 +4,7 @@
  * once. Synchronous results are reported synchronously, so a thread can run a batch of sync tasks
  * without a trip through the event loop.
  */
-import { type ChunkFailure, Mode, Outcome } from './messages.js';
+import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
 
 export interface ExecutionSink {
   /** Called exactly once per task; `chunk` when value is a chunk's array of results. */

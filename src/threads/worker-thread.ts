@@ -10,6 +10,9 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
+import { isDetached } from '../engine/capture.js';
+import type { PoolThread, Task, ThreadHost } from '../engine/task.js';
+import { TaskState, ThreadState } from '../engine/task.js';
 import type { Transferable } from '../options.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
 import {
@@ -39,9 +42,6 @@ import {
   type ToWorker,
 } from '../protocol/messages.js';
 import { packNumbers, unpackNumbers } from '../protocol/packing.js';
-import { isDetached } from './capture.js';
-import type { PoolThread, Task, ThreadHost } from './task.js';
-import { TaskState, ThreadState } from './task.js';
 
 // The worker side, bundled at build time into one CommonJS file: a thread boots faster with one
 // module to load, and faster still when it need not start the ES module loader for its entry.

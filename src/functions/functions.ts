@@ -7,8 +7,8 @@
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe } from '../options.js';
-import { checkFunctionSource } from '../protocol/compile.js';
 import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
+import { checkFunctionSource } from '../run/compile.js';
 import { calledFunctionName, callerSite, functionOrigin } from './call-site.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
@@ -191,7 +191,7 @@ function resolveModuleUrl(specifier: string | URL): string {
  * function. The module is imported once per thread, with its own imports and module state.
  *
  * ```ts
- * const tasks = fromModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * const tasks = fromModule<typeof import('../pool/tasks.js')>(new URL('./tasks.js', import.meta.url));
  * await pool.map(tasks.scan, ports);
  * ```
  *

@@ -3,11 +3,17 @@
  * knows nothing of tasks) and the engine's jobs. One Submitter per executor; the map iterators
  * share it. It holds no reference to the executor itself.
  */
+
+import type { Engine } from '../engine/engine.js';
+import { type Job, SETTLE, Task } from '../engine/task.js';
+import {
+  type AnyFunction,
+  type FunctionRecord,
+  functionRecord,
+  localRecord,
+} from '../functions/functions.js';
 import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
-import type { Engine } from './engine.js';
-import { type AnyFunction, type FunctionRecord, functionRecord, localRecord } from './functions.js';
 import { Future, type FutureBinding, futureInternals } from './future.js';
-import { type Job, SETTLE, Task } from './task.js';
 
 /** The outcome of a chunk of a map: one value per item, and the items that failed. */
 export interface ChunkResult {

@@ -16,9 +16,9 @@
  * - `return()` (breaking out of `for await`) cancels the calls not yet started.
  */
 import { InvalidStateError, TimeoutError } from '../errors.js';
-import type { AnyFunction, FunctionRecord } from './functions.js';
+import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
+import { readStep } from '../thread-pool/issue.js';
 import { type Future, futureInternals } from './future.js';
-import { readStep } from './issue.js';
 import type { ChunkResult, Submitter } from './submitter.js';
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;

@@ -6,7 +6,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { Engine } from '../engine/engine.js';
+import { reportCallbackError } from '../engine/report-error.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
+import type { AnyFunction } from '../functions/functions.js';
 import {
   describe,
   expectInteger,
@@ -20,11 +23,8 @@ import {
   type TaskFunction,
   type ThreadPoolOptions,
 } from '../options.js';
-import { Engine } from './engine.js';
 import { ExecutorMapIterator } from './executor-map.js';
-import type { AnyFunction } from './functions.js';
 import type { Future } from './future.js';
-import { reportCallbackError } from './report-error.js';
 import { Submitter } from './submitter.js';
 
 const DONE_CALLBACK_THREW =

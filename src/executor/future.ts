@@ -10,11 +10,11 @@
  * future that nobody awaits never becomes an unhandled rejection.
  */
 import { inspect } from 'node:util';
+import type { Engine } from '../engine/engine.js';
+import type { Task } from '../engine/task.js';
+import { addWaker, removeWaker, type Wakers, wakeAll } from '../engine/wakers.js';
 import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import { describe, expectTimeout } from '../options.js';
-import type { Engine } from './engine.js';
-import type { Task } from './task.js';
-import { addWaker, removeWaker, type Wakers, wakeAll } from './wakers.js';
 
 const PENDING = 0;
 const RUNNING = 1;

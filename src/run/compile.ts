@@ -4,7 +4,7 @@
  * never run in a thread is a TypeError at the call, and none of its code runs on the main
  * thread), and each thread compiles it once for real.
  */
-import type { SourceOrigin } from './functions.js';
+import type { SourceOrigin } from '../protocol/functions.js';
 
 const SUPER = /\bsuper\s*[.([]/;
 /** `get x() {…}`, `set [k](v) {…}`: an accessor's source (a method named `get` is `get() {…}`). */

@@ -7,15 +7,15 @@
  * after every item read before it has been delivered, and ends the iteration.
  */
 
+import type { Engine } from '../engine/engine.js';
+import { type Job, SETTLE, Task } from '../engine/task.js';
 import { TimeoutError } from '../errors.js';
+import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options.js';
 import { expectTimeout } from '../options.js';
 import { type Mode, Outcome } from '../protocol/messages.js';
-import type { Engine } from './engine.js';
-import type { AnyFunction, FunctionRecord } from './functions.js';
 import { readStep } from './issue.js';
-import { chunkError } from './jobs.js';
-import { type Job, SETTLE, Task } from './task.js';
+import { chunkError } from './map-job.js';
 
 /** A settled chunk being handed out item by item. */
 interface Segment {

@@ -5,11 +5,12 @@
  * A failed result is marked handled before it rejects: a result nobody awaits never becomes an
  * unhandled rejection, and failures are reported where the user looks for them.
  */
+
+import { type Job, SETTLE, type Task } from '../engine/task.js';
+import { addWaker, removeWaker, type Wakers, wakeAll } from '../engine/wakers.js';
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import { expectTimeout } from '../options.js';
 import { Outcome } from '../protocol/messages.js';
-import { type Job, SETTLE, type Task } from './task.js';
-import { addWaker, removeWaker, type Wakers, wakeAll } from './wakers.js';
 
 const PENDING = 0;
 const FULFILLED = 1;

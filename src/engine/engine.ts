@@ -17,14 +17,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
+import { functionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import { MAX_SEQ } from '../protocol/claims.js';
 import { Outcome } from '../protocol/messages.js';
+import { LocalThread } from '../threads/local-thread.js';
+import { WorkerThread } from '../threads/worker-thread.js';
 import { capturePayload } from './capture.js';
 import { planDispatch, type ThreadLoad } from './dispatch-policy.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
-import { functionRecord } from './functions.js';
-import { LocalThread } from './local-thread.js';
 import {
   type Job,
   type PoolThread,
@@ -36,7 +37,6 @@ import {
 } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { ThreadWatch } from './thread-watch.js';
-import { WorkerThread } from './worker-thread.js';
 
 export const PoolState = {
   Run: 0,

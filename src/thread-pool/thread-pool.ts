@@ -3,7 +3,16 @@
  * public edge: it validates every argument synchronously, then hands tasks to the Engine.
  */
 import { EventEmitter } from 'node:events';
+import { Engine, PoolState } from '../engine/engine.js';
+import { reportCallbackError } from '../engine/report-error.js';
+import { Task } from '../engine/task.js';
 import { InvalidStateError } from '../errors.js';
+import {
+  type AnyFunction,
+  type FunctionRecord,
+  functionRecord,
+  localRecord,
+} from '../functions/functions.js';
 import {
   copyArgs,
   expectArgsArray,
@@ -14,8 +23,6 @@ import {
 } from '../options.js';
 import { Mode } from '../protocol/messages.js';
 import { AsyncResult, type ResultCallbacks, settleResult } from './async-result.js';
-import { Engine, PoolState } from './engine.js';
-import { type AnyFunction, type FunctionRecord, functionRecord, localRecord } from './functions.js';
 import { IMapIterator } from './imap.js';
 import {
   chunk,
@@ -29,9 +36,7 @@ import {
   readAll,
   starmapArguments,
 } from './issue.js';
-import { MapJob } from './jobs.js';
-import { reportCallbackError } from './report-error.js';
-import { Task } from './task.js';
+import { MapJob } from './map-job.js';
 
 export type { IssueOptions, MapOptions } from './issue.js';
 

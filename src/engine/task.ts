@@ -3,9 +3,10 @@
  * it: the job a task reports to (one per issuing call: an AsyncResult, a map, an imap, a Future),
  * and the thread that runs it (a worker thread, or the main thread with `threads: 0`).
  */
+
+import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
-import type { AnyFunction, FunctionRecord } from './functions.js';
 
 export const TaskState = {
   Queued: 0,

@@ -3,11 +3,18 @@
  * API, like Python's `multiprocessing.dummy`. Functions are called as they are (closures work)
  * and values are passed by reference, not cloned.
  */
-import { type ExecutionSink, execute } from '../protocol/execution.js';
+
+import {
+  type PoolThread,
+  type Task,
+  TaskState,
+  type ThreadHost,
+  ThreadState,
+} from '../engine/task.js';
+import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
 import { importExport } from '../protocol/functions.js';
 import type { Outcome } from '../protocol/messages.js';
-import { type AnyFunction, moduleDefOf } from './functions.js';
-import { type PoolThread, type Task, TaskState, type ThreadHost, ThreadState } from './task.js';
+import { type ExecutionSink, execute } from '../run/execution.js';
 
 export class LocalThread implements PoolThread, ExecutionSink {
   readonly name: string;
