@@ -126,3 +126,91 @@ function freer(
   if (free[a] !== free[b]) return (free[a] as number) > (free[b] as number);
   return (held[a] as number) < (held[b] as number);
 }
+
+/** What the policy needs to know of a carrier to decide what to start and what to take back. */
+export interface CarrierView {
+  /** Retiring: takes no more tasks, stops when done; stopping: on its way out. */
+  phase: 'starting' | 'ready' | 'retiring' | 'stopping';
+  quota: number;
+  outstanding: number;
+  /** Sent and not started. */
+  unstarted: number;
+  /** Started and not settled. */
+  running: number;
+  /** Seen stuck in one long synchronous task. */
+  stuck: boolean;
+}
+
+/** How many more carriers to start: while there are more tasks than slots (and room for one). */
+export function carriersToStart(
+  carriers: readonly CarrierView[],
+  queued: number,
+  quotas: readonly number[],
+): number {
+  let demand = queued;
+  let slots = 0;
+  for (const carrier of carriers) {
+    demand += carrier.outstanding;
+    if (carrier.phase === 'starting' || carrier.phase === 'ready') slots += carrier.quota;
+  }
+  let count = 0;
+  while (demand > slots && count < quotas.length) slots += quotas[count++] as number;
+  return count;
+}
+
+/**
+ * Whether tasks that keep waiting deserve one more carrier: every started carrier is busy with
+ * work it began (a task merely on its way to one is no reason), and none is still starting.
+ */
+export function everyCarrierBusy(carriers: readonly CarrierView[]): boolean {
+  for (const carrier of carriers) {
+    if (carrier.phase === 'starting') return false;
+    if (carrier.phase === 'ready' && carrier.running === 0) return false;
+  }
+  return true;
+}
+
+/** The carriers whose unstarted tasks must move: stuck ones (when there is another to move to). */
+export function stuckCarriers(carriers: readonly CarrierView[]): number[] {
+  if (carriers.length < 2) return [];
+  const stuck: number[] = [];
+  carriers.forEach((carrier, i) => {
+    if (carrier.phase !== 'stopping' && carrier.unstarted > 0 && carrier.stuck) stuck.push(i);
+  });
+  return stuck;
+}
+
+/**
+ * Nothing is queued, and a carrier has a free slot: from whom to take back the tasks it has not
+ * started, for it. The thief: ready, a free slot, nothing unstarted of its own, not stuck (the
+ * least loaded such). The victim: one that cannot start what it holds, stuck or with every slot
+ * running (the one holding most); one merely still receiving its batch is not, since taking that
+ * back would only send it on a round trip. Undefined when there is no such pair.
+ */
+export function takeBackPair(
+  carriers: readonly CarrierView[],
+): { thief: number; victim: number } | undefined {
+  let thief = -1;
+  carriers.forEach((carrier, i) => {
+    if (
+      carrier.phase === 'ready' &&
+      carrier.outstanding < carrier.quota &&
+      carrier.unstarted === 0 &&
+      !carrier.stuck &&
+      (thief < 0 || carrier.outstanding < (carriers[thief] as CarrierView).outstanding)
+    ) {
+      thief = i;
+    }
+  });
+  if (thief < 0) return undefined;
+  let victim = -1;
+  let most = 0;
+  carriers.forEach((carrier, i) => {
+    if (i === thief || carrier.phase === 'stopping') return;
+    if (carrier.unstarted <= most) return;
+    if (carrier.running < carrier.quota && !carrier.stuck) return;
+    most = carrier.unstarted;
+    victim = i;
+  });
+  return victim < 0 ? undefined : { thief, victim };
+}

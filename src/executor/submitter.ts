@@ -6,12 +6,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
-import {
-  type AnyFunction,
-  type FunctionRecord,
-  functionRecord,
-  localRecord,
-} from '../functions/functions.js';
+import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
 import { Future, type FutureBinding, futureInternals } from './future.js';
 
@@ -113,7 +108,7 @@ export class Submitter {
 
   /** Validates a task function (a TypeError for what can never run in a thread). */
   record(fn: unknown): FunctionRecord {
-    return this.engine.options.threads === 0 ? localRecord(fn) : functionRecord(fn);
+    return this.engine.record(fn);
   }
 
   /** `fn(...args)` as a Future. */

@@ -7,12 +7,7 @@ import { Engine, PoolState } from '../engine/engine.js';
 import { reportCallbackError } from '../engine/report-error.js';
 import { Task } from '../engine/task.js';
 import { InvalidStateError } from '../errors.js';
-import {
-  type AnyFunction,
-  type FunctionRecord,
-  functionRecord,
-  localRecord,
-} from '../functions/functions.js';
+import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import {
   copyArgs,
   expectArgsArray,
@@ -212,7 +207,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   }
 
   #record(fn: unknown): FunctionRecord {
-    return this.#engine.options.threads === 0 ? localRecord(fn) : functionRecord(fn);
+    return this.#engine.record(fn);
   }
 
   #applyAsync<R>(

@@ -4,27 +4,15 @@
  * and values are passed by reference, not cloned.
  */
 
-import {
-  type PoolThread,
-  type Task,
-  TaskState,
-  type ThreadHost,
-  ThreadState,
-} from '../engine/task.js';
+import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
 import { importExport } from '../protocol/functions.js';
 import type { Outcome } from '../protocol/messages.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
+import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 
-export class LocalThread implements PoolThread, ExecutionSink {
-  readonly name: string;
-  readonly slot = 0;
-  readonly quota: number;
-  state: ThreadState = ThreadState.Starting;
-  readonly outstanding = new Map<number, Task>();
-  dispatched = 0;
-  nextSeq = 1;
-  readonly #host: ThreadHost;
+export class LocalThread extends ThreadHandle implements ExecutionSink {
+  readonly #host: ThreadReports;
   readonly #waiting: Task[] = [];
   readonly #modules = new Map<AnyFunction, Promise<AnyFunction>>();
   #running = 0;
@@ -33,15 +21,13 @@ export class LocalThread implements PoolThread, ExecutionSink {
   #stopped = false;
 
   constructor(
-    host: ThreadHost,
-    name: string,
-    quota: number,
+    host: ThreadReports,
+    spec: ThreadSpec,
     initializer: AnyFunction | undefined,
     initargs: readonly unknown[],
   ) {
+    super(spec);
     this.#host = host;
-    this.name = name;
-    this.quota = quota;
     // Start on a later turn, as a thread would, so the constructor never runs user code.
     setImmediate(() => void this.#initialize(initializer, initargs));
   }
@@ -64,13 +50,9 @@ export class LocalThread implements PoolThread, ExecutionSink {
 
   send(tasks: Task[]): void {
     for (const task of tasks) {
-      task.seq = this.nextSeq++;
-      task.thread = this;
-      task.state = TaskState.Dispatched;
-      this.outstanding.set(task.seq, task);
+      this.track(task, this.nextSeq++);
       this.#waiting.push(task);
     }
-    this.dispatched += tasks.length;
     this.#schedule();
   }
 
@@ -132,10 +114,6 @@ export class LocalThread implements PoolThread, ExecutionSink {
     return this.#waiting.length;
   }
 
-  isBusy(): boolean {
-    return this.#running > 0;
-  }
-
   running(): number {
     return this.#running;
   }
@@ -155,16 +133,9 @@ export class LocalThread implements PoolThread, ExecutionSink {
 
   revokeUnstarted(): Task[] {
     const taken = this.#waiting.splice(0);
-    for (const task of taken) {
-      this.outstanding.delete(task.seq);
-      task.thread = null;
-      task.state = TaskState.Queued;
-    }
-    this.dispatched -= taken.length;
+    this.untrack(taken);
     return taken;
   }
-
-  setBusy(): void {}
 
   stop(): Promise<void> {
     this.#stopped = true;

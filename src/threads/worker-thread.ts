@@ -11,8 +11,8 @@ import {
   Worker,
 } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
-import type { PoolThread, Task, ThreadHost } from '../engine/task.js';
-import { TaskState, ThreadState } from '../engine/task.js';
+import type { Task } from '../engine/task.js';
+import { TaskState } from '../engine/task.js';
 import type { Transferable } from '../options.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
 import {
@@ -42,6 +42,7 @@ import {
   type ToWorker,
 } from '../protocol/messages.js';
 import { packNumbers, unpackNumbers } from '../protocol/packing.js';
+import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 
 // The worker side, bundled at build time into one CommonJS file: a thread boots faster with one
 // module to load, and faster still when it need not start the ES module loader for its entry.
@@ -130,24 +131,14 @@ interface Posted {
   define: DefineMessage | null;
 }
 
-export interface WorkerThreadOptions {
-  name: string;
-  slot: number;
-  quota: number;
+export interface WorkerThreadOptions extends ThreadSpec {
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
   resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
 }
 
-export class WorkerThread implements PoolThread {
-  readonly name: string;
-  readonly slot: number;
-  readonly quota: number;
-  state: ThreadState = ThreadState.Starting;
-  readonly outstanding = new Map<number, Task>();
-  dispatched = 0;
-  nextSeq = 1;
-  readonly #host: ThreadHost;
+export class WorkerThread extends ThreadHandle {
+  readonly #host: ThreadReports;
   readonly #worker: Worker;
   readonly #control: Int32Array;
   /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
@@ -168,11 +159,9 @@ export class WorkerThread implements PoolThread {
   #exited: Promise<void>;
 
   /** Throws (e.g. a DataCloneError for uncloneable `initargs`) if the thread cannot be created. */
-  constructor(host: ThreadHost, options: WorkerThreadOptions) {
+  constructor(host: ThreadReports, options: WorkerThreadOptions) {
+    super(options);
     this.#host = host;
-    this.name = options.name;
-    this.slot = options.slot;
-    this.quota = options.quota;
     const control = createControl();
     this.#control = new Int32Array(control);
     execArgvForThreads(); // Decides `underTsx` too.
@@ -306,7 +295,7 @@ export class WorkerThread implements PoolThread {
     try {
       this.#post(message, tasks);
       this.nextSeq += tasks.length;
-      for (let i = 0; i < tasks.length; i++) this.#track(tasks[i] as Task, firstSeq + i);
+      for (let i = 0; i < tasks.length; i++) this.track(tasks[i] as Task, firstSeq + i);
     } catch {
       // Something in the batch cannot be cloned (or transferred): send the tasks one by one so
       // that only the culprits fail.
@@ -319,7 +308,7 @@ export class WorkerThread implements PoolThread {
           continue;
         }
         this.nextSeq++;
-        this.#track(task, seq);
+        this.track(task, seq);
       }
     }
     this.#used(tasks);
@@ -445,7 +434,7 @@ export class WorkerThread implements PoolThread {
         continue;
       }
       this.nextSeq++;
-      this.#track(task, seq);
+      this.track(task, seq);
     }
   }
 
@@ -506,14 +495,6 @@ export class WorkerThread implements PoolThread {
     this.#keep({ n, tasks, define: null });
   }
 
-  #track(task: Task, seq: number): void {
-    task.seq = seq;
-    task.thread = this;
-    task.state = TaskState.Dispatched;
-    this.outstanding.set(seq, task);
-    this.dispatched++;
-  }
-
   #claimed(): number {
     return Atomics.load(this.#control, CLAIMED) & ~REVOKE_FLAG;
   }
@@ -521,10 +502,6 @@ export class WorkerThread implements PoolThread {
   unstarted(): number {
     const startedOrTaken = Math.max(this.#claimed(), this.#revokedUpTo);
     return Math.max(0, this.nextSeq - 1 - startedOrTaken);
-  }
-
-  isBusy(): boolean {
-    return this.running() > 0;
   }
 
   running(): number {
@@ -597,7 +574,7 @@ export class WorkerThread implements PoolThread {
     return taken;
   }
 
-  setBusy(busy: boolean): void {
+  override setBusy(busy: boolean): void {
     if (busy === this.#busy) return;
     this.#busy = busy;
     if (busy) {

@@ -2,11 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  type CarrierView,
+  carriersToStart,
+  everyCarrierBusy,
   MAX_READ_AHEAD,
   planDispatch,
   READ_AHEAD_MS,
   readAheadFor,
+  stuckCarriers,
   type ThreadLoad,
+  takeBackPair,
 } from '../../src/engine/dispatch-policy.js';
 
 function thread(overrides: Partial<ThreadLoad> = {}): ThreadLoad {
@@ -99,5 +104,70 @@ describe('read-ahead', () => {
     const plan = planDispatch([thread({ quota: 2, readAhead: 100 })], 3);
     assert.deepEqual(plan.threads, [0, 0, 0]);
     assert.equal(plan.slotted, 2);
+  });
+});
+
+function carrier(overrides: Partial<CarrierView> = {}): CarrierView {
+  return {
+    phase: 'ready',
+    quota: 1,
+    outstanding: 0,
+    unstarted: 0,
+    running: 0,
+    stuck: false,
+    ...overrides,
+  };
+}
+
+describe('starting carriers', () => {
+  test('while there are more tasks than slots, as many as the free slot shares allow', () => {
+    assert.equal(carriersToStart([], 0, [2, 2]), 0);
+    assert.equal(carriersToStart([], 1, [2, 2]), 1);
+    assert.equal(carriersToStart([], 3, [2, 2]), 2);
+    assert.equal(carriersToStart([], 100, [2, 2]), 2);
+    // A starting carrier's slots count; a retiring one's do not.
+    assert.equal(carriersToStart([carrier({ phase: 'starting', quota: 2 })], 2, [2]), 0);
+    assert.equal(
+      carriersToStart([carrier({ phase: 'retiring', quota: 2, outstanding: 2 })], 1, [2]),
+      1,
+    );
+  });
+
+  test('another carrier for waiting tasks only when every started one is busy with its own', () => {
+    assert.equal(everyCarrierBusy([carrier({ running: 1 })]), true);
+    assert.equal(everyCarrierBusy([carrier({ running: 1 }), carrier({ unstarted: 3 })]), false);
+    assert.equal(everyCarrierBusy([carrier({ phase: 'starting' })]), false);
+    assert.equal(everyCarrierBusy([carrier({ phase: 'stopping' }), carrier({ running: 2 })]), true);
+  });
+});
+
+describe('taking back', () => {
+  test('from stuck carriers holding unstarted tasks, when there is another carrier', () => {
+    const stuck = carrier({ stuck: true, unstarted: 3, outstanding: 4, running: 1 });
+    assert.deepEqual(stuckCarriers([stuck, carrier()]), [0]);
+    assert.deepEqual(stuckCarriers([stuck]), []);
+    assert.deepEqual(stuckCarriers([carrier({ stuck: true }), carrier()]), []);
+    assert.deepEqual(stuckCarriers([{ ...stuck, phase: 'stopping' }, carrier()]), []);
+  });
+
+  test('for an idle carrier, from the one that cannot start what it holds', () => {
+    const idle = carrier({ quota: 2 });
+    const slotsFull = carrier({ quota: 2, outstanding: 4, running: 2, unstarted: 2 });
+    assert.deepEqual(takeBackPair([slotsFull, idle]), { thief: 1, victim: 0 });
+    const stuck = carrier({ quota: 2, outstanding: 3, running: 1, unstarted: 2, stuck: true });
+    assert.deepEqual(takeBackPair([idle, stuck]), { thief: 0, victim: 1 });
+  });
+
+  test('never from a carrier still receiving its batch (it would only be sent back and forth)', () => {
+    const receiving = carrier({ quota: 1, outstanding: 4, running: 0, unstarted: 4 });
+    assert.equal(takeBackPair([receiving, carrier()]), undefined);
+  });
+
+  test('no thief: none has a free slot, or each has unstarted tasks of its own, or is stuck', () => {
+    const full = carrier({ outstanding: 1, running: 1 });
+    const victim = carrier({ outstanding: 3, running: 1, unstarted: 2, stuck: true });
+    assert.equal(takeBackPair([full, victim]), undefined);
+    assert.equal(takeBackPair([carrier({ stuck: true }), victim]), undefined);
+    assert.equal(takeBackPair([carrier({ phase: 'starting' }), victim]), undefined);
   });
 });

@@ -1,0 +1,365 @@
+/**
+ * Where tasks go: the queue of waiting tasks, the carriers (threads) and their share of the
+ * pool's task slots, and the mechanism that carries out dispatch-policy.ts's decisions: start
+ * carriers while there are more tasks than slots, send each its batch, take back from a carrier
+ * stuck in a long synchronous task what it has not started, and look again a moment later while
+ * tasks wait (so that this happens even when no carrier reports anything).
+ *
+ * The pool's `workers` task slots are shared out among at most `carriers` carriers (carrier i
+ * gets `quota` slots). Carriers start lazily, and one with nothing to do never keeps the process
+ * alive.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ResolvedPoolOptions } from '../options.js';
+import { MAX_SEQ } from '../protocol/claims.js';
+import type { HostKind } from '../threads/host.js';
+import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';
+import {
+  type CarrierView,
+  carriersToStart,
+  everyCarrierBusy,
+  planDispatch,
+  stuckCarriers,
+  type ThreadLoad,
+  takeBackPair,
+} from './dispatch-policy.js';
+import { type Task, TaskState } from './task.js';
+import { TaskQueue } from './task-queue.js';
+import { ThreadWatch } from './thread-watch.js';
+
+/** How long tasks may wait for a busy thread before the scheduler looks again (doubling to the max). */
+const WATCH_FIRST_MS = 2;
+const WATCH_MAX_MS = 64;
+
+const PHASES = ['starting', 'ready', 'retiring', 'stopping'] as const satisfies Record<
+  ThreadState,
+  CarrierView['phase']
+>;
+
+/** What the scheduler needs of the engine. */
+export interface SchedulerOwner extends ThreadReports {
+  /** Runs `body` as one engine step (see deliveries.ts). */
+  step<T>(body: () => T): T;
+  /** Whether tasks may still be dispatched (not terminated, not broken). */
+  readonly dispatching: boolean;
+  /** A carrier could not be started, or did not start in time: the pool is broken. */
+  startFailed(cause: unknown, what: string): void;
+}
+
+export class Scheduler {
+  readonly queue = new TaskQueue();
+  readonly threads: ThreadHandle[] = [];
+  readonly #options: ResolvedPoolOptions;
+  readonly #host: HostKind;
+  readonly #owner: SchedulerOwner;
+  readonly #freeSlots: number[] = [];
+  readonly #quotas: number[] = [];
+  readonly #watches = new Map<ThreadHandle, ThreadWatch>();
+  #threadCounter = 0;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #watchDelay = WATCH_FIRST_MS;
+  /** Producers (imap inputs) that may still submit tasks: the main thread is busy feeding. */
+  producers = 0;
+
+  constructor(options: ResolvedPoolOptions, host: HostKind, owner: SchedulerOwner) {
+    this.#options = options;
+    this.#host = host;
+    this.#owner = owner;
+    const carriers = Math.max(1, host.carriers(options));
+    for (let i = 0; i < carriers; i++) {
+      this.#quotas.push(
+        Math.floor(options.workers / carriers) + (i < options.workers % carriers ? 1 : 0),
+      );
+    }
+    for (let i = carriers - 1; i >= 0; i--) this.#freeSlots.push(i);
+  }
+
+  /** One round: start carriers for the demand, move tasks off stuck ones, dispatch, rebalance. */
+  pump(): void {
+    // Threads first: a thread that is starting keeps its share of the queue (see #dispatch).
+    this.#startThreadsForDemand();
+    this.#takeBackFromStuck();
+    this.#dispatch();
+    if (this.queue.size === 0) this.#rebalance();
+    this.#watchForWaiting();
+  }
+
+  /** Whether any task is queued or outstanding on a carrier. */
+  hasWork(): boolean {
+    if (this.queue.size > 0) return true;
+    for (const thread of this.threads) if (thread.outstanding.size > 0) return true;
+    return false;
+  }
+
+  /** Takes every task not settled out of the queue and off the carriers, in order. */
+  takeAll(): Task[] {
+    const tasks = this.queue.drain();
+    for (const thread of this.threads) {
+      for (const task of thread.outstanding.values()) tasks.push(task);
+      thread.outstanding.clear();
+    }
+    return tasks;
+  }
+
+  /** Tasks given back (taken from a carrier, or a carrier died before starting them). */
+  requeue(tasks: Task[]): void {
+    this.queue.unshiftAll(tasks);
+  }
+
+  /**
+   * Takes a task that has not started out of the scheduler. False if it has started (or started
+   * while being taken: a carrier's claims decide).
+   */
+  withdraw(task: Task): boolean {
+    if (task.state === TaskState.Dispatched) {
+      const thread = task.thread as ThreadHandle;
+      if (thread.hasStarted(task)) return false;
+      const taken = thread.revokeUnstarted();
+      if (!taken.includes(task)) {
+        this.requeue(taken);
+        return false;
+      }
+      this.requeue(taken.filter((t) => t !== task));
+      if (thread.outstanding.size === 0) this.markIdle(thread);
+    } else {
+      this.queue.removed();
+    }
+    return true;
+  }
+
+  /** A carrier finished `count` tasks. */
+  finished(thread: ThreadHandle, count: number): void {
+    this.#watch(thread).finished(count, thread.outstanding.size === 0);
+    if (thread.outstanding.size === 0) this.markIdle(thread);
+  }
+
+  /** A carrier exited: it leaves the scheduler and its slot share is free again. */
+  forget(thread: ThreadHandle): void {
+    thread.clearTimers();
+    this.#watches.delete(thread);
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    this.#freeSlots.push(thread.slot);
+  }
+
+  /** Nothing outstanding: a retiring carrier stops; another stops after `idleTimeout`. */
+  markIdle(thread: ThreadHandle): void {
+    thread.setBusy(false);
+    if (thread.state === ThreadState.Retiring) {
+      void thread.stop(true);
+      return;
+    }
+    thread.armIdleTimer(this.#options.idleTimeout, () => {
+      if (thread.outstanding.size === 0 && thread.state === ThreadState.Ready) {
+        void thread.stop(true);
+      }
+    });
+  }
+
+  /** Stops every carrier (gracefully: each finishes writing what its tasks wrote). */
+  stopAll(graceful: boolean): void {
+    if (this.#waitTimer) clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    for (const thread of this.threads) {
+      thread.clearTimers();
+      void thread.stop(graceful);
+    }
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------------
+
+  /** `except`: a thread just found holding tasks it could not start gets none back this round. */
+  #dispatch(except?: ThreadHandle): void {
+    if (this.queue.size === 0) return;
+    const ready: ThreadHandle[] = [];
+    const loads: ThreadLoad[] = [];
+    const now = performance.now();
+    const maxTasks = this.#options.maxTasksPerThread;
+    let anyOutOfSyncCode = false;
+    // A long task's successor is worth sending ahead only while each thread has more to come: at
+    // the tail of the queue, it would only be taken back for the thread that frees first (and
+    // sent, cloned, twice).
+    const deepQueue = this.queue.size >= 2 * this.threads.length;
+    for (const thread of this.threads) {
+      if (thread.state !== ThreadState.Ready) continue;
+      const watch = this.#watch(thread);
+      const syncSeq = thread.syncRunning();
+      const lastTaskLong = thread.lastTaskLong();
+      const available = thread !== except && !watch.stuck(syncSeq, lastTaskLong, now);
+      ready.push(thread);
+      loads.push({
+        quota: thread.quota,
+        outstanding: thread.outstanding.size,
+        available,
+        inSyncCode: syncSeq !== 0,
+        lifetimeRoom: Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq),
+        readAhead: watch.readAhead(lastTaskLong && deepQueue),
+      });
+      if (available && syncSeq === 0) anyOutOfSyncCode = true;
+    }
+    if (ready.length === 0) return;
+    const plan = planDispatch(loads, this.queue.size);
+    const batches: (Task[] | undefined)[] = new Array(ready.length);
+    for (let k = 0; k < plan.threads.length; k++) {
+      const index = plan.threads[k] as number;
+      const task = this.queue.peek();
+      if (!task) break;
+      if (task.transfer !== undefined && task.transfer.length > 0) {
+        // Its buffers will belong to the thread it is sent to, so it could never be taken back
+        // and moved: it goes only into a free slot, and not to a thread busy in synchronous code
+        // while another is not (that one will free a slot soon). Later tasks wait behind it.
+        if (k >= plan.slotted) break;
+        if (anyOutOfSyncCode && (loads[index] as ThreadLoad).inSyncCode) break;
+      }
+      this.queue.shift();
+      let batch = batches[index];
+      if (!batch) {
+        batch = [];
+        batches[index] = batch;
+      }
+      batch.push(task);
+    }
+    // More is coming while tasks wait or an imap input is being read: the main thread is busy.
+    const backlog = this.queue.size > 0 || this.producers > 0;
+    for (let i = 0; i < ready.length; i++) {
+      const batch = batches[i];
+      if (!batch) continue;
+      const thread = ready[i] as ThreadHandle;
+      thread.clearIdleTimer();
+      this.#watch(thread).sent(thread.outstanding.size === 0);
+      thread.send(batch, backlog);
+      if (thread.dispatched >= maxTasks || thread.nextSeq >= MAX_SEQ) {
+        thread.state = ThreadState.Retiring;
+      }
+    }
+  }
+
+  #watch(thread: ThreadHandle): ThreadWatch {
+    let watch = this.#watches.get(thread);
+    if (!watch) {
+      watch = new ThreadWatch();
+      this.#watches.set(thread, watch);
+    }
+    return watch;
+  }
+
+  #stuck(thread: ThreadHandle, now: number): boolean {
+    return this.#watch(thread).stuck(thread.syncRunning(), thread.lastTaskLong(), now);
+  }
+
+  // ---- carriers coming ----------------------------------------------------------------------------
+
+  /** Starts threads while there are more tasks than slots. */
+  #startThreadsForDemand(): void {
+    const quotas = this.#freeSlots.map((slot) => this.#quotas[slot] as number).reverse();
+    const count = carriersToStart(this.#views(), this.queue.size, quotas);
+    for (let i = 0; i < count; i++) if (!this.#startThread()) return;
+  }
+
+  /** What the policy sees of each carrier. */
+  #views(): CarrierView[] {
+    const now = performance.now();
+    return this.threads.map((thread) => ({
+      phase: PHASES[thread.state],
+      quota: thread.quota,
+      outstanding: thread.outstanding.size,
+      unstarted: thread.unstarted(),
+      running: thread.running(),
+      stuck: this.#stuck(thread, now),
+    }));
+  }
+
+  #startThread(): ThreadHandle | undefined {
+    const slot = this.#freeSlots.pop() as number;
+    const quota = this.#quotas[slot] as number;
+    const name = `${this.#options.name}-${++this.#threadCounter}`;
+    let thread: ThreadHandle;
+    try {
+      thread = this.#host.start(this.#owner, { name, slot, quota }, this.#options);
+    } catch (error) {
+      this.#freeSlots.push(slot);
+      this.#owner.startFailed(error, 'a thread could not be started');
+      return undefined;
+    }
+    this.threads.push(thread);
+    const limit = this.#options.initializerTimeout;
+    thread.armStartTimer(limit, () =>
+      this.#owner.step(() =>
+        this.#owner.startFailed(
+          new Error(
+            `Thread ${name} did not finish starting within ${limit} ms (initializerTimeout)`,
+          ),
+          'a thread did not finish starting',
+        ),
+      ),
+    );
+    return thread;
+  }
+
+  /**
+   * While tasks wait (in the queue, or sent to a thread that has not started them), look again a
+   * moment later, even if no thread reports anything meanwhile: a thread may be stuck in a long
+   * synchronous task (its unstarted tasks must move), or every started thread may be busy while
+   * another thread could start (four CPU-bound tasks on `new ThreadPool(8)`, whose first thread
+   * holds four slots). The delay doubles while nothing changes.
+   */
+  #watchForWaiting(): void {
+    if (this.#waitTimer) return;
+    if (!this.#hasWaiting()) {
+      this.#watchDelay = WATCH_FIRST_MS;
+      return;
+    }
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      if (!this.#owner.dispatching) return;
+      this.#owner.step(() => {
+        const before = this.queue.size;
+        if (this.#freeSlots.length > 0 && everyCarrierBusy(this.#views()) && this.#hasWaiting()) {
+          this.#startThread();
+        }
+        this.pump();
+        this.#watchDelay =
+          this.queue.size < before ? WATCH_FIRST_MS : Math.min(this.#watchDelay * 2, WATCH_MAX_MS);
+      });
+    }, this.#watchDelay);
+    // The busy thread keeps the process alive while it has work; this timer need not.
+    this.#waitTimer.unref();
+  }
+
+  #hasWaiting(): boolean {
+    if (this.queue.size > 0) return true;
+    for (const thread of this.threads) if (thread.unstarted() > 0) return true;
+    return false;
+  }
+
+  // ---- taking back --------------------------------------------------------------------------------
+
+  /**
+   * A thread stuck in a long synchronous task starts nothing else until it returns: the tasks it
+   * holds and has not started go back to the front of the queue (in order), for the threads that
+   * are free, or free first.
+   */
+  #takeBackFromStuck(): void {
+    for (const i of stuckCarriers(this.#views())) this.#takeBack(this.threads[i] as ThreadHandle);
+  }
+
+  /**
+   * A thread has a free slot and nothing is queued: take back the tasks another thread cannot
+   * start now, so they can run here instead of waiting there (and the oldest of them starts next).
+   */
+  #rebalance(): void {
+    const pair = takeBackPair(this.#views());
+    if (!pair) return;
+    const victim = this.threads[pair.victim] as ThreadHandle;
+    if (this.#takeBack(victim)) this.#dispatch(victim);
+  }
+
+  /** Takes back what the thread has not started, to the front of the queue. */
+  #takeBack(thread: ThreadHandle): boolean {
+    const taken = thread.revokeUnstarted();
+    if (taken.length === 0) return false;
+    if (thread.outstanding.size === 0) this.markIdle(thread);
+    this.requeue(taken);
+    return true;
+  }
+}

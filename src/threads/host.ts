@@ -1,0 +1,71 @@
+/**
+ * The kinds of carrier a pool can run its tasks on, chosen once when its engine is built (as
+ * CPython's ThreadPool differs from Pool by the seams it overrides, not by flags). A kind says how
+ * many carriers there may be, how to start one, how a task function is registered for it, and
+ * what crossing to it means for values and errors.
+ */
+
+import {
+  type AnyFunction,
+  type FunctionRecord,
+  functionRecord,
+  localRecord,
+} from '../functions/functions.js';
+import type { ResolvedPoolOptions } from '../options.js';
+import { LocalThread } from './local-thread.js';
+import type { ThreadHandle, ThreadReports, ThreadSpec } from './thread-handle.js';
+import { WorkerThread } from './worker-thread.js';
+
+export interface HostKind {
+  /** How many carriers the pool may have at most. */
+  carriers(options: ResolvedPoolOptions): number;
+  /** Starts a carrier (throws if it cannot be made, e.g. uncloneable `initargs`). */
+  start(reports: ThreadReports, spec: ThreadSpec, options: ResolvedPoolOptions): ThreadHandle;
+  /** The record of a task function: a TypeError, before anything is issued, for what it cannot run. */
+  record(fn: unknown, what?: string): FunctionRecord;
+  /** Values cross by copy (so they are captured when the call is made), not by reference. */
+  readonly copiesValues: boolean;
+  /**
+   * Task functions run in another isolate, where the caller's variables are not: a ReferenceError
+   * from an inline function most likely names one of them.
+   */
+  readonly isolated: boolean;
+}
+
+/** Worker threads: one V8 isolate each, tasks and values sent by message. */
+export const workerThreads: HostKind = {
+  carriers: (options) => options.threads,
+  start(reports, spec, options) {
+    const { initializer, initargs, resourceLimits } = options;
+    return new WorkerThread(reports, {
+      ...spec,
+      initializer: initializer ? functionRecord(initializer, 'initializer').def : null,
+      initargs,
+      resourceLimits,
+    });
+  },
+  record: functionRecord,
+  copiesValues: true,
+  isolated: true,
+};
+
+/** The main thread's own event loop (`threads: 0`, Python's `multiprocessing.dummy`). */
+export const mainThread: HostKind = {
+  carriers: () => 1,
+  start(reports, spec, options) {
+    return new LocalThread(
+      reports,
+      spec,
+      options.initializer as AnyFunction | undefined,
+      options.initargs,
+    );
+  },
+  record: localRecord,
+  copiesValues: false,
+  isolated: false,
+};
+
+/** The kind the options ask for. */
+export function hostKindFor(options: ResolvedPoolOptions): HostKind {
+  return options.threads === 0 ? mainThread : workerThreads;
+}

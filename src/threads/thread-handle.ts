@@ -1,0 +1,145 @@
+/**
+ * The seam between the engine and whatever carries tasks: a worker thread, the main thread
+ * (`threads: 0`), and later a child process or a remote queue. Each kind of carrier is a subclass
+ * of ThreadHandle (the main thread's side of it), made by its HostKind (host.ts); the engine knows
+ * only this class and what it reports through ThreadReports.
+ *
+ * The base keeps what every carrier has in common: its name, its share of the pool's task slots,
+ * its state, the tasks sent to it and not settled (by seq), and its own timers (how long it may
+ * take to start, how long it may idle). Subclasses say how tasks travel and how to take back
+ * those not started.
+ */
+import type { Task } from '../engine/task.js';
+import { TaskState } from '../engine/task.js';
+
+export const ThreadState = {
+  Starting: 0,
+  Ready: 1,
+  /** Takes no more tasks; stops once its outstanding tasks are done. */
+  Retiring: 2,
+  Stopping: 3,
+} as const;
+export type ThreadState = (typeof ThreadState)[keyof typeof ThreadState];
+
+/** What a carrier tells the engine. */
+export interface ThreadReports {
+  threadReady(thread: ThreadHandle): void;
+  /** `results`: (seq, outcome, decoded value) triples. */
+  threadResults(thread: ThreadHandle, results: unknown[]): void;
+  threadInitFailed(thread: ThreadHandle, error: unknown): void;
+  threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void;
+  /** A task could not be sent (its arguments cannot be cloned): it fails alone. */
+  taskFailed(task: Task, error: unknown): void;
+}
+
+/** What the engine needs to make a carrier. */
+export interface ThreadSpec {
+  name: string;
+  /** Index of its task-slot share. */
+  slot: number;
+  /** How many tasks it may run at once. */
+  quota: number;
+}
+
+export abstract class ThreadHandle {
+  readonly name: string;
+  readonly slot: number;
+  readonly quota: number;
+  state: ThreadState = ThreadState.Starting;
+  /** Tasks sent and not yet settled, by seq, in seq order. */
+  readonly outstanding = new Map<number, Task>();
+  /** Tasks sent since it started (minus those taken back), for maxTasksPerThread. */
+  dispatched = 0;
+  /** The seq the next task will get. */
+  nextSeq = 1;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #startTimer: NodeJS.Timeout | undefined;
+
+  constructor(spec: ThreadSpec) {
+    this.name = spec.name;
+    this.slot = spec.slot;
+    this.quota = spec.quota;
+  }
+
+  /** Sends tasks to run; `backlog`: the pool still has tasks waiting after these. */
+  abstract send(tasks: Task[], backlog: boolean): void;
+  /** How many sent tasks have not started. */
+  abstract unstarted(): number;
+  /** Whether this outstanding task has started. */
+  abstract hasStarted(task: Task): boolean;
+  /** How many tasks it has started that have not reported back yet. */
+  abstract running(): number;
+  /** The seq of the task whose synchronous code it is running at this moment (0: none). */
+  abstract syncRunning(): number;
+  /** Whether the last task it ran synchronously took a millisecond or more. */
+  abstract lastTaskLong(): boolean;
+  /** Takes back the sent tasks that have not started (those that can move), in seq order. */
+  abstract revokeUnstarted(): Task[];
+  /**
+   * Stops it. `graceful` (the pool was closed, or it idled out): it finishes writing what its
+   * tasks wrote and exits by itself; otherwise at once. Resolves once it has exited.
+   */
+  abstract stop(graceful?: boolean): Promise<void>;
+
+  /** Whether it has started a task that has not reported back yet. */
+  isBusy(): boolean {
+    return this.running() > 0;
+  }
+
+  /** Busy carriers keep the process alive, idle ones never do (where that applies). */
+  setBusy(_busy: boolean): void {}
+
+  /** Records a task as sent here with this seq. */
+  protected track(task: Task, seq: number): void {
+    task.seq = seq;
+    task.thread = this;
+    task.state = TaskState.Dispatched;
+    this.outstanding.set(seq, task);
+    this.dispatched++;
+  }
+
+  /** Forgets tasks taken back: they are queued again, to be sent anywhere. */
+  protected untrack(tasks: readonly Task[]): void {
+    for (const task of tasks) {
+      this.outstanding.delete(task.seq);
+      task.thread = null;
+      task.state = TaskState.Queued;
+    }
+    this.dispatched -= tasks.length;
+  }
+
+  /** Calls `onIdle` after `ms` unless work comes first (see clearIdleTimer). */
+  armIdleTimer(ms: number, onIdle: () => void): void {
+    if (ms === Number.POSITIVE_INFINITY || this.#idleTimer) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      onIdle();
+    }, ms);
+    // An idle carrier never keeps the process alive.
+    this.#idleTimer.unref();
+  }
+
+  clearIdleTimer(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Calls `onTimeout` if it has not started (become Ready) within `ms`. */
+  armStartTimer(ms: number, onTimeout: () => void): void {
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = undefined;
+      if (this.state === ThreadState.Starting) onTimeout();
+    }, ms);
+    this.#startTimer.unref();
+  }
+
+  clearStartTimer(): void {
+    if (this.#startTimer) clearTimeout(this.#startTimer);
+    this.#startTimer = undefined;
+  }
+
+  clearTimers(): void {
+    this.clearIdleTimer();
+    this.clearStartTimer();
+  }
+}
