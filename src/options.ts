@@ -96,6 +96,10 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The smallest thread stack accepted: Node.js crashes the process below about 0.25 MB. */
 const MIN_STACK_SIZE_MB = 0.5;
 
+/**
+ * A timeout argument in milliseconds: a non-negative integer or Infinity (undefined and null mean
+ * Infinity, no timeout). Past MAX_TIMER_MS it is Infinity too.
+ */
 export function expectTimeout(what: string, value: unknown): number {
   if (value === undefined || value === null || value === Number.POSITIVE_INFINITY) {
     return Number.POSITIVE_INFINITY;
@@ -217,7 +221,7 @@ export function copyArgs(args: readonly unknown[]): unknown[] {
   return copy;
 }
 
-/** Validates and fills in the ThreadPool options. `workersArg` is `new ThreadPool(n)`'s number or the options object. */
+/** Validates and fills in the ThreadPool options: `new ThreadPool(n)`'s number or the options object. */
 export function resolvePoolOptions(
   input: number | ThreadPoolOptions | undefined | null,
   what = 'ThreadPool',

@@ -151,7 +151,12 @@ export type ModuleTasks<M> = {
 
 const SELF_FILE = fileURLToPath(import.meta.url);
 
-/** The file of the code that called `fromModule()`, to resolve a relative path against. */
+/**
+ * The file of the code that called `fromModule()`, to resolve a relative path against, as
+ * `import()` would from that file. JavaScript gives a function no other way to know its caller's
+ * module (ES modules have `import.meta.url`, but only for their own file), so the stack is read:
+ * once per `fromModule()` call, never per task.
+ */
 function callerDirectory(): string | undefined {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, fromModule);
