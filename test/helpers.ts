@@ -1,5 +1,14 @@
+// Helpers of the test suites: hard timeouts, rejections, inputs that record how far they were
+// read, live worker handles; and for the executor's tests, events and counters that cross threads
+// (task functions cannot read the test's variables, so they get a SharedArrayBuffer as an
+// argument), garbage collection, and ready-made futures in each state (CPython's PENDING_FUTURE,
+// SUCCESSFUL_FUTURE…).
 import { createHook } from 'node:async_hooks';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Future } from 'spindle';
 
 export { delay };
 
@@ -43,4 +52,154 @@ export function workerTracker(): { live(): number; settle(expected: number): Pro
       return live.size;
     },
   };
+}
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Runs the garbage collector a few times, letting finalizers and microtasks run between. */
+export async function gc(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    collectGarbage();
+    await delay(5);
+  }
+}
+
+/** `Atomics.waitAsync` (Node 16+), not yet in TypeScript's ES2023 library. */
+export interface AtomicsWithWaitAsync {
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+  ): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+/**
+ * Python's `threading.Event` across threads: `event.sab` goes to a task as an argument; the task
+ * awaits `waitEvent(sab)` (without blocking its thread), the test calls `event.set()`.
+ */
+export class Event {
+  readonly sab = new SharedArrayBuffer(4);
+
+  set(): void {
+    const cell = new Int32Array(this.sab);
+    Atomics.store(cell, 0, 1);
+    Atomics.notify(cell, 0);
+  }
+}
+
+/** Task function: waits (asynchronously) until the event is set. Returns `result`. */
+export async function waitEvent(sab: SharedArrayBuffer, result: unknown = null): Promise<unknown> {
+  const cell = new Int32Array(sab);
+  while (Atomics.load(cell, 0) === 0) {
+    const waiting = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(cell, 0, 0);
+    if (waiting.async) await waiting.value;
+  }
+  return result;
+}
+
+/** Task function: waits for the event, then throws. */
+export async function waitAndRaise(sab: SharedArrayBuffer): Promise<never> {
+  const cell = new Int32Array(sab);
+  while (Atomics.load(cell, 0) === 0) {
+    const waiting = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(cell, 0, 0);
+    if (waiting.async) await waiting.value;
+  }
+  throw new Error('this is an exception');
+}
+
+/** Counters shared with tasks: `counters.sab` as an argument, `bump(sab, i)` in the task. */
+export class Counters {
+  readonly sab: SharedArrayBuffer;
+  readonly #cells: Int32Array;
+
+  constructor(size: number) {
+    this.sab = new SharedArrayBuffer(4 * size);
+    this.#cells = new Int32Array(this.sab);
+  }
+
+  get(i: number): number {
+    return Atomics.load(this.#cells, i);
+  }
+
+  all(): number[] {
+    return Array.from(this.#cells);
+  }
+}
+
+/** Task-side half of Counters. */
+export function bump(sab: SharedArrayBuffer, i: number): number {
+  return Atomics.add(new Int32Array(sab), i, 1) + 1;
+}
+
+export function mul(x: number, y: number): number {
+  return x * y;
+}
+
+export async function sleep(ms: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ms;
+}
+
+/** Python's divmod, with its ZeroDivisionError. */
+export function divmod(a: number, b: number): [number, number] {
+  if (b === 0) {
+    const error = new RangeError('integer division or modulo by zero');
+    error.name = 'ZeroDivisionError';
+    throw error;
+  }
+  return [Math.floor(a / b), a - Math.floor(a / b) * b];
+}
+
+/** Polls `condition` every few ms until it holds, or fails after `ms`. */
+export async function until(
+  condition: () => boolean,
+  ms = 5_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(2);
+  }
+}
+
+/** Futures in each state, made by hand as CPython's tests do (`create_future`). */
+export function pendingFuture(): Future<number> {
+  return new Future<number>();
+}
+
+export function runningFuture(): Future<number> {
+  const future = new Future<number>();
+  future.setRunningOrNotifyCancel();
+  return future;
+}
+
+export function cancelledFuture(): Future<number> {
+  const future = new Future<number>();
+  future.cancel();
+  return future;
+}
+
+export function exceptionFuture(): Future<number> {
+  const future = new Future<number>();
+  const error = new Error('OSError');
+  error.name = 'OSError';
+  future.setException(error);
+  return future;
+}
+
+export function successfulFuture(): Future<number> {
+  const future = new Future<number>();
+  future.setResult(42);
+  return future;
+}
+
+/** Runs an ES module script in a fresh `node` (resolving 'spindle' from this package). */
+export function runScript(script: string, timeout = 15_000) {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout,
+    cwd: new URL('..', import.meta.url),
+  });
 }

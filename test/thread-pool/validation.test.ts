@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ThreadPool } from 'spindle';
-import { T } from './helpers.js';
+import { T } from '../helpers.js';
 
 const BAD_COUNTS: unknown[] = [0, -1, 1.5, Number.NaN, '4', null, Number.POSITIVE_INFINITY];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { T } from './helpers.js';
+import { T } from '../helpers.js';
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 });

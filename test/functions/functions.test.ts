@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { fromModule, ThreadPool } from 'spindle';
-import { rejection, T } from './helpers.js';
+import { rejection, T } from '../helpers.js';
 
 describe('how a function reaches a thread', () => {
   const pool = new ThreadPool({ workers: 2, threads: 2 });
@@ -144,8 +144,8 @@ describe('how a function reaches a thread', () => {
 describe('task modules (fromModule)', () => {
   const pool = new ThreadPool({ workers: 2, threads: 2 });
   after(() => pool.terminate());
-  const tasks = fromModule<typeof import('./fixtures/tasks.mjs')>(
-    new URL('./fixtures/tasks.mjs', import.meta.url),
+  const tasks = fromModule<typeof import('../fixtures/tasks.mjs')>(
+    new URL('../fixtures/tasks.mjs', import.meta.url),
   );
 
   test('runs exported functions, typed, with a URL', T, async () => {
@@ -182,20 +182,20 @@ describe('task modules (fromModule)', () => {
   });
 
   test('paths: absolute, file: URL string, and relative to the calling file', T, async () => {
-    const path = new URL('./fixtures/tasks.mjs', import.meta.url).pathname;
-    const byPath = fromModule<typeof import('./fixtures/tasks.mjs')>(path);
-    const byHref = fromModule<typeof import('./fixtures/tasks.mjs')>(
-      new URL('./fixtures/tasks.mjs', import.meta.url).href,
+    const path = new URL('../fixtures/tasks.mjs', import.meta.url).pathname;
+    const byPath = fromModule<typeof import('../fixtures/tasks.mjs')>(path);
+    const byHref = fromModule<typeof import('../fixtures/tasks.mjs')>(
+      new URL('../fixtures/tasks.mjs', import.meta.url).href,
     );
-    const relative = fromModule<typeof import('./fixtures/tasks.mjs')>('./fixtures/tasks.mjs');
+    const relative = fromModule<typeof import('../fixtures/tasks.mjs')>('../fixtures/tasks.mjs');
     assert.equal(await pool.apply(byPath.square, [5]), 25);
     assert.equal(await pool.apply(byHref.square, [6]), 36);
     assert.equal(await pool.apply(relative.square, [7]), 49);
   });
 
   test('a TypeScript task module runs when the program runs under tsx', T, async () => {
-    const typed = fromModule<typeof import('./fixtures/typed-tasks.js')>(
-      new URL('./fixtures/typed-tasks.ts', import.meta.url),
+    const typed = fromModule<typeof import('../fixtures/typed-tasks.js')>(
+      new URL('../fixtures/typed-tasks.ts', import.meta.url),
     );
     assert.equal(await pool.apply(typed.norm, [{ x: 3, y: 4 }]), 5);
     assert.equal(await pool.apply(typed.join, [['a', 'b'], '-']), 'a-b');
@@ -203,14 +203,14 @@ describe('task modules (fromModule)', () => {
 
   test('a missing module or export fails at first use with a message naming both', T, async () => {
     const missing = fromModule<{ run(): void }>(
-      new URL('./fixtures/does-not-exist.mjs', import.meta.url),
+      new URL('../fixtures/does-not-exist.mjs', import.meta.url),
     );
     const error = await rejection(pool.apply(missing.run));
     assert.match((error as Error).message, /does-not-exist\.mjs/);
     assert.match((error as Error).message, /"run"/);
     assert.match((error as Error).message, /not found/);
     const noExport = fromModule<{ nothing(): void }>(
-      new URL('./fixtures/tasks.mjs', import.meta.url),
+      new URL('../fixtures/tasks.mjs', import.meta.url),
     );
     const exportError = await rejection(pool.apply(noExport.nothing));
     assert.ok(exportError instanceof TypeError);

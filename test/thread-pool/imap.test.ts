@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { IMapIterator, ThreadPool, TimeoutError } from 'spindle';
-import { counting, rejection, T } from './helpers.js';
+import { counting, rejection, T } from '../helpers.js';
 
 async function collect<R>(iterator: AsyncIterable<R>): Promise<R[]> {
   const out: R[] = [];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { CancelledError, InvalidStateError, ThreadPool } from 'spindle';
-import { rejection, T, workerTracker } from './helpers.js';
+import { rejection, T, workerTracker } from '../helpers.js';
 
 const workers = workerTracker();
 

@@ -28,7 +28,7 @@ import {
   T,
   until,
   waitEvent,
-} from './executor-helpers.js';
+} from '../helpers.js';
 
 /** Collects an async iterator into an array. */
 async function list<R>(iterator: AsyncIterable<R>): Promise<R[]> {
@@ -115,8 +115,8 @@ describe('ThreadPoolExecutor: submit', () => {
   );
 
   test('tasks from a task module (fromModule)', T, async () => {
-    const tasks = fromModule<typeof import('./fixtures/typed-tasks.js')>(
-      new URL('./fixtures/typed-tasks.ts', import.meta.url),
+    const tasks = fromModule<typeof import('../fixtures/typed-tasks.js')>(
+      new URL('../fixtures/typed-tasks.ts', import.meta.url),
     );
     const executor = shared;
     const norm: Future<number> = executor.submit(tasks.norm, { x: 3, y: 4 });

@@ -10,8 +10,8 @@ import {
   forgetThread,
   othersAwake,
   processActivity,
-} from '../src/protocol/activity.js';
-import { CONTROL_WORDS } from '../src/protocol/claims.js';
+} from '../../src/protocol/activity.js';
+import { CONTROL_WORDS } from '../../src/protocol/claims.js';
 
 describe('awake-thread accounting', () => {
   const activity = new Int32Array(processActivity());

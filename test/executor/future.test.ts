@@ -22,7 +22,7 @@ import {
   T,
   until,
   waitEvent,
-} from './executor-helpers.js';
+} from '../helpers.js';
 
 describe('Future: states', () => {
   test('cancel() (test_cancel)', T, () => {

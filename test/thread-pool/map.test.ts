@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ThreadPool } from 'spindle';
-import { counting, rejection, T } from './helpers.js';
+import { counting, rejection, T } from '../helpers.js';
 
 describe('map, mapAsync, starmap, starmapAsync', () => {
   const pool = new ThreadPool(4);

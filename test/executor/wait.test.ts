@@ -27,7 +27,7 @@ import {
   T,
   waitAndRaise,
   waitEvent,
-} from './executor-helpers.js';
+} from '../helpers.js';
 
 // One executor for the whole file (threads take a while to start under tsx); each test sets the
 // events it created, so no call is left waiting.

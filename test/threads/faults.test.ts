@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { BrokenPoolError, ThreadPool, WorkerExitError } from 'spindle';
-import { rejection, T } from './helpers.js';
+import { rejection, T } from '../helpers.js';
 
 describe('faults fail only their own tasks', () => {
   const pool = new ThreadPool({ workers: 2, threads: 2 });

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { ThreadPool } from 'spindle';
-import { T } from './helpers.js';
+import { T } from '../helpers.js';
 
 const threadIdTask = async (ms: number) => {
   const { threadId } = await import('node:worker_threads');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { AsyncResult, InvalidStateError, ThreadPool, TimeoutError } from 'spindle';
-import { rejection, T } from './helpers.js';
+import { rejection, T } from '../helpers.js';
 
 describe('apply and applyAsync', () => {
   const pool = new ThreadPool(4);
