@@ -12,9 +12,9 @@ import {
   ThreadState,
 } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
-import { importExport } from '../run/import-export.js';
 import type { Outcome } from '../protocol/messages.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
+import { importExport } from '../run/import-export.js';
 
 export class LocalThread implements PoolThread, ExecutionSink {
   readonly name: string;
