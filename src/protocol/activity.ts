@@ -1,4 +1,4 @@
-import { COUNTED_AWAKE } from './claims.js';
+import { COUNTED_AWAKE } from './control-words.js';
 
 /**
  * One word shared by every worker thread of the process: how many of them are awake, running

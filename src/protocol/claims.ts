@@ -1,8 +1,9 @@
 /**
  * Who may start a task that was sent to a thread but has not started yet: the thread, or the
- * main thread taking it back to run elsewhere. Decided with compare-and-swaps on two words both
- * sides share, so a task is never run twice and never lost, even while the thread is stuck in a
- * long synchronous task and cannot read messages.
+ * main thread taking it back to run elsewhere. Decided with compare-and-swaps on two shared words
+ * (see control-words.ts), so a task is never run twice and never lost, even while the thread is
+ * stuck in a long synchronous task and cannot read messages. Both halves are here: MainClaims is
+ * the main thread's, ThreadClaims the worker thread's.
  *
  * CLAIMED holds the seq of the last task the thread started; the thread starts task `s` only by
  * CAS(CLAIMED, lastClaimed, s). REVOKED_UP_TO holds the highest seq taken back and not yet seen by
@@ -16,57 +17,164 @@
  *   flag, and then nothing more is taken until it is done.
  * - The thread, when a claim fails: r = exchange(REVOKED_UP_TO, 0), drop every task with
  *   seq <= r, then store CLAIMED = lastClaimed (clearing the flag).
+ *
+ * Seqs start at 1 and increase in send order, so "started" is one number: every task up to the
+ * last claimed has started (a thread starts its tasks in seq order).
  */
-export const CLAIMED = 0;
-export const REVOKED_UP_TO = 1;
-/**
- * How many messages the main thread has posted to the thread, counted after each post. A thread
- * that has just run out of work watches this word for a moment before it sleeps (see
- * worker/runtime.ts): waking a sleeping thread costs far more than the round trip itself.
- */
-export const POSTED = 2;
-/**
- * 1 while the pool still had tasks waiting (or an imap input being read) when it last sent this
- * thread a batch: the main thread is busy feeding the threads, and a thread that runs out of work
- * sleeps rather than watch (its next batch comes when the main thread gets to it, and watching
- * would only take a core from it).
- */
-export const BACKLOG = 3;
-/** 1 while the thread counts itself in the process-wide awake count (see activity.ts). */
-export const COUNTED_AWAKE = 4;
-/**
- * The seq of the task whose synchronous code the thread is running now (0: none). The main thread
- * samples it: the same seq seen twice a few milliseconds apart means the thread is stuck in a
- * long synchronous task, and the tasks it holds and has not started should move elsewhere.
- */
-export const RUNNING = 5;
-/**
- * 1 when the last task the thread ran synchronously took a millisecond or more: the task it is in
- * now is likely as long, so what it holds and has not started may as well move now (and it is
- * worth sending it its next task ahead, see dispatch-policy.ts).
- */
-export const LAST_TASK_LONG = 6;
-/**
- * How many messages the thread has taken from its port, counted by the thread: the main thread
- * forgets what it kept to re-send a message once it is taken. A message the thread could not
- * deserialize counts only once the main thread has answered for it (see LostMessage).
- */
-export const TAKEN = 7;
-/** The same count the other way: messages of the thread the main thread has taken. */
-export const DELIVERED = 8;
-export const CONTROL_WORDS = 9;
+import { CLAIMED, LAST_TASK_LONG, REVOKED_UP_TO, RUNNING } from './control-words.js';
 
-/**
- * The receiving side's count of messages taken, as the sender may see it: never past a lost
- * message (`unanswered`, ascending) the sender has not answered for yet.
- */
-export function takenWord(taken: number, unanswered: readonly number[]): number {
-  return unanswered.length === 0 ? taken : ((unanswered[0] as number) - 1) | 0;
-}
 export const REVOKE_FLAG = 1 << 30;
 /** A thread is retired before its seqs reach the flag bit. */
 export const MAX_SEQ = REVOKE_FLAG - 1024;
 
-export function createControl(): SharedArrayBuffer {
-  return new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
+// Captured once: in a thread, task code may replace globals (Atomics included).
+const { compareExchange, exchange, load, store } = Atomics;
+
+/** The main thread's half, for one thread: what it has started, and taking back what it has not. */
+export class MainClaims<T> {
+  readonly #words: Int32Array;
+  /** A task whose buffers were transferred with it: it can run nowhere else. */
+  readonly #pinned: (task: T) => boolean;
+  /** The highest seq this side has taken back. */
+  #revokedUpTo = 0;
+
+  constructor(words: Int32Array, pinned: (task: T) => boolean) {
+    this.#words = words;
+    this.#pinned = pinned;
+  }
+
+  /** The seq of the last task the thread started (every task up to it has started). */
+  started(): number {
+    return load(this.#words, CLAIMED) & ~REVOKE_FLAG;
+  }
+
+  hasStarted(seq: number): boolean {
+    return seq <= this.started();
+  }
+
+  /** How many of the tasks sent up to `lastSent` have neither started nor been taken back. */
+  unstarted(lastSent: number): number {
+    return Math.max(0, lastSent - Math.max(this.started(), this.#revokedUpTo));
+  }
+
+  /** How many of `outstanding` (by seq, in seq order) have started: the started ones come first. */
+  running(outstanding: ReadonlyMap<number, T>): number {
+    const claimed = this.started();
+    let count = 0;
+    for (const seq of outstanding.keys()) {
+      if (seq > claimed) break;
+      count++;
+    }
+    return count;
+  }
+
+  /** The seq of the task whose synchronous code the thread runs at this moment (0: none). */
+  syncRunning(): number {
+    return load(this.#words, RUNNING);
+  }
+
+  /** Whether the last task the thread ran synchronously took a millisecond or more. */
+  lastTaskLong(): boolean {
+    return load(this.#words, LAST_TASK_LONG) !== 0;
+  }
+
+  /**
+   * Takes back the tasks of `outstanding` (by seq, in seq order; seqs sent up to `lastSent`) that
+   * have not started, and returns them in seq order; the caller removes them from `outstanding`.
+   * Returns none when the thread is handling an earlier take-back at this very moment.
+   */
+  revoke(outstanding: ReadonlyMap<number, T>, lastSent: number): T[] {
+    let claimed = load(this.#words, CLAIMED);
+    const from = Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo);
+    // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere,
+    // so only the unstarted tasks before the first of them are taken.
+    let last = lastSent;
+    for (const [seq, task] of outstanding) {
+      if (seq > from && this.#pinned(task)) {
+        last = seq - 1;
+        break;
+      }
+    }
+    if (last <= from) return [];
+    if (claimed & REVOKE_FLAG) {
+      // The thread has not yet seen the last revocation (it is busy): extend it, unless it has
+      // just begun to handle it.
+      const seen = compareExchange(this.#words, REVOKED_UP_TO, this.#revokedUpTo, last);
+      if (seen !== this.#revokedUpTo) return [];
+      claimed &= ~REVOKE_FLAG;
+    } else {
+      for (;;) {
+        store(this.#words, REVOKED_UP_TO, last);
+        const seen = compareExchange(this.#words, CLAIMED, claimed, claimed | REVOKE_FLAG);
+        if (seen === claimed) break;
+        claimed = seen; // The thread started another task meanwhile; try again.
+        if (last <= claimed) return [];
+      }
+    }
+    this.#revokedUpTo = last;
+    const taken: T[] = [];
+    for (const [seq, task] of outstanding) {
+      if (seq > last) break;
+      if (seq > claimed) taken.push(task);
+    }
+    return taken;
+  }
+}
+
+/** The worker thread's half: claiming each task before it starts, and seeing take-backs. */
+export class ThreadClaims {
+  readonly #words: Int32Array;
+  #lastClaimed = 0;
+  /** Every task up to this seq was taken back: one that arrives later is dropped unread. */
+  droppedUpTo = 0;
+
+  constructor(words: Int32Array) {
+    this.#words = words;
+  }
+
+  /**
+   * Whether the thread may start task `seq` (the next after the last it started). When not, the
+   * main thread has taken tasks back: call `acceptRevocation` before claiming again.
+   */
+  claim(seq: number): boolean {
+    const seen = compareExchange(this.#words, CLAIMED, this.#lastClaimed, seq);
+    if (seen !== this.#lastClaimed) return false;
+    this.#lastClaimed = seq;
+    return true;
+  }
+
+  /**
+   * The main thread took back every task up to the returned seq that had not started: the caller
+   * drops them (see `withoutRevoked`). Claims succeed again afterwards.
+   */
+  acceptRevocation(): number {
+    // Taking the value (not just reading it) tells the main thread it can no longer extend it.
+    const upTo = exchange(this.#words, REVOKED_UP_TO, 0);
+    if (upTo > this.droppedUpTo) this.droppedUpTo = upTo;
+    store(this.#words, CLAIMED, this.#lastClaimed);
+    return upTo;
+  }
+
+  /** The task whose synchronous code runs now (0 when it returns): see RUNNING. */
+  runningSync(seq: number): void {
+    store(this.#words, RUNNING, seq);
+  }
+
+  setLastTaskLong(long: boolean): void {
+    store(this.#words, LAST_TASK_LONG, long ? 1 : 0);
+  }
+}
+
+/** The queued tasks from `head` on that were not taken back (seq above `upTo`), in order. */
+export function withoutRevoked<T extends { seq: number }>(
+  queue: readonly (T | undefined)[],
+  head: number,
+  upTo: number,
+): T[] {
+  const kept: T[] = [];
+  for (let i = head; i < queue.length; i++) {
+    const task = queue[i] as T;
+    if (task.seq > upTo) kept.push(task);
+  }
+  return kept;
 }

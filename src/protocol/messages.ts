@@ -1,5 +1,7 @@
 /**
- * The wire format between the main thread and a worker thread: a handful of plain messages.
+ * The wire format between the main thread and a worker thread: a handful of plain messages, each
+ * kind with its encoder and decoder side by side in a file of its own (run-batch.ts, results.ts,
+ * control.ts), and what they share here.
  *
  * Tasks travel in batches, in flat arrays, so that one `postMessage` carries many tasks and one
  * carries many results. Each task a thread receives has a per-thread sequence number `seq`,
@@ -7,8 +9,11 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
+import type { ControlFromWorker, ControlToWorker } from './control.js';
 import type { WireError } from './errors.js';
 import type { FunctionDef } from './functions.js';
+import type { ResultsMessage } from './results.js';
+import type { RunMessage } from './run-batch.js';
 
 /** How a task's payload is applied to its function. */
 export const Mode = {
@@ -45,95 +50,8 @@ export interface ChunkFailure<E = WireError> {
   failures: [number, E][];
 }
 
-/**
- * Main → worker: run these tasks. A flat array, as every object (and every property name) the
- * structured clone meets costs far more than a number: a message of one task is one array of
- * eight entries, not an object holding an array. Task i has seq `firstSeq + i`. Per-task fields
- * that are the same for the whole batch are sent once, and a Call task's arguments are spread
- * into the data entries rather than nested. The functions it names were defined by an earlier
- * DefineMessage (their own message, so that a batch that cannot be read never takes a definition
- * with it).
- */
-export type RunMessage = [
-  firstSeq: number,
-  count: number,
-  /** Function id of each task, or one id for all. */
-  fns: number[] | number,
-  /** Mode of each task, or one mode for all. */
-  modes: Mode[] | Mode,
-  /**
-   * For each task, how many data entries it takes: a Call task's arguments one by one; a chunk
-   * task takes exactly one entry (the chunk's items: an array, or a transferred Float64Array when
-   * they are all numbers), written as -1. One number for all.
-   */
-  sizes: number[] | number,
-  ...data: unknown[],
-];
-
-/** Where a RunMessage's data entries begin. */
-export const RUN_DATA = 5;
-
-/**
- * Main → worker: functions this thread will be asked to run, and functions it may forget (no task
- * of this thread uses them any more).
- */
-export interface DefineMessage {
-  t: 'define';
-  defs: FunctionDef[];
-  forget: number[] | null;
-}
-
-/**
- * Either way: message `n` (counting every message the sender posted on the channel, from 1) could
- * not be deserialized by the receiver (`reason`). The sender knows what it carried and settles it.
- */
-export interface LostMessage {
-  t: 'lost';
-  n: number;
-  reason: string;
-}
-
-/**
- * Either way: the sender has settled (or sent again) what lost message `n` carried. Until then
- * the receiver counts no message from `n` on as taken, so that the sender keeps it.
- */
-export interface ResentMessage {
-  t: 'resent';
-  n: number;
-}
-
-/** Main → worker: write out what is left and exit (a graceful stop). */
-export interface StopMessage {
-  t: 'stop';
-}
-
-export type ToWorker = RunMessage | DefineMessage | LostMessage | ResentMessage | StopMessage;
-
-/** Worker → main: the initializer finished; the thread takes tasks. */
-export interface ReadyMessage {
-  t: 'ready';
-}
-
-/** Worker → main: the initializer threw; the pool is broken. */
-export interface InitFailedMessage {
-  t: 'init-failed';
-  error: WireError;
-}
-
-/**
- * Worker → main: these tasks ended. A flat array of (seq, outcome, value) triples, for the same
- * reason as RunMessage; the only message that is an array. What the thread wrote to its stdout
- * and stderr travels in it too (Outcome.Stdout/Stderr), in order, so that it is written before
- * the results that follow it are delivered.
- */
-export type ResultsMessage = unknown[];
-
-export type FromWorker =
-  | ReadyMessage
-  | InitFailedMessage
-  | LostMessage
-  | ResentMessage
-  | ResultsMessage;
+export type ToWorker = RunMessage | ControlToWorker;
+export type FromWorker = ResultsMessage | ControlFromWorker;
 
 /** What a thread is given when it starts (its `workerData`). */
 export interface ThreadBootData {
@@ -145,7 +63,7 @@ export interface ThreadBootData {
   port: MessagePort | undefined;
   /** Task slots of this thread: how many tasks it may run at once. */
   quota: number;
-  /** The claim words shared with the main thread; see `claims.ts`. */
+  /** The words shared with the main thread; see `control-words.ts`. */
   control: SharedArrayBuffer;
   /** The process-wide count of awake threads; see `activity.ts`. */
   activity: SharedArrayBuffer;

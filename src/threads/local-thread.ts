@@ -6,9 +6,9 @@
 
 import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
-import { importExport } from '../protocol/functions.js';
 import type { Outcome } from '../protocol/messages.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
+import { importExport } from '../run/import-export.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 
 export class LocalThread extends ThreadHandle implements ExecutionSink {

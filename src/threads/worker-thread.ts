@@ -12,36 +12,26 @@ import {
 } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
 import type { Task } from '../engine/task.js';
-import { TaskState } from '../engine/task.js';
 import type { Transferable } from '../options.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
+import { MainClaims } from '../protocol/claims.js';
 import {
-  BACKLOG,
-  CLAIMED,
-  createControl,
-  DELIVERED,
-  LAST_TASK_LONG,
-  POSTED,
-  REVOKE_FLAG,
-  REVOKED_UP_TO,
-  RUNNING,
-  TAKEN,
-  takenWord,
-} from '../protocol/claims.js';
-import { deserializeError, type WireError } from '../protocol/errors.js';
-import type { FunctionDef } from '../protocol/functions.js';
-import {
-  type ChunkFailure,
+  type ControlToWorker,
   type DefineMessage,
-  type FromWorker,
+  defineMessage,
+  isBatch,
   type LostMessage,
-  Mode,
-  Outcome,
-  type RunMessage,
-  type ThreadBootData,
-  type ToWorker,
-} from '../protocol/messages.js';
-import { packNumbers, unpackNumbers } from '../protocol/packing.js';
+  lostMessage,
+  resentMessage,
+  STOP,
+} from '../protocol/control.js';
+import { BACKLOG, createControl, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import { Inbox, Outbox } from '../protocol/delivery.js';
+import { deserializeError } from '../protocol/errors.js';
+import type { FunctionDef } from '../protocol/functions.js';
+import { type FromWorker, Outcome, type ThreadBootData } from '../protocol/messages.js';
+import { decodeResults } from '../protocol/results.js';
+import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 
 // The worker side, bundled at build time into one CommonJS file: a thread boots faster with one
@@ -125,11 +115,7 @@ const THREAD_FUNCTIONS = 1024;
 const GRACEFUL_STOP_MS = 2000;
 
 /** What the main thread posted, kept until the thread has taken it, in case it cannot read it. */
-interface Posted {
-  n: number;
-  tasks: Task[] | null;
-  define: DefineMessage | null;
-}
+type Posted = Task[] | DefineMessage;
 
 export interface WorkerThreadOptions extends ThreadSpec {
   initializer: FunctionDef | null;
@@ -145,13 +131,12 @@ export class WorkerThread extends ThreadHandle {
   readonly #port: MessagePort;
   /** Functions the thread has been given: id → the last seq of a task of this thread using it. */
   readonly #knownFunctions = new Map<number, number>();
-  /** Messages posted and maybe not yet taken by the thread, oldest first. */
-  #posted: Posted[] = [];
+  /** Who starts the tasks sent: this thread, or the main thread taking them back. */
+  readonly #claims: MainClaims<Task>;
+  /** Messages posted and maybe not yet taken by the thread. */
+  readonly #outbox: Outbox<Posted>;
   /** Messages taken from the thread, counted as the thread counts its posts. */
-  #delivered = 0;
-  /** Messages of the thread this side could not read, not yet answered for. */
-  #unanswered: number[] = [];
-  #revokedUpTo = 0;
+  readonly #inbox: Inbox;
   #lastError: unknown;
   #busy = true;
   #gone = false;
@@ -164,6 +149,9 @@ export class WorkerThread extends ThreadHandle {
     this.#host = host;
     const control = createControl();
     this.#control = new Int32Array(control);
+    this.#claims = new MainClaims(this.#control, pinned);
+    this.#outbox = new Outbox(this.#control, TAKEN);
+    this.#inbox = new Inbox(this.#control, DELIVERED);
     execArgvForThreads(); // Decides `underTsx` too.
     const channel = new MessageChannel();
     this.#port = channel.port1;
@@ -195,15 +183,11 @@ export class WorkerThread extends ThreadHandle {
     if (options.initializer) this.#knownFunctions.set(options.initializer.id, 0);
     // What a task posts on `parentPort` is not listened to: it is dropped, never decoded.
     this.#port.on('message', (message: FromWorker) => {
-      this.#delivered = (this.#delivered + 1) | 0;
-      this.#taken();
+      this.#inbox.took();
       this.#receive(message);
     });
     this.#port.on('messageerror', (error: Error) => {
-      this.#delivered = (this.#delivered + 1) | 0;
-      this.#unanswered.push(this.#delivered);
-      this.#taken();
-      this.#postControl({ t: 'lost', n: this.#delivered, reason: error.message });
+      this.#postControl(lostMessage(this.#inbox.lost(), error.message));
     });
     this.#worker.on('error', (error) => {
       this.#lastError = error;
@@ -218,11 +202,6 @@ export class WorkerThread extends ThreadHandle {
         this.#host.threadExited(this, code, this.#lastError);
       });
     });
-  }
-
-  /** One more message of the thread taken (read, or failed to deserialize). */
-  #taken(): void {
-    Atomics.store(this.#control, DELIVERED, takenWord(this.#delivered, this.#unanswered));
   }
 
   /**
@@ -249,34 +228,20 @@ export class WorkerThread extends ThreadHandle {
   }
 
   #receive(message: FromWorker): void {
-    if (Array.isArray(message)) {
-      // (seq, outcome, value) triples: decode the values in place. What the thread wrote is
-      // written out here, before any result that follows it is delivered.
-      for (let i = 1; i < message.length; i += 3) {
-        const outcome = message[i] as Outcome;
-        if (outcome === Outcome.OkPacked) {
-          message[i + 1] = unpackNumbers(message[i + 1] as Float64Array);
-          message[i] = Outcome.Ok;
-        } else if (outcome === Outcome.Stdout || outcome === Outcome.Stderr) {
-          writeOutput(outcome, message[i + 1]);
-        } else if (outcome !== Outcome.Ok) {
-          message[i + 1] = decodeFailure(outcome, message[i + 1]);
-        }
-      }
+    if (isBatch(message)) {
+      // What the thread wrote is written out here, before any result that follows it.
+      decodeResults(message, writeOutput);
       this.#host.threadResults(this, message);
       return;
     }
     switch (message.t) {
       case 'lost':
         this.#lost(message);
-        this.#postControl({ t: 'resent', n: message.n });
+        this.#postControl(resentMessage(message.n));
         break;
-      case 'resent': {
-        const index = this.#unanswered.indexOf(message.n);
-        if (index >= 0) this.#unanswered.splice(index, 1);
-        this.#taken();
+      case 'resent':
+        this.#inbox.answered(message.n);
         break;
-      }
       case 'ready':
         this.#host.threadReady(this);
         break;
@@ -291,7 +256,7 @@ export class WorkerThread extends ThreadHandle {
     Atomics.store(this.#control, BACKLOG, backlog ? 1 : 0);
     this.#define(tasks);
     const firstSeq = this.nextSeq;
-    const message = this.#batch(tasks, firstSeq);
+    const message = encodeRunBatch(tasks, firstSeq);
     try {
       this.#post(message, tasks);
       this.nextSeq += tasks.length;
@@ -302,7 +267,7 @@ export class WorkerThread extends ThreadHandle {
       for (const task of tasks) {
         const seq = this.nextSeq;
         try {
-          this.#post(this.#batch([task], seq), [task]);
+          this.#post(encodeRunBatch([task], seq), [task]);
         } catch (cloneError) {
           this.#host.taskFailed(task, argumentCloneError(cloneError, task));
           continue;
@@ -332,7 +297,7 @@ export class WorkerThread extends ThreadHandle {
     }
     if (!defs) return;
     const forget = this.#evict(defs.length, tasks);
-    this.#postControl({ t: 'define', defs, forget });
+    this.#postControl(defineMessage(defs, forget));
     for (const def of defs) this.#knownFunctions.set(def.id, 0);
   }
 
@@ -381,21 +346,11 @@ export class WorkerThread extends ThreadHandle {
   }
 
   /** Posts a message that carries no task, counted and kept like the others. */
-  #postControl(message: Exclude<ToWorker, RunMessage>): void {
+  #postControl(message: ControlToWorker): void {
     if (this.#gone) return;
     this.#port.postMessage(message);
     const n = Atomics.add(this.#control, POSTED, 1) + 1;
-    if (message.t === 'define') this.#keep({ n, tasks: null, define: message });
-  }
-
-  #keep(posted: Posted): void {
-    const taken = Atomics.load(this.#control, TAKEN);
-    let drop = 0;
-    while (drop < this.#posted.length && (((this.#posted[drop] as Posted).n - taken) | 0) <= 0) {
-      drop++;
-    }
-    if (drop > 0) this.#posted.splice(0, drop);
-    this.#posted.push(posted);
+    if (message.t === 'define') this.#outbox.keep(n, message);
   }
 
   /**
@@ -404,15 +359,13 @@ export class WorkerThread extends ThreadHandle {
    * cannot cross fails with an error that says why.
    */
   #lost(lost: LostMessage): void {
-    const index = this.#posted.findIndex((posted) => posted.n === lost.n);
-    if (index < 0) return;
-    const posted = this.#posted[index] as Posted;
-    this.#posted.splice(index, 1);
-    if (posted.define) {
-      this.#postControl({ t: 'define', defs: posted.define.defs, forget: null });
+    const posted = this.#outbox.take(lost.n);
+    if (posted === undefined) return;
+    if (!isBatch(posted)) {
+      this.#postControl(defineMessage(posted.defs, null));
       return;
     }
-    const tasks = posted.tasks ?? [];
+    const tasks = posted;
     const ours = tasks.filter(
       (task) => task.thread === this && this.outstanding.get(task.seq) === task,
     );
@@ -428,7 +381,7 @@ export class WorkerThread extends ThreadHandle {
       }
       const seq = this.nextSeq;
       try {
-        this.#post(this.#batch([task], seq), [task]);
+        this.#post(encodeRunBatch([task], seq), [task]);
       } catch (cloneError) {
         this.#host.taskFailed(task, argumentCloneError(cloneError, task));
         continue;
@@ -436,44 +389,6 @@ export class WorkerThread extends ThreadHandle {
       this.nextSeq++;
       this.track(task, seq);
     }
-  }
-
-  /** The message for these tasks, and the packed number buffers it transfers. */
-  #batch(tasks: Task[], firstSeq: number): [RunMessage, ArrayBuffer[] | undefined] {
-    let packedBuffers: ArrayBuffer[] | undefined;
-    const n = tasks.length;
-    const first = tasks[0] as Task;
-    let fns: number[] | number = first.record.id;
-    let modes: Mode[] | Mode = first.mode;
-    let sizes: number[] | number = sizeOf(first);
-    const message: RunMessage = [firstSeq, n, fns, modes, sizes];
-    for (let i = 0; i < n; i++) {
-      const task = tasks[i] as Task;
-      const id = task.record.id;
-      // Per-task arrays only once the batch stops being uniform.
-      if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
-      if (typeof fns !== 'number') fns.push(id);
-      if (typeof modes === 'number' && task.mode !== modes) modes = new Array<Mode>(i).fill(modes);
-      if (typeof modes !== 'number') modes.push(task.mode);
-      const size = sizeOf(task);
-      if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
-      if (typeof sizes !== 'number') sizes.push(size);
-      if (size >= 0) for (const arg of task.payload as unknown[]) message.push(arg);
-      else {
-        const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
-        if (packed) {
-          message.push(packed);
-          if (packedBuffers) packedBuffers.push(packed.buffer);
-          else packedBuffers = [packed.buffer];
-        } else {
-          message.push(task.payload);
-        }
-      }
-    }
-    message[2] = fns;
-    message[3] = modes;
-    message[4] = sizes;
-    return [message, packedBuffers];
   }
 
   #post([message, packed]: [RunMessage, ArrayBuffer[] | undefined], tasks: Task[]): void {
@@ -492,85 +407,32 @@ export class WorkerThread extends ThreadHandle {
     this.#port.postMessage(message, transfer);
     // After the post, so that a thread that sees the count change finds the message there.
     const n = Atomics.add(this.#control, POSTED, 1) + 1;
-    this.#keep({ n, tasks, define: null });
-  }
-
-  #claimed(): number {
-    return Atomics.load(this.#control, CLAIMED) & ~REVOKE_FLAG;
+    this.#outbox.keep(n, tasks);
   }
 
   unstarted(): number {
-    const startedOrTaken = Math.max(this.#claimed(), this.#revokedUpTo);
-    return Math.max(0, this.nextSeq - 1 - startedOrTaken);
+    return this.#claims.unstarted(this.nextSeq - 1);
   }
 
   running(): number {
-    // Outstanding tasks are in seq order, and the started ones come first.
-    const claimed = this.#claimed();
-    let count = 0;
-    for (const seq of this.outstanding.keys()) {
-      if (seq > claimed) break;
-      count++;
-    }
-    return count;
+    return this.#claims.running(this.outstanding);
   }
 
   syncRunning(): number {
-    return Atomics.load(this.#control, RUNNING);
+    return this.#claims.syncRunning();
   }
 
   lastTaskLong(): boolean {
-    return Atomics.load(this.#control, LAST_TASK_LONG) !== 0;
+    return this.#claims.lastTaskLong();
   }
 
   hasStarted(task: Task): boolean {
-    return task.thread === this && task.seq <= this.#claimed();
+    return task.thread === this && this.#claims.hasStarted(task.seq);
   }
 
   revokeUnstarted(): Task[] {
-    let claimed = Atomics.load(this.#control, CLAIMED);
-    const from = Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo);
-    // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere,
-    // so only the unstarted tasks before the first of them are taken.
-    let last = this.nextSeq - 1;
-    for (const [seq, task] of this.outstanding) {
-      if (seq > from && task.transfer && task.transfer.length > 0) {
-        last = seq - 1;
-        break;
-      }
-    }
-    if (last <= from) return [];
-    if (claimed & REVOKE_FLAG) {
-      // The thread has not yet seen the last revocation (it is busy): extend it, unless it has
-      // just begun to handle it.
-      const seen = Atomics.compareExchange(this.#control, REVOKED_UP_TO, this.#revokedUpTo, last);
-      if (seen !== this.#revokedUpTo) return [];
-      claimed &= ~REVOKE_FLAG;
-    } else {
-      for (;;) {
-        Atomics.store(this.#control, REVOKED_UP_TO, last);
-        const seen = Atomics.compareExchange(
-          this.#control,
-          CLAIMED,
-          claimed,
-          claimed | REVOKE_FLAG,
-        );
-        if (seen === claimed) break;
-        claimed = seen; // The thread started another task meanwhile; try again.
-        if (last <= claimed) return [];
-      }
-    }
-    this.#revokedUpTo = last;
-    const taken: Task[] = [];
-    for (const [seq, task] of this.outstanding) {
-      if (seq > claimed && seq <= last) taken.push(task);
-    }
-    for (const task of taken) {
-      this.outstanding.delete(task.seq);
-      task.thread = null;
-      task.state = TaskState.Queued;
-    }
-    this.dispatched -= taken.length;
+    const taken = this.#claims.revoke(this.outstanding, this.nextSeq - 1);
+    this.untrack(taken);
     return taken;
   }
 
@@ -598,7 +460,7 @@ export class WorkerThread extends ThreadHandle {
       // process alive, or the process could end with that await still pending.
       this.setBusy(true);
       if (graceful && !this.#gone) {
-        this.#postControl({ t: 'stop' });
+        this.#postControl(STOP);
         this.#stopTimer = setTimeout(() => void this.#worker.terminate(), GRACEFUL_STOP_MS);
         this.#stopTimer.unref();
         return this.#exited;
@@ -613,23 +475,15 @@ export class WorkerThread extends ThreadHandle {
   }
 }
 
-function sizeOf(task: Task): number {
-  return task.mode === Mode.Call ? (task.payload as unknown[]).length : -1;
-}
-
-function decodeFailure(outcome: Outcome, value: unknown): unknown {
-  if (outcome === Outcome.Error) return deserializeError(value as WireError);
-  const chunk = value as ChunkFailure;
-  return {
-    values: chunk.values,
-    failures: chunk.failures.map(([index, error]) => [index, deserializeError(error)]),
-  } satisfies ChunkFailure<unknown>;
+/** A task whose buffers were transferred with it: taking it back would lose them. */
+function pinned(task: Task): boolean {
+  return task.transfer !== undefined && task.transfer.length > 0;
 }
 
 /** What a task wrote in its thread, written out on the main thread's own stream. */
-function writeOutput(kind: Outcome, data: unknown): void {
+function writeOutput(kind: Outcome, data: string | Uint8Array): void {
   try {
-    (kind === Outcome.Stdout ? process.stdout : process.stderr).write(data as string | Uint8Array);
+    (kind === Outcome.Stdout ? process.stdout : process.stderr).write(data);
   } catch {
     // A closed stream (EPIPE…): the output is lost, the results are not.
   }

@@ -3,8 +3,9 @@
  * once from their source, module exports imported once (with their module's own state).
  */
 
-import { describeFunctionDef, type FunctionDef, importExport } from '../protocol/functions.js';
+import type { FunctionDef } from '../protocol/functions.js';
 import { compileFunction } from '../run/compile.js';
+import { importExport } from '../run/import-export.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -38,15 +39,6 @@ export class FunctionCache {
       this.#ready.delete(id);
       this.#loading.delete(id);
     }
-  }
-
-  describe(id: number): string {
-    const def = this.#defs.get(id);
-    return def ? describeFunctionDef(def) : `task function #${id}`;
-  }
-
-  isInline(id: number): boolean {
-    return this.#defs.get(id)?.kind === 'inline';
   }
 
   /** The function if it can be had synchronously; throws if it cannot be compiled. */

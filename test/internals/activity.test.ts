@@ -11,7 +11,7 @@ import {
   othersAwake,
   processActivity,
 } from '../../src/protocol/activity.js';
-import { CONTROL_WORDS } from '../../src/protocol/claims.js';
+import { CONTROL_WORDS } from '../../src/protocol/control-words.js';
 
 describe('awake-thread accounting', () => {
   const activity = new Int32Array(processActivity());

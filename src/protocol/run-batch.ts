@@ -1,0 +1,121 @@
+/**
+ * Main → worker: run these tasks. One flat array per batch, as every object (and every property
+ * name) the structured clone meets costs far more than a number: a batch of one task is one array
+ * of five numbers and the task's arguments, not an object holding an array. Task i has seq
+ * `firstSeq + i`. Per-task fields that are the same for the whole batch are sent once, and a Call
+ * task's arguments are spread into the data entries rather than nested. The functions it names
+ * were defined by an earlier DefineMessage (see control.ts).
+ */
+import { Mode } from './messages.js';
+import { packNumbers } from './packing.js';
+
+export type RunMessage = [
+  firstSeq: number,
+  count: number,
+  /** Function id of each task, or one id for all. */
+  fns: number[] | number,
+  /** Mode of each task, or one mode for all. */
+  modes: Mode[] | Mode,
+  /**
+   * For each task, how many data entries it takes: a Call task's arguments one by one; a chunk
+   * task takes exactly one entry (the chunk's items: an array, or a transferred Float64Array when
+   * they are all numbers), written as -1. One number for all.
+   */
+  sizes: number[] | number,
+  ...data: unknown[],
+];
+
+/** Where a RunMessage's data entries begin. */
+export const RUN_DATA = 5;
+
+/** What the encoder reads of a task (the main thread's Task has these). */
+export interface TaskToSend {
+  readonly record: { readonly id: number };
+  readonly mode: Mode;
+  /** The argument list (Call), or the chunk's items. */
+  readonly payload: unknown;
+}
+
+/** A task as the thread reads it from a batch. */
+export interface ReceivedTask {
+  seq: number;
+  fn: number;
+  mode: Mode;
+  /** The argument list (Call), or the chunk's items (an array, or a Float64Array when packed). */
+  payload: unknown;
+}
+
+/** The message for these tasks, and the packed number buffers it transfers (if any). */
+export function encodeRunBatch(
+  tasks: readonly TaskToSend[],
+  firstSeq: number,
+): [RunMessage, ArrayBuffer[] | undefined] {
+  let packedBuffers: ArrayBuffer[] | undefined;
+  const n = tasks.length;
+  const first = tasks[0] as TaskToSend;
+  let fns: number[] | number = first.record.id;
+  let modes: Mode[] | Mode = first.mode;
+  let sizes: number[] | number = sizeOf(first);
+  const message: RunMessage = [firstSeq, n, fns, modes, sizes];
+  for (let i = 0; i < n; i++) {
+    const task = tasks[i] as TaskToSend;
+    const id = task.record.id;
+    // Per-task arrays only once the batch stops being uniform.
+    if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
+    if (typeof fns !== 'number') fns.push(id);
+    if (typeof modes === 'number' && task.mode !== modes) modes = new Array<Mode>(i).fill(modes);
+    if (typeof modes !== 'number') modes.push(task.mode);
+    const size = sizeOf(task);
+    if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
+    if (typeof sizes !== 'number') sizes.push(size);
+    if (size >= 0) for (const arg of task.payload as unknown[]) message.push(arg);
+    else {
+      const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
+      if (packed) {
+        message.push(packed);
+        if (packedBuffers) packedBuffers.push(packed.buffer);
+        else packedBuffers = [packed.buffer];
+      } else {
+        message.push(task.payload);
+      }
+    }
+  }
+  message[2] = fns;
+  message[3] = modes;
+  message[4] = sizes;
+  return [message, packedBuffers];
+}
+
+function sizeOf(task: TaskToSend): number {
+  return task.mode === Mode.Call ? (task.payload as unknown[]).length : -1;
+}
+
+/**
+ * Appends the batch's tasks to `into`, in seq order, but those with a seq up to `droppedUpTo`
+ * (taken back by the main thread before the batch was read: see claims.ts).
+ */
+export function decodeRunBatch(
+  message: RunMessage,
+  droppedUpTo: number,
+  into: (ReceivedTask | undefined)[],
+): void {
+  const [firstSeq, count, fns, modes, sizes] = message;
+  let position = RUN_DATA;
+  for (let i = 0; i < count; i++) {
+    const size = typeof sizes === 'number' ? sizes : (sizes[i] as number);
+    let payload: unknown;
+    if (size < 0) payload = message[position++];
+    else {
+      payload = message.slice(position, position + size);
+      position += size;
+    }
+    const seq = firstSeq + i;
+    if (seq <= droppedUpTo) continue;
+    into.push({
+      seq,
+      fn: typeof fns === 'number' ? fns : (fns[i] as number),
+      mode: typeof modes === 'number' ? modes : (modes[i] as Mode),
+      payload,
+    });
+  }
+}
