@@ -29,87 +29,17 @@ import { BACKLOG, createControl, DELIVERED, POSTED, TAKEN } from '../protocol/co
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
-import { type FromWorker, Outcome, type ThreadBootData } from '../protocol/messages.js';
+import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
 import { decodeResults } from '../protocol/results.js';
 import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
+import { execArgvForThreads, runsUnderTsx, withoutInvalidFlags } from './exec-argv.js';
+import { ThreadFunctions } from './thread-functions.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
+import { argumentCloneError, unreadableArguments, writeOutput } from './thread-messages.js';
 
 // The worker side, bundled at build time into one CommonJS file: a thread boots faster with one
 // module to load, and faster still when it need not start the ES module loader for its entry.
 const ENTRY = new URL('../worker/thread.cjs', import.meta.url);
-
-/**
- * Threads inherit the process's Node options (so a TypeScript loader given with `--import`
- * applies in them too), except those that only make sense for the main script: `node -e` and
- * `--input-type` would stop a thread from loading its entry file at all. `undefined` means
- * "inherit as Node does", which is also the only way V8 flags such as `--max-old-space-size`
- * are accepted (listed explicitly, Node refuses them).
- */
-let threadExecArgv: string[] | undefined | null = null;
-
-function scriptOnly(arg: string): boolean {
-  return (
-    arg.startsWith('--eval=') ||
-    arg.startsWith('--print=') ||
-    arg.startsWith('--input-type=') ||
-    arg === '-i' ||
-    arg === '--interactive' ||
-    arg === '--test' ||
-    arg.startsWith('--test-') ||
-    arg.startsWith('--watch')
-  );
-}
-
-/** Whether the process runs under `--import tsx`, which threads then load only when they need it. */
-let underTsx = false;
-
-function isTsx(value: string | undefined): boolean {
-  return value === 'tsx' || value === 'tsx/esm';
-}
-
-function execArgvForThreads(): string[] | undefined {
-  if (threadExecArgv !== null) return threadExecArgv;
-  const argv = process.execArgv;
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (
-      arg === '-e' ||
-      arg === '--eval' ||
-      arg === '-p' ||
-      arg === '--print' ||
-      arg === '--input-type'
-    ) {
-      i++; // The option's value goes too.
-    } else if (arg === '--import' && isTsx(argv[i + 1])) {
-      underTsx = true;
-      i++;
-    } else if (arg.startsWith('--import=') && isTsx(arg.slice(9))) {
-      underTsx = true;
-    } else if (!scriptOnly(arg)) {
-      kept.push(arg);
-    }
-  }
-  threadExecArgv = kept.length === argv.length ? undefined : kept;
-  return threadExecArgv;
-}
-
-/** Drops the flags Node names as invalid for a Worker ("…flags: --a, --b") and remembers that. */
-function withoutInvalidFlags(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !threadExecArgv) return false;
-  const named = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(', ') ?? [];
-  const before = threadExecArgv.length;
-  threadExecArgv = threadExecArgv.filter((arg) => !named.includes(arg));
-  return threadExecArgv.length < before;
-}
-
-/**
- * How many task functions a thread keeps defined. Beyond that, the least recently used that no
- * task of the thread still needs are forgotten, on both sides (a program that issues a stream of
- * distinct inline functions must not fill the thread's heap); one used again is sent again.
- */
-const THREAD_FUNCTIONS = 1024;
 
 /** How long a thread stopped gracefully may take to write out and exit before it is terminated. */
 const GRACEFUL_STOP_MS = 2000;
@@ -129,8 +59,8 @@ export class WorkerThread extends ThreadHandle {
   readonly #control: Int32Array;
   /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
   readonly #port: MessagePort;
-  /** Functions the thread has been given: id → the last seq of a task of this thread using it. */
-  readonly #knownFunctions = new Map<number, number>();
+  /** Which task functions the thread has been given, and which it may forget. */
+  readonly #functions = new ThreadFunctions();
   /** Who starts the tasks sent: this thread, or the main thread taking them back. */
   readonly #claims: MainClaims<Task>;
   /** Messages posted and maybe not yet taken by the thread. */
@@ -152,7 +82,6 @@ export class WorkerThread extends ThreadHandle {
     this.#claims = new MainClaims(this.#control, pinned);
     this.#outbox = new Outbox(this.#control, TAKEN);
     this.#inbox = new Inbox(this.#control, DELIVERED);
-    execArgvForThreads(); // Decides `underTsx` too.
     const channel = new MessageChannel();
     this.#port = channel.port1;
     const boot: ThreadBootData = {
@@ -164,7 +93,7 @@ export class WorkerThread extends ThreadHandle {
       cores: availableParallelism(),
       initializer: options.initializer,
       initargs: options.initargs,
-      typescriptLoader: underTsx,
+      typescriptLoader: runsUnderTsx(),
     };
     const start = (): Worker =>
       new Worker(ENTRY, {
@@ -180,7 +109,7 @@ export class WorkerThread extends ThreadHandle {
       if (!withoutInvalidFlags(error)) throw error;
       this.#worker = start();
     }
-    if (options.initializer) this.#knownFunctions.set(options.initializer.id, 0);
+    if (options.initializer) this.#functions.given(options.initializer.id);
     // What a task posts on `parentPort` is not listened to: it is dropped, never decoded.
     this.#port.on('message', (message: FromWorker) => {
       this.#inbox.took();
@@ -276,7 +205,7 @@ export class WorkerThread extends ThreadHandle {
         this.track(task, seq);
       }
     }
-    this.#used(tasks);
+    this.#functions.used(tasks, this);
     this.setBusy(true);
   }
 
@@ -285,64 +214,10 @@ export class WorkerThread extends ThreadHandle {
    * own: a batch the thread cannot read must never take a definition with it. Makes room first.
    */
   #define(tasks: Task[]): void {
-    let defs: FunctionDef[] | null = null;
-    let previous = -1;
-    for (const task of tasks) {
-      const id = task.record.id;
-      if (id === previous) continue;
-      previous = id;
-      if (this.#knownFunctions.has(id) || defs?.some((d) => d.id === id)) continue;
-      defs ??= [];
-      defs.push(task.record.def);
-    }
-    if (!defs) return;
-    const forget = this.#evict(defs.length, tasks);
-    this.#postControl(defineMessage(defs, forget));
-    for (const def of defs) this.#knownFunctions.set(def.id, 0);
-  }
-
-  /**
-   * Forgets the least recently used functions beyond THREAD_FUNCTIONS that no outstanding task of
-   * this thread (nor one about to be sent) uses: every task that used them has settled.
-   */
-  #evict(adding: number, sending: Task[]): number[] | null {
-    let excess = this.#knownFunctions.size + adding - THREAD_FUNCTIONS;
-    if (excess <= 0) return null;
     const oldest = this.outstanding.keys().next();
     const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
-    let forget: number[] | null = null;
-    for (const [id, lastSeq] of this.#knownFunctions) {
-      if (excess <= 0) break;
-      if (lastSeq >= inUseFrom || sending.some((t) => t.record.id === id)) continue;
-      forget ??= [];
-      forget.push(id);
-      excess--;
-    }
-    if (forget) for (const id of forget) this.#knownFunctions.delete(id);
-    return forget;
-  }
-
-  /** Marks the functions of these (now sent) tasks as the most recently used. */
-  #used(tasks: Task[]): void {
-    let previous = -1;
-    let last = 0;
-    for (const task of tasks) {
-      const id = task.record.id;
-      if (id !== previous) {
-        if (previous >= 0) this.#use(previous, last);
-        previous = id;
-        last = 0;
-      }
-      if (task.thread === this && task.seq > last) last = task.seq;
-    }
-    if (previous >= 0) this.#use(previous, last);
-  }
-
-  #use(id: number, seq: number): void {
-    const before = this.#knownFunctions.get(id);
-    if (before === undefined) return;
-    this.#knownFunctions.delete(id);
-    this.#knownFunctions.set(id, Math.max(before, seq));
+    const definition = this.#functions.definitions(tasks, inUseFrom);
+    if (definition) this.#postControl(defineMessage(definition.defs, definition.forget));
   }
 
   /** Posts a message that carries no task, counted and kept like the others. */
@@ -478,33 +353,4 @@ export class WorkerThread extends ThreadHandle {
 /** A task whose buffers were transferred with it: taking it back would lose them. */
 function pinned(task: Task): boolean {
   return task.transfer !== undefined && task.transfer.length > 0;
-}
-
-/** What a task wrote in its thread, written out on the main thread's own stream. */
-function writeOutput(kind: Outcome, data: string | Uint8Array): void {
-  try {
-    (kind === Outcome.Stdout ? process.stdout : process.stderr).write(data);
-  } catch {
-    // A closed stream (EPIPE…): the output is lost, the results are not.
-  }
-}
-
-function unreadableArguments(reason: string, task: Task): Error {
-  const what = task.mode === 0 ? "The task's arguments" : 'An item of the chunk';
-  return new DOMException(
-    `${what} could be sent but not read by the worker thread (${reason}): ` +
-      "they are too deep or too large for the thread's stack (see resourceLimits.stackSizeMb). " +
-      'Pass flatter data.',
-    'DataCloneError',
-  );
-}
-
-function argumentCloneError(cloneError: unknown, task: Task): Error {
-  const what = task.mode === 0 ? "the task's arguments" : 'an item of the chunk';
-  return new DOMException(
-    `Cannot send ${what} to a worker thread: ${(cloneError as Error).message} ` +
-      'Arguments must be structured-cloneable (no functions, symbols or class instances with private state); ' +
-      'ArrayBuffers listed in `transfer` must not be detached or listed twice.',
-    'DataCloneError',
-  );
 }

@@ -157,8 +157,10 @@ describe('tasks start in the order they were issued', () => {
         if ((tickets[i] as number) > (tickets[j] as number)) inversions++;
       }
     }
+    // A thread descheduled for a few milliseconds on a loaded machine costs tens of inversions
+    // (57 seen at a load of 9 on 2 cores), still far below the bug's.
     assert.ok(
-      inversions <= tickets.length / 2,
+      inversions <= tickets.length * 0.8,
       `${inversions} inversions: ${tickets.slice(0, 40).join(',')}`,
     );
   }
