@@ -26,6 +26,7 @@ import { WorkerThread } from '../threads/worker-thread.js';
 import { capturePayload } from './capture.js';
 import { planDispatch, type ThreadLoad } from './dispatch-policy.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
+import { StopRegistry } from './stop-registry.js';
 import {
   type Job,
   type PoolThread,
@@ -62,7 +63,7 @@ export class Engine implements ThreadHost {
   /** Producers (imap inputs) that may still submit tasks. */
   #producers = 0;
   /** What producers want to hear when the pool terminates or breaks. */
-  readonly #stopListeners = new Set<(error: unknown) => void>();
+  readonly #stopListeners = new StopRegistry((error) => this.reportError(error));
   #finished: Promise<void>;
   #finish!: () => void;
   #finishing = false;
@@ -178,21 +179,12 @@ export class Engine implements ThreadHost {
    * breaks: whoever is stuck reading an input for it must give up then. Returns the way to unregister.
    */
   onStop(listener: (error: unknown) => void): () => void {
-    this.#stopListeners.add(listener);
-    return () => this.#stopListeners.delete(listener);
+    return this.#stopListeners.add(listener);
   }
 
   /** The pool stopped for good: a producer stuck reading its input must give up now. */
   #notifyStopped(error: unknown): void {
-    const listeners = [...this.#stopListeners];
-    this.#stopListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(error);
-      } catch (listenerError) {
-        this.reportError(listenerError);
-      }
-    }
+    this.#stopListeners.stop(error);
   }
 
   close(): void {
