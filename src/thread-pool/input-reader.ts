@@ -42,8 +42,6 @@ export type ReaderState = (typeof ReaderState)[keyof typeof ReaderState];
 
 /** No item: an input is done or threw. */
 const END: unique symbol = Symbol('end of input');
-/** No item: the reader was closed or stopped while it waited for one. */
-const DROPPED: unique symbol = Symbol('dropped');
 const RESOLVED = Promise.resolve();
 const ignore = (): void => {};
 
@@ -151,14 +149,31 @@ export class InputReader {
     return iterators;
   }
 
+  /** The one async loop: #readSync's work, with each input's answer awaited (as a for-await). */
   async #readAsync(items: unknown[], size: number): Promise<unknown[]> {
     this.#state = ReaderState.Reading;
+    const iterators = this.#iterators;
     while (items.length < size) {
-      const item = await this.#readOneAsync();
-      if (item === END) return items;
-      // Closed or stopped while this read waited: what it brought is dropped.
-      if (item === DROPPED || this.#state !== ReaderState.Reading) return [];
-      items.push(item);
+      const values: unknown[] | undefined = this.#zip ? new Array(iterators.length) : undefined;
+      let item: unknown;
+      for (let k = 0; k < iterators.length; k++) {
+        let step: { done: boolean; value: unknown } | undefined;
+        let error: { error: unknown } | null = null;
+        try {
+          step = readStep(await (iterators[k] as AnyIterator).next());
+        } catch (thrown) {
+          error = { error: thrown };
+        }
+        // Closed or stopped while this read waited: what it brought is dropped.
+        if (this.#state !== ReaderState.Reading) return [];
+        if (!step || step.done) {
+          this.#inputEnded(k, error);
+          return items;
+        }
+        if (values) values[k] = step.value;
+        else item = step.value;
+      }
+      items.push(values ?? item);
     }
     this.#state = ReaderState.Idle;
     return items;
@@ -175,29 +190,6 @@ export class InputReader {
       } catch (error) {
         return this.#inputEnded(k, { error });
       }
-      if (step.done) return this.#inputEnded(k, null);
-      if (!values) return step.value;
-      values[k] = step.value;
-    }
-    return values;
-  }
-
-  /**
-   * #readSync for async inputs (a sync input in a zip is awaited too, as a for-await would);
-   * DROPPED when the reader was closed or stopped while it waited.
-   */
-  async #readOneAsync(): Promise<unknown> {
-    const iterators = this.#iterators;
-    const values: unknown[] | undefined = this.#zip ? new Array(iterators.length) : undefined;
-    for (let k = 0; k < iterators.length; k++) {
-      let step: { done: boolean; value: unknown };
-      try {
-        step = readStep(await (iterators[k] as AnyIterator).next());
-      } catch (error) {
-        if (this.#state !== ReaderState.Reading) return DROPPED;
-        return this.#inputEnded(k, { error });
-      }
-      if (this.#state !== ReaderState.Reading) return DROPPED;
       if (step.done) return this.#inputEnded(k, null);
       if (!values) return step.value;
       values[k] = step.value;
