@@ -37,12 +37,14 @@ export interface ExecutorMapSource {
 }
 
 const MapState = {
-  /** The inputs may bring more calls. */
-  Reading: 0,
+  /** The inputs may bring more calls; none is being read. */
+  Open: 0,
+  /** The async read loop is under way (one at a time). */
+  Reading: 1,
   /** The inputs are done (ended, failed, refused or stopped): the queued calls come out. */
-  Draining: 1,
+  Draining: 2,
   /** Everything was handed out, the map timed out, or the caller left (`return()`). */
-  Done: 2,
+  Done: 3,
 } as const;
 type MapState = (typeof MapState)[keyof typeof MapState];
 
@@ -52,7 +54,7 @@ const ignore = (): void => {};
 export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #source: ExecutorMapSource;
   readonly #reader: InputReader;
-  #state: MapState = MapState.Reading;
+  #state: MapState = MapState.Open;
   /** Submitted chunks (or single calls when chunksize is 1) not yet taken, in input order. */
   readonly #queue = new Fifo<Future<unknown>>();
   /** With chunks: how many calls each queued chunk holds. */
@@ -199,9 +201,10 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   /** Reads and submits chunks while credits last. */
   #fill(): void {
     const reader = this.#reader;
-    if (this.#state !== MapState.Reading || reader.state !== ReaderState.Idle) return;
+    if (this.#state !== MapState.Open || reader.state !== ReaderState.Idle) return;
     if (this.#credits <= 0) return;
     if (reader.async) {
+      this.#state = MapState.Reading;
       this.#fillAsync().then(undefined, (error: unknown) => this.#stopReading(error));
       return;
     }
@@ -233,6 +236,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       this.#signalReader();
     }
     if (reader.done) this.#inputDone();
+    else this.#state = MapState.Open;
   }
 
   /**
@@ -242,7 +246,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
    */
   #stopReading(error: unknown): void {
     // An input that has just ended still has its last chunk submitted (see #fillAsync).
-    if (this.#state !== MapState.Reading || this.#reader.done) return;
+    if (this.#state > MapState.Reading || this.#reader.done) return;
     this.#reader.stop({ error });
     this.#releaseReadHold();
     this.#inputDone();
@@ -250,7 +254,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** Reading → Draining: no hold on the engine, no stop to hear of; a waiting step goes on. */
   #inputDone(): void {
-    if (this.#state !== MapState.Reading) return;
+    if (this.#state > MapState.Reading) return;
     this.#state = MapState.Draining;
     this.#releaseEngine();
     this.#signalReader();

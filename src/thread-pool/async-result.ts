@@ -27,6 +27,13 @@ export interface ResultCallbacks<R> {
 export let settleResult: <R>(result: AsyncResult<R>, ok: boolean, value: unknown) => void;
 
 const ignore = (): void => {};
+/*
+ * Why resolvers are caught in module variables: a Promise subclass must call super(executor)
+ * before it may touch `this`, so the executor cannot store them in the result's own fields, and
+ * a closure per result would cost an allocation on the pool's hottest path. The executor runs
+ * synchronously inside super(), and the constructor reads and clears the variables right after,
+ * so no other result can come in between.
+ */
 let captureResolve: ((value: unknown) => void) | undefined;
 let captureReject: ((reason: unknown) => void) | undefined;
 function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {

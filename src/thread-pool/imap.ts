@@ -32,12 +32,14 @@ export interface IMapSource {
 }
 
 const IMapState = {
-  /** The input may bring more items. */
-  Reading: 0,
+  /** The input may bring more items; none is being read. */
+  Open: 0,
+  /** The async read loop is under way (one at a time). */
+  Reading: 1,
   /** The input is done (ended, failed, or stopped by the pool): what is in flight comes out. */
-  Draining: 1,
+  Draining: 2,
   /** Everything was handed out, or the caller left (`return()`). */
-  Done: 2,
+  Done: 3,
 } as const;
 type IMapState = (typeof IMapState)[keyof typeof IMapState];
 
@@ -48,7 +50,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #source: Omit<IMapSource, 'input'>;
   readonly #ahead: number;
   readonly #reader: InputReader;
-  #state: IMapState = IMapState.Reading;
+  #state: IMapState = IMapState.Open;
   /** Chunks submitted and not settled. */
   readonly #inFlight = new Set<Task>();
   /** Settled chunks waiting for their turn (ordered) by chunk index. */
@@ -204,12 +206,12 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   #fill(): void {
     // A terminated or broken pool: what is in flight fails, and no more input is read.
-    if (this.#state === IMapState.Reading && !this.#source.engine.acceptsWork) {
+    if (this.#state === IMapState.Open && !this.#source.engine.acceptsWork) {
       this.#stopped(this.#source.engine.broken);
     }
     const reader = this.#reader;
     if (
-      this.#state !== IMapState.Reading ||
+      this.#state !== IMapState.Open ||
       reader.state !== ReaderState.Idle ||
       !this.#shouldRead()
     ) {
@@ -217,6 +219,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       return;
     }
     if (reader.async) {
+      this.#state = IMapState.Reading;
       void this.#fillAsync();
       return;
     }
@@ -236,6 +239,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       this.#submit(items);
     }
     if (reader.done) this.#inputDone();
+    else this.#state = IMapState.Open;
     this.#deliver();
   }
 
@@ -249,17 +253,17 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   #stopped(error: unknown): void {
     const reader = this.#reader;
     // An input that has just ended still has its last chunk submitted (see #fillAsync).
-    if (this.#state !== IMapState.Reading || reader.done) return;
+    if (this.#state > IMapState.Reading || reader.done) return;
     const broken = this.#source.engine.broken;
-    if (reader.state === ReaderState.Reading) reader.stop({ error });
+    if (this.#state === IMapState.Reading) reader.stop({ error });
     else reader.stop(broken ? { error: broken } : null);
     this.#inputDone();
     this.#deliver();
   }
 
-  /** Reading → Draining: the pool need not stay open for this call any longer. */
+  /** Open or Reading → Draining: the pool need not stay open for this call any longer. */
   #inputDone(): void {
-    if (this.#state !== IMapState.Reading) return;
+    if (this.#state > IMapState.Reading) return;
     this.#state = IMapState.Draining;
     this.#releaseEngine();
   }
