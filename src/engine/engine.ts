@@ -20,6 +20,7 @@ import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
+import { StopRegistry } from './stop-registry.js';
 import { type Task, TaskState } from './task.js';
 
 /** Python's names for a pool's lifecycle (`pool._state`), as `ThreadPool.state` shows them. */
@@ -54,7 +55,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
   readonly #deliveries: Deliveries;
   #pumpQueued = false;
   /** What producers want to hear when the pool terminates or breaks. */
-  readonly #stopListeners = new Set<(error: unknown) => void>();
+  readonly #stopListeners = new StopRegistry((error) => this.reportError(error));
   readonly #finished: Promise<void>;
   #finish!: () => void;
   #finishing = false;
@@ -120,11 +121,6 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#schedulePump();
   }
 
-  /** Queues the tasks of one call together (built beforehand, so none is queued if one failed). */
-  submitAll(tasks: readonly Task[]): void {
-    for (const task of tasks) this.submit(task);
-  }
-
   /** Cancels a task that has not started. Returns false if it has started or settled. */
   cancel(task: Task): boolean {
     return this.step(() => {
@@ -163,8 +159,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
    * breaks: whoever is stuck reading an input for it must give up then. Returns the way to unregister.
    */
   onStop(listener: (error: unknown) => void): () => void {
-    this.#stopListeners.add(listener);
-    return () => this.#stopListeners.delete(listener);
+    return this.#stopListeners.add(listener);
   }
 
   close(): void {
@@ -350,15 +345,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   /** The pool stopped for good: a producer stuck reading its input must give up now. */
   #notifyStopped(error: unknown): void {
-    const listeners = [...this.#stopListeners];
-    this.#stopListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(error);
-      } catch (listenerError) {
-        this.reportError(listenerError);
-      }
-    }
+    this.#stopListeners.stop(error);
   }
 
   #finishIfDrained(): void {

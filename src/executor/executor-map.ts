@@ -15,19 +15,20 @@
  *   comes after every item read before it, and ends the iteration.
  * - `return()` (breaking out of `for await`) cancels the calls not yet started.
  */
+import { ChunkResult } from '../engine/chunk-result.js';
+import { Fifo } from '../engine/fifo.js';
+import { timedWait } from '../engine/wakers.js';
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
-import { readStep } from '../thread-pool/issue.js';
+import { type Input, InputReader, ReaderState } from '../thread-pool/input-reader.js';
 import { type Future, futureInternals } from './future.js';
-import type { ChunkResult, Submitter } from './submitter.js';
-
-type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
+import type { Submitter } from './submitter.js';
 
 export interface ExecutorMapSource {
   submitter: Submitter;
   fn: AnyFunction;
   record: FunctionRecord;
-  inputs: (Iterable<unknown> | AsyncIterable<unknown>)[];
+  inputs: Input[];
   chunksize: number;
   /** Chunks submitted ahead of the consumer; Infinity without `buffersize`. */
   buffersize: number;
@@ -35,39 +36,42 @@ export interface ExecutorMapSource {
   deadline: number;
 }
 
-/** The current chunk being handed out item by item. */
-interface Segment {
-  result: ChunkResult;
-  position: number;
-}
+const MapState = {
+  /** The inputs may bring more calls; none is being read. */
+  Open: 0,
+  /** The async read loop is under way (one at a time). */
+  Reading: 1,
+  /** The inputs are done (ended, failed, refused or stopped): the queued calls come out. */
+  Draining: 2,
+  /** Everything was handed out, the map timed out, or the caller left (`return()`). */
+  Done: 3,
+} as const;
+type MapState = (typeof MapState)[keyof typeof MapState];
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
+const ignore = (): void => {};
 
 export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #source: ExecutorMapSource;
-  readonly #iterators: AnyIterator[] = [];
-  readonly #async: boolean;
+  readonly #reader: InputReader;
+  #state: MapState = MapState.Open;
   /** Submitted chunks (or single calls when chunksize is 1) not yet taken, in input order. */
   readonly #queue = new Fifo<Future<unknown>>();
   /** With chunks: how many calls each queued chunk holds. */
   readonly #sizes = new Fifo<number>();
-  #segment: Segment | null = null;
+  /** The chunk being handed out call by call: `#count` calls, the next at `#position`. */
+  #chunk: ChunkResult | null = null;
+  #count = 0;
+  #position = 0;
   /** How many more chunks may be read and submitted. */
   #credits: number;
-  #exhausted = false;
-  #inputError: { error: unknown } | null = null;
-  /** An async read in progress. */
-  #reading: Promise<void> | null = null;
   /** Wakes a step waiting for the async reader. */
-  #readerSignal: (() => void) | null = null;
+  #wakeStep: (() => void) | null = null;
   /** Keeps a closed engine open while an async input may still submit. */
   #release: (() => void) | undefined;
-  #finished = false;
-  /** Reading was stopped (cancelFutures, a broken pool); a read under way is dropped. */
-  #stopped = false;
-  #unregisterReader: (() => void) | undefined;
   /** A bounded map's hold on the engine while one read is under way. */
   #readHold: (() => void) | undefined;
+  #unregisterReader: (() => void) | undefined;
   /** next() calls run one after the other. */
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -75,36 +79,20 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   constructor(source: ExecutorMapSource) {
     this.#source = source;
     this.#credits = source.buffersize;
-    const broken = source.submitter.engine.broken;
-    if (broken) {
-      // A broken executor runs nothing: the inputs are not read (an endless or silent one would
-      // never let the first next() settle), and the iteration fails with the cause at once.
-      this.#async = false;
-      this.#failInput(broken);
-      return;
-    }
-    this.#async = source.inputs.some(
-      (input) =>
-        typeof (input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function',
-    );
-    try {
-      for (const input of source.inputs) {
-        this.#iterators.push(
-          typeof (input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-            ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-            : (input as Iterable<unknown>)[Symbol.iterator](),
-        );
-      }
-    } catch (error) {
-      this.#failInput(error);
-    }
-    if (this.#async && !this.#exhausted) {
-      this.#unregisterReader = source.submitter.addReader((error) => this.#stopReading(error));
+    const { submitter } = source;
+    const broken = submitter.engine.broken;
+    // A broken executor runs nothing: the inputs are not read (an endless or silent one would
+    // never let the first next() settle), and the iteration fails with the cause at once.
+    this.#reader = new InputReader(broken ? [] : source.inputs, true);
+    if (broken) this.#reader.fail(broken);
+    if (this.#reader.async && !this.#reader.done) {
+      this.#unregisterReader = submitter.readers.add((error) => this.#stopReading(error));
       if (source.buffersize === Number.POSITIVE_INFINITY) {
         // Everything will be read and submitted, as Python does, even after shutdown().
-        this.#release = source.submitter.engine.holdOpen();
+        this.#release = submitter.engine.holdOpen();
       }
     }
+    if (this.#reader.done) this.#inputDone();
     this.#fill();
   }
 
@@ -114,10 +102,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   next(): Promise<IteratorResult<R>> {
     const step = this.#chain.then(() => this.#step());
-    this.#chain = step.then(
-      () => {},
-      () => {},
-    );
+    this.#chain = step.then(ignore, ignore);
     return step;
   }
 
@@ -144,33 +129,31 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   async #step(): Promise<IteratorResult<R>> {
     for (;;) {
-      if (this.#finished) return DONE;
-      const segment = this.#segment;
-      if (segment) {
-        const { values, failures } = segment.result;
-        const position = segment.position++;
-        if (segment.position >= values.length) this.#segment = null;
-        const value = values[position];
-        values[position] = undefined; // No reference kept to what was handed out.
-        if (failures?.has(position)) throw failures.get(position);
-        return { done: false, value: value as R };
+      if (this.#state === MapState.Done) return DONE;
+      const chunk = this.#chunk;
+      if (chunk) {
+        const position = this.#position++;
+        if (this.#position >= this.#count) this.#chunk = null;
+        if (chunk.failedAt(position)) throw chunk.errorAt(position);
+        return { done: false, value: chunk.takeValue(position) as R };
       }
       // About to take the next chunk: one more may be read (Python refills before it waits).
       if (this.#credits !== Number.POSITIVE_INFINITY) this.#credits++;
       this.#fill();
       const head = this.#queue.shift();
       if (!head) {
-        if (this.#reading && !this.#stopped) {
+        if (this.#state === MapState.Reading) {
           if (!(await this.#awaitReader())) return this.#timedOut(undefined);
           continue;
         }
-        const failed = this.#inputError;
+        const failed = this.#reader.error;
         this.#finish();
         if (failed) throw failed.error;
         return DONE;
       }
       if (!(await whenDone(head, this.#source.deadline))) return this.#timedOut(head);
-      if (this.#finished) return DONE;
+      // Left (return()) while this step waited.
+      if ((this.#state as MapState) === MapState.Done) return DONE;
       // A failed call throws here; the iteration can go on past it.
       if (this.#source.chunksize === 1) return { done: false, value: (await head) as R };
       const size = this.#sizes.shift() as number;
@@ -179,10 +162,11 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
         result = (await head) as ChunkResult;
       } catch (error) {
         // The whole chunk failed (its thread died, it was cancelled…): each call of it fails.
-        result = { values: new Array(size), failures: new Map() };
-        for (let i = 0; i < size; i++) result.failures?.set(i, error);
+        result = ChunkResult.failed(error);
       }
-      this.#segment = result.values.length > 0 ? { result, position: 0 } : null;
+      this.#count = result.error ? size : result.values.length;
+      this.#position = 0;
+      this.#chunk = this.#count > 0 ? result : null;
     }
   }
 
@@ -194,92 +178,65 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** Waits until the async reader submits a chunk or stops; false when the deadline passes. */
   #awaitReader(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      this.#readerSignal = () => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      };
-      const deadline = this.#source.deadline;
-      if (deadline !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(
-          () => {
-            this.#readerSignal = null;
-            resolve(false);
-          },
-          Math.max(0, Math.ceil(deadline - performance.now())),
-        );
-      }
-    });
+    return timedWait<boolean>(
+      Math.ceil(this.#source.deadline - performance.now()),
+      (wake) => {
+        this.#wakeStep = () => wake(true);
+        return () => {
+          this.#wakeStep = null;
+        };
+      },
+      () => false,
+    );
   }
 
   #signalReader(): void {
-    const signal = this.#readerSignal;
-    this.#readerSignal = null;
-    signal?.();
+    const wake = this.#wakeStep;
+    this.#wakeStep = null;
+    wake?.();
   }
 
   // ---- reading the inputs -----------------------------------------------------------------------
 
   /** Reads and submits chunks while credits last. */
   #fill(): void {
-    if (this.#exhausted || this.#finished || this.#credits <= 0) return;
-    if (this.#async) {
-      this.#reading ??= this.#fillAsync()
-        .catch((error: unknown) => this.#failInput(error))
-        .finally(() => {
-          this.#reading = null;
-          this.#signalReader();
-        });
+    const reader = this.#reader;
+    if (this.#state !== MapState.Open || reader.state !== ReaderState.Idle) return;
+    if (this.#credits <= 0) return;
+    if (reader.async) {
+      this.#state = MapState.Reading;
+      this.#fillAsync().then(undefined, (error: unknown) => this.#stopReading(error));
       return;
     }
-    while (!this.#exhausted && this.#credits > 0) {
+    while (reader.state === ReaderState.Idle && this.#credits > 0) {
       const closed = this.#closed();
-      const argLists: unknown[][] = [];
-      while (argLists.length < this.#source.chunksize) {
-        const args = this.#readSync();
-        if (!args) break;
-        argLists.push(args);
-      }
-      if (closed && argLists.length > 0) {
-        this.#refuse();
-        break;
-      }
-      this.#submit(argLists);
+      const argLists = reader.read(this.#source.chunksize) as unknown[][];
+      if (closed && argLists.length > 0) this.#refuse();
+      else this.#submit(argLists);
     }
+    if (reader.done) this.#inputDone();
   }
 
   async #fillAsync(): Promise<void> {
-    while (!this.#exhausted && !this.#finished && this.#credits > 0) {
-      const buffered = this.#source.buffersize !== Number.POSITIVE_INFINITY;
+    const reader = this.#reader;
+    const bounded = this.#source.buffersize !== Number.POSITIVE_INFINITY;
+    while (reader.state === ReaderState.Idle && this.#credits > 0) {
       const closed = this.#closed();
       // A bounded map keeps the engine open only while a read is in progress: what a read begun
       // before shutdown() brings is still submitted.
-      const release = buffered && !closed ? this.#source.submitter.engine.holdOpen() : undefined;
-      this.#readHold = release;
-      try {
-        const argLists: unknown[][] = [];
-        while (argLists.length < this.#source.chunksize) {
-          const args = await this.#readAsync();
-          if (!args || this.#finished || this.#stopped) break;
-          argLists.push(args);
-        }
-        if (this.#finished || this.#stopped) break;
-        if (closed && argLists.length > 0) {
-          this.#refuse();
-          break;
-        }
-        this.#submit(argLists);
-      } finally {
-        release?.();
-        this.#readHold = undefined;
+      this.#readHold = bounded && !closed ? this.#source.submitter.engine.holdOpen() : undefined;
+      const argLists = (await reader.read(this.#source.chunksize)) as unknown[][];
+      // Left, or stopped, while this read waited: what it brought is dropped.
+      if (this.#state === MapState.Reading) {
+        if (closed && argLists.length > 0) this.#refuse();
+        else this.#submit(argLists);
       }
+      this.#releaseReadHold();
+      if (this.#state !== MapState.Reading) return;
       this.#signalReader();
     }
-    if (this.#exhausted) {
-      this.#releaseEngine();
-      this.#unregisterReader?.();
-    }
+    if (reader.done) this.#inputDone();
+    else this.#state = MapState.Open;
   }
 
   /**
@@ -288,12 +245,18 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
    * throw CancelledError); then the iteration throws `error` for the rest of the input.
    */
   #stopReading(error: unknown): void {
-    if (this.#finished || this.#exhausted) return;
-    this.#stopped = true;
-    this.#failInput(error);
-    this.#closeInputs();
+    // An input that has just ended still has its last chunk submitted (see #fillAsync).
+    if (this.#state > MapState.Reading || this.#reader.done) return;
+    this.#reader.stop({ error });
+    this.#releaseReadHold();
+    this.#inputDone();
+  }
+
+  /** Reading → Draining: no hold on the engine, no stop to hear of; a waiting step goes on. */
+  #inputDone(): void {
+    if (this.#state > MapState.Reading) return;
+    this.#state = MapState.Draining;
     this.#releaseEngine();
-    this.#readHold?.();
     this.#signalReader();
   }
 
@@ -308,57 +271,11 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
    * submitted are taken.
    */
   #refuse(): void {
-    this.#failInput(new InvalidStateError('cannot schedule new futures after shutdown'));
-    this.#closeInputs();
-  }
-
-  /** One argument list from the zipped inputs, or undefined when one of them is done. */
-  #readSync(): unknown[] | undefined {
-    const args: unknown[] = [];
-    for (const iterator of this.#iterators as Iterator<unknown>[]) {
-      let step: { done: boolean; value: unknown };
-      try {
-        step = readStep(iterator.next());
-      } catch (error) {
-        this.#failInput(error);
-        this.#closeInputs(iterator);
-        return undefined;
-      }
-      if (step.done) {
-        this.#exhausted = true;
-        this.#closeInputs(iterator);
-        return undefined;
-      }
-      args.push(step.value);
-    }
-    if (this.#iterators.length === 0) this.#exhausted = true;
-    return this.#exhausted ? undefined : args;
-  }
-
-  async #readAsync(): Promise<unknown[] | undefined> {
-    const args: unknown[] = [];
-    for (const iterator of this.#iterators) {
-      let step: { done: boolean; value: unknown };
-      try {
-        step = readStep(await iterator.next());
-      } catch (error) {
-        this.#failInput(error);
-        this.#closeInputs(iterator);
-        return undefined;
-      }
-      if (step.done) {
-        this.#exhausted = true;
-        this.#closeInputs(iterator);
-        return undefined;
-      }
-      args.push(step.value);
-    }
-    if (this.#iterators.length === 0) this.#exhausted = true;
-    return this.#exhausted ? undefined : args;
+    this.#reader.fail(new InvalidStateError('cannot schedule new futures after shutdown'));
   }
 
   #submit(argLists: unknown[][]): void {
-    if (argLists.length === 0 || this.#finished) return;
+    if (argLists.length === 0) return;
     const { submitter, fn, record, chunksize } = this.#source;
     this.#credits--;
     if (chunksize > 1) this.#sizes.push(argLists.length);
@@ -369,96 +286,40 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     );
   }
 
-  #failInput(error: unknown): void {
-    this.#inputError ??= { error };
-    this.#exhausted = true;
-  }
-
-  /** Closes the inputs we stop reading early (not `except`, which is done or threw). */
-  #closeInputs(except?: AnyIterator): void {
-    for (const iterator of this.#iterators) {
-      if (iterator === except || typeof iterator.return !== 'function') continue;
-      try {
-        const closing = iterator.return();
-        if (closing && typeof (closing as Promise<unknown>).then === 'function') {
-          (closing as Promise<unknown>).then(undefined, () => {});
-        }
-      } catch {
-        // Closing is best effort.
-      }
-    }
-    this.#iterators.length = 0;
+  #releaseReadHold(): void {
+    const release = this.#readHold;
+    this.#readHold = undefined;
+    release?.();
   }
 
   #releaseEngine(): void {
     const release = this.#release;
     this.#release = undefined;
     release?.();
+    const unregister = this.#unregisterReader;
+    this.#unregisterReader = undefined;
+    unregister?.();
   }
 
   #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
+    if (this.#state === MapState.Done) return;
+    this.#state = MapState.Done;
     for (const future of this.#queue.drain()) future.cancel();
-    this.#segment = null;
-    if (!this.#exhausted) {
-      this.#exhausted = true;
-      this.#closeInputs();
-    }
+    this.#sizes.drain();
+    this.#chunk = null;
+    // Closing is best effort here: return() does not wait for it, nor fail with its error.
+    this.#reader.close().then(undefined, ignore);
     this.#releaseEngine();
-    this.#unregisterReader?.();
     this.#signalReader();
-  }
-}
-
-/** A FIFO without Array.prototype.shift (linear in the length on large arrays). */
-class Fifo<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined; // No reference kept to what was taken.
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-
-  drain(): T[] {
-    const items = this.#items.slice(this.#head) as T[];
-    this.#items = [];
-    this.#head = 0;
-    return items;
   }
 }
 
 /** Resolves true once `future` is done, false if `deadline` (performance.now()) passes first. */
 function whenDone(future: Future<unknown>, deadline: number): Promise<boolean> {
   if (future.done()) return Promise.resolve(true);
-  const left = deadline - performance.now();
-  if (left <= 0) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    const remove = futureInternals.onDone(future, () => {
-      if (timer) clearTimeout(timer);
-      resolve(true);
-    });
-    if (deadline !== Number.POSITIVE_INFINITY) {
-      timer = setTimeout(() => {
-        remove();
-        resolve(future.done());
-      }, Math.ceil(left));
-    }
-  });
+  return timedWait<boolean>(
+    Math.ceil(deadline - performance.now()),
+    (wake) => futureInternals.onDone(future, () => wake(true)),
+    () => future.done(),
+  );
 }

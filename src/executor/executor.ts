@@ -29,8 +29,6 @@ import { Submitter } from './submitter.js';
 
 const DONE_CALLBACK_THREW =
   "A done-callback threw (listen to the executor's 'error' event to handle this)";
-/** For a future whose executor is gone: nobody listens, so the error becomes a warning. */
-const NO_LISTENERS = new EventEmitter();
 
 export interface ThreadPoolExecutorOptions {
   /**
@@ -160,7 +158,8 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     const reportError = (error: unknown): void => {
       const executor = self.deref();
       if (executor) executor.#reportError(error);
-      else reportCallbackError(NO_LISTENERS, error, DONE_CALLBACK_THREW);
+      // The executor is gone, and with it its listeners: the error becomes a warning.
+      else reportCallbackError(null, error, DONE_CALLBACK_THREW);
     };
     this.#submitter = new Submitter(new Engine(resolved, reportError), reportError);
     collected.register(this, this.#submitter, this);
@@ -254,7 +253,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     if (cancelFutures) {
       // Whatever a map has not read yet would be cancelled at once: stop reading it, so that no
       // input that never yields can hold the shutdown up.
-      submitter.stopReaders(
+      submitter.readers.stop(
         new CancelledError(
           'The executor was shut down (cancelFutures) before the rest of the input was read',
         ),

@@ -11,8 +11,9 @@
  */
 import { inspect } from 'node:util';
 import type { Engine } from '../engine/engine.js';
+import { reportCallbackError } from '../engine/report-error.js';
 import type { Task } from '../engine/task.js';
-import { addWaker, removeWaker, type Wakers, wakeAll } from '../engine/wakers.js';
+import { addWaker, removeWaker, timedWait, type Wakers, wakeAll } from '../engine/wakers.js';
 import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import { describe, expectTimeout } from '../options.js';
 
@@ -46,11 +47,12 @@ export const futureInternals = {} as {
 
 type DoneCallback = (future: Future<unknown>) => void;
 
+/** For a future with no executor to report to (made by hand, or its executor is gone). */
 function warnCallbackError(error: unknown): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.emitWarning(
-    `A done-callback of a Future threw (listen to the executor's 'error' event to handle this): ${detail}`,
-    'SpindleCallbackError',
+  reportCallbackError(
+    null,
+    error,
+    "A done-callback of a Future threw (listen to the executor's 'error' event to handle this)",
   );
 }
 
@@ -299,23 +301,20 @@ export class Future<R> implements PromiseLike<R> {
     return this.#state === CANCELLED ? this.#cancellation() : this.#value;
   }
 
-  /** Resolves when done; rejects with TimeoutError after `ms` (a finite number, or Infinity). */
+  /** Resolves when done; rejects with TimeoutError after `ms` (0: at once; Infinity: never). */
   #afterWait(ms: number): Promise<void> {
     if (this.done()) return Promise.resolve();
-    if (ms === 0) return Promise.reject(new TimeoutError('The future was not done (timeout 0 ms)'));
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const remove = this.#onDone(() => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      });
-      if (ms !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => {
-          remove();
-          reject(new TimeoutError(`The future was not done within ${ms} ms`));
-        }, ms);
-      }
-    });
+    return timedWait<void>(
+      ms,
+      (wake) => this.#onDone(wake),
+      () => {
+        throw new TimeoutError(
+          ms === 0
+            ? 'The future was not done (timeout 0 ms)'
+            : `The future was not done within ${ms} ms`,
+        );
+      },
+    );
   }
 
   /** Calls `wake` once done (at once if it is); returns a remover. */
@@ -329,8 +328,6 @@ export class Future<R> implements PromiseLike<R> {
       this.#waiters = removeWaker(this.#waiters, wake);
     };
   }
-
-  /** One waiter is kept as is, more in an array: most futures have one (an await). */
 
   #finish(ok: boolean, value: unknown): void {
     if (this.#state === FINISHED || this.#state === CANCELLED) {

@@ -4,18 +4,13 @@
  * share it. It holds no reference to the executor itself.
  */
 
+import { ChunkResult } from '../engine/chunk-result.js';
 import type { Engine } from '../engine/engine.js';
+import { StopRegistry } from '../engine/stop-registry.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
-import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
+import { Mode, Outcome } from '../protocol/messages.js';
 import { Future, type FutureBinding, futureInternals } from './future.js';
-
-/** The outcome of a chunk of a map: one value per item, and the items that failed. */
-export interface ChunkResult {
-  values: unknown[];
-  /** Item index → error; null when no item failed. */
-  failures: Map<number, unknown> | null;
-}
 
 /** The job of one future's task, and the future's binding to that task. */
 class FutureJob implements Job, FutureBinding {
@@ -39,17 +34,14 @@ class FutureJob implements Job, FutureBinding {
   }
 
   [SETTLE](_task: Task, outcome: Outcome, value: unknown): void {
-    if (!this.chunk || outcome === Outcome.Error) {
+    if (!this.chunk) {
       futureInternals.finish(this.future, outcome === Outcome.Ok, value);
       return;
     }
-    let result: ChunkResult;
-    if (outcome === Outcome.Ok) result = { values: value as unknown[], failures: null };
-    else {
-      const partial = value as ChunkFailure<unknown>;
-      result = { values: partial.values, failures: new Map(partial.failures) };
-    }
-    futureInternals.finish(this.future, true, result);
+    // A chunk that failed as a whole fails its future; otherwise the future holds its results.
+    const result = ChunkResult.decode(outcome, value);
+    if (result.error) futureInternals.finish(this.future, false, result.error.error);
+    else futureInternals.finish(this.future, true, result);
   }
 }
 
@@ -64,13 +56,17 @@ export class Submitter {
    */
   #first: FutureJob | null = null;
   #last: FutureJob | null = null;
-  /** How to stop each map that is still reading an async input (`cancelFutures`, a broken pool). */
-  readonly #readers = new Set<(error: unknown) => void>();
+  /**
+   * The maps still reading an async input: stopped by `shutdown({ cancelFutures })`, and with the
+   * engine when it terminates or breaks.
+   */
+  readonly readers: StopRegistry;
 
   constructor(engine: Engine, reportError: (error: unknown) => void) {
     this.engine = engine;
     this.reportError = reportError;
-    engine.onStop((error) => this.stopReaders(error));
+    this.readers = new StopRegistry(reportError);
+    engine.onStop((error) => this.readers.stop(error));
   }
 
   /** The futures not done yet, in submission order. */
@@ -78,22 +74,6 @@ export class Submitter {
     const futures: Future<unknown>[] = [];
     for (let job = this.#first; job; job = job.next) futures.push(job.future);
     return futures;
-  }
-
-  /** A map reading an async input; `stop` ends its reading. Returns the way to unregister. */
-  addReader(stop: (error: unknown) => void): () => void {
-    this.#readers.add(stop);
-    return () => this.#readers.delete(stop);
-  }
-
-  /**
-   * `shutdown({ cancelFutures: true })` or a broken pool: no map reads (and so waits for) its
-   * input any longer; the rest of each iteration throws `error`.
-   */
-  stopReaders(error: unknown): void {
-    const readers = [...this.#readers];
-    this.#readers.clear();
-    for (const stop of readers) stop(error);
   }
 
   unlink(job: FutureJob): void {

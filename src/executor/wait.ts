@@ -4,6 +4,9 @@
  * into the futures themselves, so they work with futures of several executors and with futures
  * made by hand.
  */
+
+import { Fifo } from '../engine/fifo.js';
+import { timedWait } from '../engine/wakers.js';
 import { TimeoutError } from '../errors.js';
 import {
   describe,
@@ -141,31 +144,30 @@ export function wait<F extends Future<unknown>>(
     pending === 0 ||
     (returnWhen === FIRST_COMPLETED && pending < all.size) ||
     (returnWhen === FIRST_EXCEPTION && failed);
-  if (met() || ms === 0) return Promise.resolve(split());
-
-  return new Promise((resolve) => {
-    const removers: (() => void)[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const finish = (): void => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      for (const remove of removers) remove();
-      resolve(split());
-    };
-    for (const future of all) {
-      if (future.done()) continue;
-      removers.push(
-        futureInternals.onDone(future, () => {
-          pending--;
-          if (futureInternals.failed(future)) failed = true;
-          if (met()) finish();
-        }),
-      );
-    }
-    if (ms !== Number.POSITIVE_INFINITY) timer = setTimeout(finish, ms);
-  });
+  if (met()) return Promise.resolve(split());
+  return timedWait<DoneAndNotDoneFutures<F>>(
+    ms,
+    (wake) => {
+      const removers: (() => void)[] = [];
+      for (const future of all) {
+        if (future.done()) continue;
+        removers.push(
+          futureInternals.onDone(future, () => {
+            pending--;
+            if (futureInternals.failed(future)) failed = true;
+            if (met()) {
+              for (const remove of removers) remove();
+              wake(split());
+            }
+          }),
+        );
+      }
+      return () => {
+        for (const remove of removers) remove();
+      };
+    },
+    split,
+  );
 }
 
 /**
@@ -183,23 +185,20 @@ export function asCompleted<F extends Future<unknown>>(
   return new AsCompletedIterator(all, ms);
 }
 
-interface Consumer<F> {
-  resolve(result: IteratorResult<CompletedFuture<F>>): void;
-  reject(error: unknown): void;
-}
-
 /** The iterator `asCompleted()` returns: the futures themselves, as they complete. */
 export class AsCompletedIterator<F extends Future<unknown>>
   implements AsyncIterableIterator<CompletedFuture<F>>
 {
   /** Done and not yet handed out, in completion order. */
-  readonly #ready: F[] = [];
+  readonly #ready = new Fifo<F>();
   /** Not done yet, with the remover of the hook each has. */
   readonly #pending = new Map<F, () => void>();
   readonly #total: number;
   readonly #deadline: number;
-  readonly #consumers: Consumer<F>[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  /** Wakes the next() waiting for a future, if one is. */
+  #wake: (() => void) | null = null;
+  /** next() calls run one after the other: one waits at a time, and they are served in order. */
+  #chain: Promise<unknown> = Promise.resolve();
   #finished = false;
 
   /** @internal Made by `asCompleted()`. */
@@ -221,12 +220,9 @@ export class AsCompletedIterator<F extends Future<unknown>>
   }
 
   next(): Promise<IteratorResult<CompletedFuture<F>>> {
-    const now = this.#take();
-    if (now) return now;
-    return new Promise((resolve, reject) => {
-      this.#consumers.push({ resolve, reject });
-      this.#armTimer();
-    });
+    const step = this.#chain.then(() => this.#next());
+    this.#chain = step.then(ignore, ignore);
+    return step;
   }
 
   /** Stops early: the futures are no longer watched. */
@@ -237,6 +233,30 @@ export class AsCompletedIterator<F extends Future<unknown>>
 
   get [Symbol.toStringTag](): string {
     return 'AsCompletedIterator';
+  }
+
+  #next(): Promise<IteratorResult<CompletedFuture<F>>> {
+    const now = this.#take();
+    if (now) return now;
+    return timedWait<IteratorResult<CompletedFuture<F>>>(
+      Math.ceil(this.#deadline - performance.now()),
+      (wake) => {
+        this.#wake = () => {
+          const result = this.#take();
+          if (!result) return;
+          this.#wake = null;
+          wake(result);
+        };
+        return () => {
+          this.#wake = null;
+        };
+      },
+      () => {
+        const error = this.#timeoutError();
+        this.#finish();
+        throw error;
+      },
+    );
   }
 
   /** A settled result if one can be given now. */
@@ -262,38 +282,7 @@ export class AsCompletedIterator<F extends Future<unknown>>
     // A future done after the deadline is not handed out: the timeout has already passed.
     if (performance.now() > this.#deadline) return;
     this.#ready.push(future);
-    this.#serve();
-  }
-
-  #serve(): void {
-    while (this.#consumers.length > 0) {
-      const result = this.#take();
-      if (!result) return;
-      const consumer = this.#consumers.shift() as Consumer<F>;
-      result.then(consumer.resolve, consumer.reject);
-    }
-    this.#clearTimer();
-  }
-
-  #armTimer(): void {
-    if (this.#timer || this.#deadline === Number.POSITIVE_INFINITY) return;
-    const left = Math.max(0, Math.ceil(this.#deadline - performance.now()));
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#consumers.length === 0) return;
-      const error = this.#timeoutError();
-      const consumers = this.#consumers.splice(0);
-      this.#finish();
-      consumers[0]?.reject(error);
-      for (const consumer of consumers.slice(1)) consumer.resolve({ done: true, value: undefined });
-    }, left);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer && this.#consumers.length === 0) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#wake?.();
   }
 
   #timeoutError(): TimeoutError {
@@ -305,11 +294,9 @@ export class AsCompletedIterator<F extends Future<unknown>>
     this.#finished = true;
     for (const remove of this.#pending.values()) remove();
     this.#pending.clear();
-    this.#ready.length = 0;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const consumer of this.#consumers.splice(0)) {
-      consumer.resolve({ done: true, value: undefined });
-    }
+    this.#ready.drain();
+    this.#wake?.();
   }
 }
+
+const ignore = (): void => {};

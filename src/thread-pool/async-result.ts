@@ -7,7 +7,7 @@
  */
 
 import { type Job, SETTLE, type Task } from '../engine/task.js';
-import { addWaker, removeWaker, type Wakers, wakeAll } from '../engine/wakers.js';
+import { addWaker, removeWaker, timedWait, type Wakers, wakeAll } from '../engine/wakers.js';
 import { InvalidStateError, TimeoutError } from '../errors.js';
 import { expectTimeout } from '../options.js';
 import { Outcome } from '../protocol/messages.js';
@@ -27,6 +27,13 @@ export interface ResultCallbacks<R> {
 export let settleResult: <R>(result: AsyncResult<R>, ok: boolean, value: unknown) => void;
 
 const ignore = (): void => {};
+/*
+ * Why resolvers are caught in module variables: a Promise subclass must call super(executor)
+ * before it may touch `this`, so the executor cannot store them in the result's own fields, and
+ * a closure per result would cost an allocation on the pool's hottest path. The executor runs
+ * synchronously inside super(), and the constructor reads and clears the variables right after,
+ * so no other result can come in between.
+ */
 let captureResolve: ((value: unknown) => void) | undefined;
 let captureReject: ((reason: unknown) => void) | undefined;
 function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
@@ -36,7 +43,6 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
 
 export class AsyncResult<R> extends Promise<R> implements Job {
   #state: 0 | 1 | 2 = PENDING;
-  #value: unknown;
   #resolve: (value: unknown) => void;
   #reject: (reason: unknown) => void;
   /** Timed waits (`get(ms)`, `wait(ms)`); one is kept as is, more in an array. */
@@ -88,51 +94,44 @@ export class AsyncResult<R> extends Promise<R> implements Job {
   get(timeout?: number | null): Promise<R> {
     const ms = expectTimeout('timeout', timeout);
     if (this.#state !== PENDING || ms === Number.POSITIVE_INFINITY) return this;
-    if (ms === 0) {
-      return Promise.reject(new TimeoutError('The result was not ready (timeout 0 ms)'));
-    }
-    return new Promise<R>((resolve, reject) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        if (this.#state === FULFILLED) resolve(this.#value as R);
-        else reject(this.#value);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = removeWaker(this.#waiters, wake);
-        reject(new TimeoutError(`The result was not ready within ${ms} ms`));
-      }, ms);
-      this.#waiters = addWaker(this.#waiters, wake);
-    });
+    return this.#waitFor(ms, () => {
+      throw new TimeoutError(
+        ms === 0
+          ? 'The result was not ready (timeout 0 ms)'
+          : `The result was not ready within ${ms} ms`,
+      );
+    }).then(() => this);
   }
 
   /** Waits until the result is ready, or `timeout` ms pass; resolves to `ready()`. */
   wait(timeout?: number | null): Promise<boolean> {
     const ms = expectTimeout('timeout', timeout);
-    if (this.#state !== PENDING || ms === 0) return Promise.resolve(this.#state !== PENDING);
-    return new Promise<boolean>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const wake = (): void => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      };
-      if (ms !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => {
-          this.#waiters = removeWaker(this.#waiters, wake);
-          resolve(false);
-        }, ms);
-      }
-      this.#waiters = addWaker(this.#waiters, wake);
-    });
+    if (this.#state !== PENDING) return Promise.resolve(true);
+    return this.#waitFor(ms, () => undefined).then(() => this.#state !== PENDING);
   }
 
   override get [Symbol.toStringTag](): string {
     return 'AsyncResult';
   }
 
+  /** Resolves once settled, or with `timedOut()` after `ms`. */
+  #waitFor(ms: number, timedOut: () => undefined): Promise<void> {
+    return timedWait<void>(
+      ms,
+      (wake) => {
+        const waker = (): void => wake();
+        this.#waiters = addWaker(this.#waiters, waker);
+        return () => {
+          this.#waiters = removeWaker(this.#waiters, waker);
+        };
+      },
+      timedOut,
+    );
+  }
+
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
     this.#state = ok ? FULFILLED : REJECTED;
-    this.#value = value;
     const callbacks = this.#callbacks;
     this.#callbacks = undefined;
     // Callbacks first (as Python runs them before the result is ready to waiters), and a throwing

@@ -7,65 +7,61 @@
  * after every item read before it has been delivered, and ends the iteration.
  */
 
+import { ChunkResult } from '../engine/chunk-result.js';
 import type { Engine } from '../engine/engine.js';
+import { Fifo } from '../engine/fifo.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
+import { timedWait } from '../engine/wakers.js';
 import { TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options.js';
 import { expectTimeout } from '../options.js';
-import { type Mode, Outcome } from '../protocol/messages.js';
-import { readStep } from './issue.js';
-import { chunkError } from './map-job.js';
-
-/** A settled chunk being handed out item by item. */
-interface Segment {
-  values: unknown[];
-  /** Item index → error, for the items that failed. */
-  failures: Map<number, unknown> | null;
-  /** The whole chunk failed (the thread died, the pool was terminated…): one error for it. */
-  error?: { error: unknown };
-  position: number;
-}
-
-interface Waiter {
-  resolve(result: IteratorResult<unknown>): void;
-  reject(error: unknown): void;
-  timer: NodeJS.Timeout | undefined;
-}
+import type { Mode, Outcome } from '../protocol/messages.js';
+import { type Input, InputReader, ReaderState } from './input-reader.js';
 
 export interface IMapSource {
   engine: Engine;
   fn: AnyFunction;
   record: FunctionRecord;
   mode: Mode;
-  input: Iterable<unknown> | AsyncIterable<unknown>;
+  input: Input;
   chunksize: number;
   ordered: boolean;
   /** Transferables of a chunk's items. */
   transferOf: ((items: unknown[]) => Transferable[] | undefined) | undefined;
-  /** Prepares each item (e.g. starmap's argument lists); may throw like the input. */
-  prepare: ((item: unknown) => unknown) | undefined;
 }
+
+const IMapState = {
+  /** The input may bring more items; none is being read. */
+  Open: 0,
+  /** The async read loop is under way (one at a time). */
+  Reading: 1,
+  /** The input is done (ended, failed, or stopped by the pool): what is in flight comes out. */
+  Draining: 2,
+  /** Everything was handed out, or the caller left (`return()`). */
+  Done: 3,
+} as const;
+type IMapState = (typeof IMapState)[keyof typeof IMapState];
+
+type Wake = (result: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>) => void;
 
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
   /** The call's parameters, without its input: a finished iterator does not keep that alive. */
   readonly #source: Omit<IMapSource, 'input'>;
   readonly #ahead: number;
-  #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
-  readonly #async: boolean;
+  readonly #reader: InputReader;
+  #state: IMapState = IMapState.Open;
   /** Chunks submitted and not settled. */
   readonly #inFlight = new Set<Task>();
   /** Settled chunks waiting for their turn (ordered) by chunk index. */
-  readonly #early = new Map<number, Segment>();
-  /** Settled chunks ready to hand out, in delivery order. */
-  readonly #ready: Segment[] = [];
+  readonly #early = new Map<number, ChunkResult>();
+  /** Settled chunks ready to hand out, in delivery order; `#position` is the head's next item. */
+  readonly #ready = new Fifo<ChunkResult>();
+  #position = 0;
   #nextChunk = 0;
   #nextToDeliver = 0;
-  #exhausted = false;
-  #inputError: { error: unknown } | null = null;
-  #pulling = false;
-  #finished = false;
-  readonly #waiters: Waiter[] = [];
+  /** next() calls waiting for a result, in call order. */
+  readonly #waiters = new Fifo<Wake>();
   #release: (() => void) | undefined;
   /** What this call's tasks report to (kept off the public surface). */
   readonly #job: Job = { [SETTLE]: (task, outcome, value) => this.#settle(task, outcome, value) };
@@ -74,19 +70,10 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   constructor({ input, ...source }: IMapSource) {
     this.#source = source;
     this.#ahead = Math.max(2 * source.engine.options.workers, 128);
-    this.#async =
-      typeof (input as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
     this.#release = source.engine.holdOpen((error) => this.#stopped(error));
     // The input is opened now (like a for-of would); reading waits for the first free capacity.
-    try {
-      this.#iterator = this.#async
-        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (input as Iterable<unknown>)[Symbol.iterator]();
-    } catch (error) {
-      this.#inputError = { error };
-      this.#exhausted = true;
-      this.#releaseEngine();
-    }
+    this.#reader = new InputReader([input], false);
+    if (this.#reader.done) this.#inputDone();
     queueMicrotask(() => this.#fill());
   }
 
@@ -102,44 +89,34 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     const ms = expectTimeout('timeout', timeout);
     const settled = this.#take();
     if (settled) return settled as Promise<IteratorResult<R>>;
-    if (ms === 0) return Promise.reject(new TimeoutError('No result was ready (timeout 0 ms)'));
-    return new Promise<IteratorResult<R>>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: resolve as Waiter['resolve'],
-        reject,
-        timer: undefined,
-      };
-      if (ms !== Number.POSITIVE_INFINITY) {
-        waiter.timer = setTimeout(() => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index >= 0) this.#waiters.splice(index, 1);
-          reject(new TimeoutError(`No result came within ${ms} ms`));
-        }, ms);
-      }
-      this.#waiters.push(waiter);
-      this.#fill();
-    });
+    const result = timedWait<IteratorResult<unknown>>(
+      ms,
+      (wake) => {
+        this.#waiters.push(wake);
+        return () => this.#waiters.remove(wake);
+      },
+      () => {
+        throw new TimeoutError(
+          ms === 0 ? 'No result was ready (timeout 0 ms)' : `No result came within ${ms} ms`,
+        );
+      },
+    );
+    if (ms !== 0) this.#fill();
+    return result as Promise<IteratorResult<R>>;
   }
 
   /** Stops early: no more input is read, and this call's tasks that have not started are dropped. */
   async return(value?: unknown): Promise<IteratorResult<R>> {
-    if (!this.#finished) {
-      this.#finished = true;
-      this.#exhausted = true;
+    if (this.#state !== IMapState.Done) {
+      this.#state = IMapState.Done;
       for (const task of this.#inFlight) this.#source.engine.cancel(task);
       this.#inFlight.clear();
       this.#early.clear();
-      this.#ready.length = 0;
-      for (const waiter of this.#waiters.splice(0)) {
-        if (waiter.timer) clearTimeout(waiter.timer);
-        waiter.resolve({ done: true, value: undefined });
-      }
-      const iterator = this.#iterator;
-      this.#iterator = undefined;
+      this.#ready.drain();
+      for (const wake of this.#waiters.drain()) wake({ done: true, value: undefined });
       this.#releaseEngine();
-      // While a read is in progress the input is closed when it ends (see #fillAsync). Otherwise
-      // it is closed now, as a for-of would, and an error of its return() is this call's.
-      if (iterator && !this.#pulling) await closeInput(iterator, true);
+      // Closed as a for-of would; an error of the input's return() is this call's.
+      await this.#reader.close();
     }
     return { done: true, value: value as R };
   }
@@ -152,33 +129,24 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** A settled next() result if one is available now, else undefined. */
   #take(): Promise<IteratorResult<unknown>> | undefined {
-    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
-    const segment = this.#ready[0];
-    if (segment) {
-      let outcome: { ok: boolean; value: unknown };
-      if (segment.error) {
+    if (this.#state === IMapState.Done) return Promise.resolve({ done: true, value: undefined });
+    const chunk = this.#ready.peek();
+    if (chunk) {
+      const position = this.#position++;
+      // A chunk that failed as a whole is one error; otherwise each item is a result.
+      if (chunk.error || this.#position >= chunk.values.length) {
         this.#ready.shift();
-        outcome = { ok: false, value: segment.error.error };
-      } else {
-        const position = segment.position++;
-        if (segment.position >= segment.values.length) this.#ready.shift();
-        const failure = segment.failures?.get(position);
-        outcome =
-          failure === undefined && !segment.failures?.has(position)
-            ? { ok: true, value: segment.values[position] }
-            : { ok: false, value: failure };
+        this.#position = 0;
       }
       // Room freed: read more input.
       queueMicrotask(() => this.#fill());
-      return outcome.ok
-        ? Promise.resolve({ done: false, value: outcome.value })
-        : Promise.reject(outcome.value);
+      return chunk.failedAt(position)
+        ? Promise.reject(chunk.errorAt(position))
+        : Promise.resolve({ done: false, value: chunk.takeValue(position) });
     }
-    if (this.#exhausted && !this.#pulling && this.#inFlight.size === 0 && this.#early.size === 0) {
-      this.#finished = true;
-      this.#releaseEngine();
-      const failed = this.#inputError;
-      this.#inputError = null;
+    if (this.#state === IMapState.Draining && this.#inFlight.size === 0 && this.#early.size === 0) {
+      this.#state = IMapState.Done;
+      const failed = this.#reader.error;
       if (failed) return Promise.reject(failed.error);
       return Promise.resolve({ done: true, value: undefined });
     }
@@ -189,26 +157,15 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     while (this.#waiters.length > 0) {
       const result = this.#take();
       if (!result) return;
-      const waiter = this.#waiters.shift() as Waiter;
-      if (waiter.timer) clearTimeout(waiter.timer);
-      result.then(waiter.resolve, waiter.reject);
+      (this.#waiters.shift() as Wake)(result);
     }
   }
 
   #settle(task: Task, outcome: Outcome, value: unknown): void {
     if (!this.#inFlight.delete(task)) return;
-    let segment: Segment;
-    if (outcome === Outcome.Ok) {
-      segment = { values: value as unknown[], failures: null, position: 0 };
-    } else if (outcome === Outcome.PartialChunk) {
-      const chunk = value as { values: unknown[]; failures: [number, unknown][] };
-      segment = { values: chunk.values, failures: new Map(chunk.failures), position: 0 };
-    } else {
-      segment = { values: [], failures: null, error: chunkError(outcome, value), position: 0 };
-    }
-    const empty = !segment.error && segment.values.length === 0;
+    const chunk = ChunkResult.decode(outcome, value);
     if (this.#source.ordered) {
-      this.#early.set(task.index, segment);
+      this.#early.set(task.index, chunk);
       for (
         let next = this.#early.get(this.#nextToDeliver);
         next;
@@ -217,8 +174,8 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
         this.#early.delete(this.#nextToDeliver++);
         if (next.error || next.values.length > 0) this.#ready.push(next);
       }
-    } else if (!empty) {
-      this.#ready.push(segment);
+    } else if (chunk.error || chunk.values.length > 0) {
+      this.#ready.push(chunk);
     }
     this.#deliver();
   }
@@ -249,129 +206,70 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   #fill(): void {
     // A terminated or broken pool: what is in flight fails, and no more input is read.
-    if (!this.#source.engine.acceptsWork) this.#stopReading();
-    if (this.#pulling || this.#exhausted || this.#finished) {
+    if (this.#state === IMapState.Open && !this.#source.engine.acceptsWork) {
+      this.#stopped(this.#source.engine.broken);
+    }
+    const reader = this.#reader;
+    if (
+      this.#state !== IMapState.Open ||
+      reader.state !== ReaderState.Idle ||
+      !this.#shouldRead()
+    ) {
       this.#deliver();
       return;
     }
-    if (!this.#shouldRead()) {
-      this.#deliver();
-      return;
-    }
-    if (this.#async) {
+    if (reader.async) {
+      this.#state = IMapState.Reading;
       void this.#fillAsync();
       return;
     }
-    const iterator = this.#iterator as Iterator<unknown>;
-    while (!this.#exhausted && this.#room()) {
-      const items: unknown[] = [];
-      while (items.length < this.#source.chunksize) {
-        let step: { done: boolean; value: unknown };
-        try {
-          // The result's `done` and `value` may be getters that throw: an input error too.
-          step = readStep(iterator.next());
-        } catch (error) {
-          this.#failInput(error);
-          break;
-        }
-        if (step.done) {
-          this.#exhausted = true;
-          this.#iterator = undefined;
-          break;
-        }
-        if (!this.#add(items, step.value)) break;
-      }
-      this.#submit(items);
+    while (reader.state === ReaderState.Idle && this.#room()) {
+      this.#submit(reader.read(this.#source.chunksize) as unknown[]);
     }
-    if (this.#exhausted) this.#releaseEngine();
+    if (reader.done) this.#inputDone();
     this.#deliver();
   }
 
   async #fillAsync(): Promise<void> {
-    this.#pulling = true;
-    const iterator = this.#iterator as AsyncIterator<unknown>;
-    try {
-      while (!this.#exhausted && !this.#finished && this.#room()) {
-        const items: unknown[] = [];
-        while (items.length < this.#source.chunksize) {
-          let step: { done: boolean; value: unknown };
-          try {
-            step = readStep(await iterator.next());
-          } catch (error) {
-            this.#failInput(error);
-            break;
-          }
-          // Finished, or the pool stopped while this read was waiting: drop what it brought.
-          if (this.#finished || !this.#source.engine.acceptsWork) return;
-          if (step.done) {
-            this.#exhausted = true;
-            this.#iterator = undefined;
-            break;
-          }
-          if (!this.#add(items, step.value)) break;
-        }
-        this.#submit(items);
-      }
-    } finally {
-      this.#pulling = false;
-      // return() was called while a read was in progress: close the input now. Nobody waits for
-      // this any more, so an error of the input's return() has no call left to fail.
-      if (this.#finished) void closeInput(iterator, false);
+    const reader = this.#reader;
+    while (reader.state === ReaderState.Idle && this.#room()) {
+      const items = await reader.read(this.#source.chunksize);
+      // Left, or the pool stopped, while this read waited: what it brought is dropped.
+      if (this.#state !== IMapState.Reading) return;
+      this.#submit(items);
     }
-    if (this.#exhausted) this.#releaseEngine();
+    if (reader.done) this.#inputDone();
+    else this.#state = IMapState.Open;
     this.#deliver();
-  }
-
-  #add(items: unknown[], item: unknown): boolean {
-    const prepare = this.#source.prepare;
-    if (!prepare) {
-      items.push(item);
-      return true;
-    }
-    try {
-      items.push(prepare(item));
-      return true;
-    } catch (error) {
-      this.#failInput(error);
-      return false;
-    }
   }
 
   /**
    * The pool terminated or broke. What was in flight fails on its own; a read of the input that
-   * is still waiting will not be waited for: the iteration ends with this error after them.
+   * is still waiting will not be waited for: the iteration ends with this error after them. A
+   * broken pool can never run the rest of the input, so the iteration ends with its
+   * BrokenPoolError (at the first next() when the pool was broken before this call) instead of
+   * seeming to finish.
    */
   #stopped(error: unknown): void {
-    if (this.#finished || this.#exhausted) return;
-    if (this.#pulling) {
-      this.#pulling = false;
-      this.#inputError = { error };
-    }
-    this.#stopReading();
+    const reader = this.#reader;
+    // An input that has just ended still has its last chunk submitted (see #fillAsync).
+    if (this.#state > IMapState.Reading || reader.done) return;
+    const broken = this.#source.engine.broken;
+    if (this.#state === IMapState.Reading) reader.stop({ error });
+    else reader.stop(broken ? { error: broken } : null);
+    this.#inputDone();
     this.#deliver();
   }
 
-  /**
-   * No more input is read: the pool terminated or broke. A broken pool can never run the rest of
-   * the input, so the iteration ends with its BrokenPoolError (at the first next() when the pool
-   * was broken before this call) instead of seeming to finish.
-   */
-  #stopReading(): void {
-    if (this.#exhausted) return;
-    this.#exhausted = true;
-    const broken = this.#source.engine.broken;
-    if (broken) this.#inputError ??= { error: broken };
-  }
-
-  #failInput(error: unknown): void {
-    this.#inputError = { error };
-    this.#exhausted = true;
-    // An input that threw is not closed (as a for-of leaves it); nothing more is read from it.
-    this.#iterator = undefined;
+  /** Open or Reading → Draining: the pool need not stay open for this call any longer. */
+  #inputDone(): void {
+    if (this.#state > IMapState.Reading) return;
+    this.#state = IMapState.Draining;
+    this.#releaseEngine();
   }
 
   #submit(items: unknown[]): void {
-    if (items.length === 0 || this.#finished) return;
+    if (items.length === 0 || this.#state === IMapState.Done) return;
     const source = this.#source;
     let transfer: Transferable[] | undefined;
     try {
@@ -379,10 +277,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     } catch (error) {
       // The caller's transfer function threw: like an input that throws, it ends the iteration
       // with that error after what was issued before (these items cannot be sent as asked).
-      const iterator = this.#iterator;
-      this.#failInput(error);
-      // No read is under way here (a chunk is submitted between reads): close the input now.
-      if (iterator) void closeInput(iterator, false);
+      this.#reader.fail(error);
       return;
     }
     const task = new Task(
@@ -402,20 +297,5 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     const release = this.#release;
     this.#release = undefined;
     release?.();
-  }
-}
-
-/**
- * Closes an input we stop reading early. `rethrow`: its error is the caller's (a `return()` they
- * await); otherwise it is dropped, since nobody is left to receive it.
- */
-async function closeInput(
-  iterator: Iterator<unknown> | AsyncIterator<unknown>,
-  rethrow: boolean,
-): Promise<void> {
-  try {
-    if (typeof iterator.return === 'function') await iterator.return();
-  } catch (error) {
-    if (rethrow) throw error;
   }
 }

@@ -8,7 +8,6 @@ import {
   expectInteger,
   expectOptionalFunction,
   expectPlainObject,
-  isAsyncIterable,
   isIterable,
   rejectUnknownKeys,
   type Transferable,
@@ -110,10 +109,6 @@ export function readAll(
   })();
 }
 
-export function isAnyIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
-  return isIterable(value) || isAsyncIterable(value);
-}
-
 /** Picks out, for one chunk, the transferables that its items hold (at the top two levels). */
 export function chunkTransfer(
   transfer: MapTransfer<unknown> | undefined,
@@ -145,14 +140,4 @@ export function chunkTransfer(
     }
     return list.size > 0 ? [...list] : undefined;
   };
-}
-
-/** An iterator result's `done` and `value`, read once (either may be a getter that throws). */
-export function readStep(step: unknown): { done: boolean; value: unknown } {
-  if (step === null || typeof step !== 'object') {
-    throw new TypeError(`Iterator result ${String(step)} is not an object`);
-  }
-  const result = step as IteratorResult<unknown>;
-  if (result.done) return { done: true, value: undefined };
-  return { done: false, value: result.value };
 }

@@ -4,19 +4,10 @@
  * `[SETTLE](task, outcome, value)`.
  */
 
+import { ChunkResult } from '../engine/chunk-result.js';
 import { type Job, SETTLE, type Task } from '../engine/task.js';
-import { type ChunkFailure, Outcome } from '../protocol/messages.js';
+import { Outcome } from '../protocol/messages.js';
 import { type AsyncResult, settleResult } from './async-result.js';
-
-/** The first error of a chunk's outcome, or undefined if the chunk succeeded. */
-export function chunkError(outcome: Outcome, value: unknown): { error: unknown } | undefined {
-  if (outcome === Outcome.Ok) return undefined;
-  if (outcome === Outcome.PartialChunk) {
-    const [, error] = (value as ChunkFailure<unknown>).failures[0] as [number, unknown];
-    return { error };
-  }
-  return { error: value };
-}
 
 /** A whole map: resolves with every result in input order, or rejects with the first error. */
 export class MapJob<R> implements Job {
@@ -36,7 +27,7 @@ export class MapJob<R> implements Job {
 
   [SETTLE](task: Task, outcome: Outcome, value: unknown): void {
     if (this.#done) return;
-    const failed = chunkError(outcome, value);
+    const failed = outcome === Outcome.Ok ? null : ChunkResult.decode(outcome, value).firstError();
     if (failed) {
       this.#finish(false, failed.error);
       return;

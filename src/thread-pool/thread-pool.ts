@@ -222,7 +222,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const parsed = parseOptions(what, options, allowed);
     this.#checkRunning();
     const result = new AsyncResult<R>(
-      parsed === undefined || (parsed.callback === undefined && parsed.errorCallback === undefined)
+      parsed.callback === undefined && parsed.errorCallback === undefined
         ? undefined
         : (parsed as ResultCallbacks<R>),
       this.#engine.reportError,
@@ -271,7 +271,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
         const items = chunks[i] as unknown[];
         tasks[i] = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
       }
-      this.#engine.submitAll(tasks);
+      for (const task of tasks) this.#engine.submit(task);
     };
     const broken = this.#engine.broken;
     if (broken) {
@@ -321,7 +321,6 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       chunksize: chunksize ?? 1,
       ordered,
       transferOf: chunkTransfer(options.transfer as MapTransfer<unknown> | undefined),
-      prepare: undefined,
     });
   }
 
