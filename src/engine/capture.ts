@@ -4,7 +4,7 @@
  * together), and `postMessage` clones what it finds then; so a task whose payload holds objects is
  * cloned at the call, and one of plain values (the common case) costs nothing more.
  */
-import type { Transferable } from '../options.js';
+import type { Transferable } from '../options/types.js';
 import { Mode } from '../protocol/messages.js';
 import type { Task } from './task.js';
 

@@ -12,7 +12,7 @@
  */
 import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
-import type { ResolvedPoolOptions } from '../options.js';
+import type { ResolvedPoolOptions } from '../options/types.js';
 import { Outcome } from '../protocol/messages.js';
 import { type HostKind, hostKindFor } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';

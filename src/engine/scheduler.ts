@@ -10,7 +10,7 @@
  * alive.
  */
 import { performance } from 'node:perf_hooks';
-import type { ResolvedPoolOptions } from '../options.js';
+import type { ResolvedPoolOptions } from '../options/types.js';
 import { MAX_SEQ } from '../protocol/claims.js';
 import type { HostKind } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';

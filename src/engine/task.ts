@@ -5,7 +5,7 @@
  */
 
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
-import type { Transferable } from '../options.js';
+import type { Transferable } from '../options/types.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
 

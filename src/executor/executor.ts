@@ -5,11 +5,16 @@
  * Submitter, which binds each to a Future.
  */
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { Engine } from '../engine/engine.js';
 import { reportCallbackError } from '../engine/report-error.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import type { AnyFunction } from '../functions/functions.js';
+import { resolveExecutorOptions, resolvePoolOptions } from '../options/resolve.js';
+import type {
+  ExecutorMapOptions,
+  ShutdownOptions,
+  ThreadPoolExecutorOptions,
+} from '../options/types.js';
 import {
   describe,
   expectInteger,
@@ -19,66 +24,13 @@ import {
   isAsyncIterable,
   isIterable,
   rejectUnknownKeys,
-  resolvePoolOptions,
-  type TaskFunction,
-  type ThreadPoolOptions,
-} from '../options.js';
+} from '../options/validate.js';
 import { ExecutorMapIterator } from './executor-map.js';
 import type { Future } from './future.js';
 import { Submitter } from './submitter.js';
 
 const DONE_CALLBACK_THREW =
   "A done-callback threw (listen to the executor's 'error' event to handle this)";
-
-export interface ThreadPoolExecutorOptions {
-  /**
-   * How many calls may run at the same time (Python's `max_workers`).
-   * @default Math.min(32, os.availableParallelism() + 4)
-   */
-  maxWorkers?: number;
-  /**
-   * How many worker threads (V8 isolates) carry them. `0` runs calls on the main thread's event
-   * loop. Threads start lazily.
-   * @default Math.min(maxWorkers, os.availableParallelism())
-   */
-  threads?: number;
-  /** Threads are named `${threadNamePrefix}-${i}`. @default `ThreadPoolExecutor-${n}` */
-  threadNamePrefix?: string;
-  /** Runs once in each thread before it takes calls; may be async. If it throws, the executor is broken. */
-  initializer?: TaskFunction<never[], unknown>;
-  /** Arguments for `initializer`. @default [] */
-  initargs?: readonly unknown[];
-  /** How long a thread's initializer may take before the executor is declared broken. @default 60000 */
-  initializerTimeout?: number;
-  /** A thread is replaced after it has run this many calls. @default undefined (never) */
-  maxTasksPerThread?: number;
-  /** V8 heap limits for each thread (see `worker_threads.ResourceLimits`). */
-  resourceLimits?: ThreadPoolOptions['resourceLimits'];
-  /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
-  idleTimeout?: number;
-}
-
-export interface ExecutorMapOptions {
-  /**
-   * Milliseconds, counted from the `map()` call, within which each result must be ready; past it
-   * `next()` throws TimeoutError and the calls not yet started are cancelled. @default Infinity
-   */
-  timeout?: number | null;
-  /** Calls per task sent to a thread (fewer messages for many small calls). @default 1 */
-  chunksize?: number;
-  /**
-   * How many tasks may be submitted ahead of the consumer; the inputs are read only as results
-   * are taken, so an endless input works (Python 3.14). @default undefined (read everything at once)
-   */
-  buffersize?: number | null;
-}
-
-export interface ShutdownOptions {
-  /** Resolve only once every submitted call is done and the threads have exited. @default true */
-  wait?: boolean;
-  /** Cancel every future that has not started. @default false */
-  cancelFutures?: boolean;
-}
 
 export interface ThreadPoolExecutorEvents {
   /** A done-callback threw. */
@@ -90,56 +42,14 @@ export type MapIterables<A extends readonly unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
 };
 
-const EXECUTOR_KEYS = new Set([
-  'maxWorkers',
-  'threads',
-  'threadNamePrefix',
-  'initializer',
-  'initargs',
-  'initializerTimeout',
-  'maxTasksPerThread',
-  'resourceLimits',
-  'idleTimeout',
-]);
 const MAP_KEYS = new Set(['timeout', 'chunksize', 'buffersize']);
 const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
-
-let executorCounter = 0;
 
 /** An executor nobody can reach any more is shut down (without waiting), as in Python. */
 const collected = new FinalizationRegistry<Submitter>((submitter) => {
   submitter.shutdown = true;
   submitter.engine.close();
 });
-
-function resolveExecutorOptions(input: unknown): ThreadPoolOptions {
-  let options: ThreadPoolExecutorOptions;
-  if (input === undefined || input === null) options = {};
-  else if (typeof input === 'number') options = { maxWorkers: input };
-  else if (typeof input === 'object' && !Array.isArray(input)) {
-    options = input as ThreadPoolExecutorOptions;
-  } else {
-    throw new TypeError(
-      `Expected ThreadPoolExecutor to be given a number of workers or an options object, got ${describe(input)}`,
-    );
-  }
-  rejectUnknownKeys('ThreadPoolExecutor', options as Record<string, unknown>, EXECUTOR_KEYS);
-  const { maxWorkers, threadNamePrefix, ...rest } = options;
-  let workers = Math.min(32, availableParallelism() + 4);
-  if (maxWorkers !== undefined && maxWorkers !== null) {
-    const expected = `Expected \`maxWorkers\` to be an integer greater than 0, got ${describe(maxWorkers)}`;
-    if (typeof maxWorkers !== 'number') throw new TypeError(expected);
-    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) throw new RangeError(expected);
-    workers = maxWorkers;
-  }
-  if (threadNamePrefix !== undefined && typeof threadNamePrefix !== 'string') {
-    throw new TypeError(
-      `Expected \`threadNamePrefix\` to be a string, got ${describe(threadNamePrefix)}`,
-    );
-  }
-  const name = threadNamePrefix || `ThreadPoolExecutor-${executorCounter++}`;
-  return { ...rest, workers, name };
-}
 
 export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   readonly #submitter: Submitter;

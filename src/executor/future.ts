@@ -15,7 +15,7 @@ import { reportCallbackError } from '../engine/report-error.js';
 import type { Task } from '../engine/task.js';
 import { addWaker, removeWaker, timedWait, type Wakers, wakeAll } from '../engine/wakers.js';
 import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
-import { describe, expectTimeout } from '../options.js';
+import { describe, expectTimeout } from '../options/validate.js';
 
 const PENDING = 0;
 const RUNNING = 1;

@@ -8,13 +8,14 @@
 import { Fifo } from '../engine/fifo.js';
 import { timedWait } from '../engine/wakers.js';
 import { TimeoutError } from '../errors.js';
+import type { AsCompletedOptions, WaitOptions } from '../options/types.js';
 import {
   describe,
   expectIterable,
   expectPlainObject,
   expectTimeout,
   rejectUnknownKeys,
-} from '../options.js';
+} from '../options/validate.js';
 import { Future, futureInternals } from './future.js';
 
 /** `wait()` returns when any future finishes or is cancelled. */
@@ -28,21 +29,6 @@ export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
-
-export interface WaitOptions {
-  /** Milliseconds to wait at most; then `wait()` resolves with what is done. @default Infinity */
-  timeout?: number | null;
-  /** When to return. @default ALL_COMPLETED */
-  returnWhen?: ReturnWhen;
-}
-
-export interface AsCompletedOptions {
-  /**
-   * Milliseconds, counted from the call, within which every future must be done; past it the
-   * iterator throws TimeoutError. @default Infinity
-   */
-  timeout?: number | null;
-}
 
 /**
  * A future as `asCompleted()` yields it: at run time the Future itself. Its type hides `then`,

@@ -6,7 +6,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe } from '../options.js';
+import { describe } from '../options/validate.js';
 import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
 import { checkFunctionSource } from '../run/compile.js';
 import { calledFunctionName, callerSite, functionOrigin } from './call-site.js';

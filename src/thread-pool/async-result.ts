@@ -9,19 +9,13 @@
 import { type Job, SETTLE, type Task } from '../engine/task.js';
 import { addWaker, removeWaker, timedWait, type Wakers, wakeAll } from '../engine/wakers.js';
 import { InvalidStateError, TimeoutError } from '../errors.js';
-import { expectTimeout } from '../options.js';
+import type { ResultCallbacks } from '../options/types.js';
+import { expectTimeout } from '../options/validate.js';
 import { Outcome } from '../protocol/messages.js';
 
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
-
-export interface ResultCallbacks<R> {
-  /** Called on the main thread with the result, before `get()`/`wait()` resolve. */
-  callback?(result: R): void;
-  /** Called on the main thread with the error, before `get()`/`wait()` resolve. */
-  errorCallback?(error: unknown): void;
-}
 
 /** Settles a result; for the pool's internals only. */
 export let settleResult: <R>(result: AsyncResult<R>, ok: boolean, value: unknown) => void;

@@ -14,8 +14,8 @@ import { type Job, SETTLE, Task } from '../engine/task.js';
 import { timedWait } from '../engine/wakers.js';
 import { TimeoutError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
-import type { Transferable } from '../options.js';
-import { expectTimeout } from '../options.js';
+import type { Transferable } from '../options/types.js';
+import { expectTimeout } from '../options/validate.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
 import { type Input, InputReader, ReaderState } from './input-reader.js';
 

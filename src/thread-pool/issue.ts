@@ -2,6 +2,7 @@
  * Argument handling shared by the issuing methods: options objects, chunk sizes, transfer lists,
  * reading a whole input, cutting it into chunks.
  */
+import type { MapTransfer, Transferable } from '../options/types.js';
 import {
   copyArgs,
   describe,
@@ -10,23 +11,7 @@ import {
   expectPlainObject,
   isIterable,
   rejectUnknownKeys,
-  type Transferable,
-} from '../options.js';
-
-/** Transferables for a map's items: a list (matched to the items that hold them) or a function of an item. */
-export type MapTransfer<T> = readonly Transferable[] | ((item: T) => readonly Transferable[]);
-
-export interface IssueOptions {
-  /** ArrayBuffers (and other transferables) in the arguments to move to the thread instead of copying. */
-  transfer?: readonly Transferable[];
-}
-
-export interface MapOptions<T> {
-  /** Items per task. @default Math.ceil(items / (workers * 4)) for map/starmap, 1 for imap */
-  chunksize?: number;
-  /** Transferables in the items, moved to the thread instead of copied. */
-  transfer?: MapTransfer<T>;
-}
+} from '../options/validate.js';
 
 const CALLBACK_KEYS = ['callback', 'errorCallback'];
 /** Shared by every call that gives no options: no allocation per task on the hot path. */

@@ -8,36 +8,31 @@ import { reportCallbackError } from '../engine/report-error.js';
 import { Task } from '../engine/task.js';
 import { InvalidStateError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
-import {
-  copyArgs,
-  expectArgsArray,
-  expectIterable,
-  resolvePoolOptions,
-  type ThreadPoolOptions,
-  type Transferable,
-} from '../options.js';
+import { resolvePoolOptions } from '../options/resolve.js';
+import type {
+  ApplyAsyncOptions,
+  IssueOptions,
+  MapAsyncOptions,
+  MapOptions,
+  MapTransfer,
+  ResultCallbacks,
+  ThreadPoolOptions,
+  Transferable,
+} from '../options/types.js';
+import { copyArgs, expectArgsArray, expectIterable } from '../options/validate.js';
 import { Mode } from '../protocol/messages.js';
-import { AsyncResult, type ResultCallbacks, settleResult } from './async-result.js';
+import { AsyncResult, settleResult } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import {
   chunk,
   chunkTransfer,
   defaultChunksize,
-  type IssueOptions,
-  type MapOptions,
-  type MapTransfer,
   parseMapArgument,
   parseOptions,
   readAll,
   starmapArguments,
 } from './issue.js';
 import { MapJob } from './map-job.js';
-
-export type { IssueOptions, MapOptions } from './issue.js';
-
-export interface ApplyAsyncOptions<R> extends IssueOptions, ResultCallbacks<R> {}
-
-export interface MapAsyncOptions<T, R> extends MapOptions<T>, ResultCallbacks<R[]> {}
 
 /** Any iterable or async iterable of `T`. */
 export type Input<T> = Iterable<T> | AsyncIterable<T>;

@@ -11,7 +11,7 @@ import {
   functionRecord,
   localRecord,
 } from '../functions/functions.js';
-import type { ResolvedPoolOptions } from '../options.js';
+import type { ResolvedPoolOptions } from '../options/types.js';
 import { LocalThread } from './local-thread.js';
 import type { ThreadHandle, ThreadReports, ThreadSpec } from './thread-handle.js';
 import { WorkerThread } from './worker-thread.js';

@@ -12,7 +12,7 @@ import {
 } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
 import type { Task } from '../engine/task.js';
-import type { Transferable } from '../options.js';
+import type { Transferable } from '../options/types.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
 import { MainClaims } from '../protocol/claims.js';
 import {
