@@ -262,7 +262,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** Whether reading more is refused: a bounded map after shutdown(). */
   #closed(): boolean {
-    return this.#source.submitter.shutdown && this.#source.buffersize !== Number.POSITIVE_INFINITY;
+    return this.#source.submitter.shutDown && this.#source.buffersize !== Number.POSITIVE_INFINITY;
   }
 
   /**

@@ -46,10 +46,7 @@ const MAP_KEYS = new Set(['timeout', 'chunksize', 'buffersize']);
 const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
 
 /** An executor nobody can reach any more is shut down (without waiting), as in Python. */
-const collected = new FinalizationRegistry<Submitter>((submitter) => {
-  submitter.shutdown = true;
-  submitter.engine.close();
-});
+const collected = new FinalizationRegistry<Submitter>((submitter) => submitter.engine.close());
 
 export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   readonly #submitter: Submitter;
@@ -159,7 +156,8 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
           : expectBoolean('cancelFutures', parsed.cancelFutures);
     }
     const submitter = this.#submitter;
-    submitter.shutdown = true;
+    // Closed first: a done-callback that runs as a future is cancelled below cannot submit more.
+    submitter.engine.close();
     if (cancelFutures) {
       // Whatever a map has not read yet would be cancelled at once: stop reading it, so that no
       // input that never yields can hold the shutdown up.
@@ -180,7 +178,6 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
       }
       for (const future of waiting.slice(Math.max(0, free))) future.cancel();
     }
-    submitter.engine.close();
     collected.unregister(this);
     this.#finished ??= submitter.engine.whenFinished();
     return wait ? this.#finished : Promise.resolve();
@@ -194,7 +191,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   // ---- internals --------------------------------------------------------------------------------
 
   #checkOpen(): void {
-    if (this.#submitter.shutdown) {
+    if (this.#submitter.shutDown) {
       throw new InvalidStateError('cannot schedule new futures after shutdown');
     }
   }

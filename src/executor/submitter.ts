@@ -5,7 +5,7 @@
  */
 
 import { ChunkResult } from '../engine/chunk-result.js';
-import type { Engine } from '../engine/engine.js';
+import { type Engine, PoolState } from '../engine/engine.js';
 import { StopRegistry } from '../engine/stop-registry.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
@@ -46,8 +46,10 @@ class FutureJob implements Job, FutureBinding {
 }
 
 export class Submitter {
-  /** Set by shutdown(): no new futures. */
-  shutdown = false;
+  /** After shutdown() (the engine is closed, or terminated): no new futures. */
+  get shutDown(): boolean {
+    return this.engine.state !== PoolState.Run;
+  }
   readonly engine: Engine;
   readonly reportError: (error: unknown) => void;
   /**
