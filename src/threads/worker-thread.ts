@@ -193,17 +193,7 @@ export class WorkerThread extends ThreadHandle {
     } catch {
       // Something in the batch cannot be cloned (or transferred): send the tasks one by one so
       // that only the culprits fail.
-      for (const task of tasks) {
-        const seq = this.nextSeq;
-        try {
-          this.#post(encodeRunBatch([task], seq), [task]);
-        } catch (cloneError) {
-          this.#host.taskFailed(task, argumentCloneError(cloneError, task));
-          continue;
-        }
-        this.nextSeq++;
-        this.track(task, seq);
-      }
+      for (const task of tasks) this.#sendAlone(task);
     }
     this.#functions.used(tasks, this);
     this.setBusy(true);
@@ -254,16 +244,21 @@ export class WorkerThread extends ThreadHandle {
         this.#host.taskFailed(task, unreadableArguments(lost.reason, task));
         continue;
       }
-      const seq = this.nextSeq;
-      try {
-        this.#post(encodeRunBatch([task], seq), [task]);
-      } catch (cloneError) {
-        this.#host.taskFailed(task, argumentCloneError(cloneError, task));
-        continue;
-      }
-      this.nextSeq++;
-      this.track(task, seq);
+      this.#sendAlone(task);
     }
+  }
+
+  /** Sends one task in a message of its own; if it cannot be sent, it fails alone. */
+  #sendAlone(task: Task): void {
+    const seq = this.nextSeq;
+    try {
+      this.#post(encodeRunBatch([task], seq), [task]);
+    } catch (cloneError) {
+      this.#host.taskFailed(task, argumentCloneError(cloneError, task));
+      return;
+    }
+    this.nextSeq++;
+    this.track(task, seq);
   }
 
   #post([message, packed]: [RunMessage, ArrayBuffer[] | undefined], tasks: Task[]): void {
