@@ -7,7 +7,6 @@
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options/types.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
-import type { ThreadHandle } from '../threads/thread-handle.js';
 
 export const TaskState = {
   Queued: 0,
@@ -28,11 +27,18 @@ export interface Job {
   [SETTLE](task: Task, outcome: Outcome, value: unknown): void;
 }
 
+/** What a task knows of the carrier it was sent to (the engine knows it as a ThreadHandle). */
+export interface TaskCarrier {
+  /** Whether this task, sent to it, has started. */
+  hasStarted(task: Task): boolean;
+}
+
 export class Task {
   state: TaskState = TaskState.Queued;
   /** Per-thread sequence number, once dispatched. */
   seq = 0;
-  thread: ThreadHandle | null = null;
+  /** The carrier it was sent to (a ThreadHandle, see threads/thread-handle.ts), while it is there. */
+  thread: TaskCarrier | null = null;
 
   constructor(
     readonly fn: AnyFunction,

@@ -15,40 +15,8 @@ import type { FunctionDef } from './functions.js';
 import type { ResultsMessage } from './results.js';
 import type { RunMessage } from './run-batch.js';
 
-/** How a task's payload is applied to its function. */
-export const Mode = {
-  /** `fn(...payload)`: payload is the argument list. */
-  Call: 0,
-  /** A `map` chunk: payload is a list of items, `fn(item)` each. */
-  Map: 1,
-  /** A `starmap` chunk: payload is a list of argument lists, `fn(...args)` each. */
-  Starmap: 2,
-} as const;
-export type Mode = (typeof Mode)[keyof typeof Mode];
-
-/** How a task ended. */
-export const Outcome = {
-  /** value: the result (for a chunk, the array of results). */
-  Ok: 0,
-  /** value: the WireError the function threw (for a Call task). */
-  Error: 1,
-  /** value: a ChunkFailure: some items of a chunk threw. */
-  PartialChunk: 2,
-  /** value: a chunk's results, all numbers, packed in a transferred Float64Array. */
-  OkPacked: 3,
-  /** Not a result: seq 0, value what the thread wrote to its stdout (a string or bytes). */
-  Stdout: 4,
-  /** Not a result: seq 0, value what the thread wrote to its stderr. */
-  Stderr: 5,
-} as const;
-export type Outcome = (typeof Outcome)[keyof typeof Outcome];
-
-export interface ChunkFailure<E = WireError> {
-  /** One entry per item; holes (undefined) where the item failed. */
-  values: unknown[];
-  /** [index within the chunk, error], in index order. */
-  failures: [number, E][];
-}
+export type { ChunkFailure } from './outcomes.js';
+export { Mode, Outcome } from './outcomes.js';
 
 export type ToWorker = RunMessage | ControlToWorker;
 export type FromWorker = ResultsMessage | ControlFromWorker;

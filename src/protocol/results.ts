@@ -13,7 +13,7 @@ import {
   serializeError,
   type WireError,
 } from './errors.js';
-import { type ChunkFailure, Outcome } from './messages.js';
+import { type ChunkFailure, Outcome } from './outcomes.js';
 import { packNumbers, unpackNumbers } from './packing.js';
 
 export type ResultsMessage = unknown[];

@@ -6,7 +6,7 @@
  * task's arguments are spread into the data entries rather than nested. The functions it names
  * were defined by an earlier DefineMessage (see control.ts).
  */
-import { Mode } from './messages.js';
+import { Mode } from './outcomes.js';
 import { packNumbers } from './packing.js';
 
 export type RunMessage = [

@@ -1,0 +1,40 @@
+/**
+ * The codes a task carries on the wire: how its payload is applied (Mode) and how it ended
+ * (Outcome). The message kinds (run-batch.ts, results.ts) and both sides use them.
+ */
+import type { WireError } from './errors.js';
+
+/** How a task's payload is applied to its function. */
+export const Mode = {
+  /** `fn(...payload)`: payload is the argument list. */
+  Call: 0,
+  /** A `map` chunk: payload is a list of items, `fn(item)` each. */
+  Map: 1,
+  /** A `starmap` chunk: payload is a list of argument lists, `fn(...args)` each. */
+  Starmap: 2,
+} as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** How a task ended. */
+export const Outcome = {
+  /** value: the result (for a chunk, the array of results). */
+  Ok: 0,
+  /** value: the WireError the function threw (for a Call task). */
+  Error: 1,
+  /** value: a ChunkFailure: some items of a chunk threw. */
+  PartialChunk: 2,
+  /** value: a chunk's results, all numbers, packed in a transferred Float64Array. */
+  OkPacked: 3,
+  /** Not a result: seq 0, value what the thread wrote to its stdout (a string or bytes). */
+  Stdout: 4,
+  /** Not a result: seq 0, value what the thread wrote to its stderr. */
+  Stderr: 5,
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export interface ChunkFailure<E = WireError> {
+  /** One entry per item; holes (undefined) where the item failed. */
+  values: unknown[];
+  /** [index within the chunk, error], in index order. */
+  failures: [number, E][];
+}
