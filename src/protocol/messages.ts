@@ -10,7 +10,6 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { ControlFromWorker, ControlToWorker } from './control.js';
-import type { WireError } from './errors.js';
 import type { FunctionDef } from './functions.js';
 import type { ResultsMessage } from './results.js';
 import type { RunMessage } from './run-batch.js';
