@@ -1,11 +1,13 @@
 /**
  * SPEC §2: arguments are captured when the call is made, so that changing an argument afterwards
  * changes nothing. A task is sent to its thread a moment later (tasks issued together travel
- * together), and `postMessage` clones what it finds then; so a task whose payload holds objects is
- * cloned at the call, and one of plain values (the common case) costs nothing more.
+ * together), and `postMessage` would clone what it finds then; so a task whose payload holds
+ * objects is serialized at the call, and one of plain values (the common case) costs nothing.
  */
+import { serialize } from 'node:v8';
 import type { Transferable } from '../options/types.js';
 import { Mode } from '../protocol/messages.js';
+import { SerializedPayload } from '../protocol/serialized.js';
 import type { Task } from './task.js';
 
 function isPlain(value: unknown): boolean {
@@ -25,14 +27,26 @@ function allPlain(values: readonly unknown[], nested: boolean): boolean {
 }
 
 /**
- * Replaces the task's payload (and transfer list) with a clone, when it holds objects. Buffers
- * listed in `transfer` move now, as they would have at the send. What cannot be cloned is left as
- * it is: the send fails that task alone, with the error that says why.
+ * Captures the task's payload when it holds objects: a chunk's items serialized to bytes once
+ * (the thread deserializes them; see protocol/serialized.ts); a call's arguments, or what V8's
+ * serializer alone cannot carry (buffers to transfer, SharedArrayBuffers to share, ports), cloned
+ * with its transfer list, the buffers moving now as they would have at the send. What cannot be captured either way is left
+ * as it is: the send fails that task alone, with the error that says why.
  */
 export function capturePayload(task: Task): void {
   const payload = task.payload;
   if (!Array.isArray(payload) || allPlain(payload, task.mode === Mode.Starmap)) return;
   const transfer = task.transfer;
+  // A chunk's items are serialized: one buffer for many values. A call's few arguments are
+  // cloned: a buffer per call would cost more than the clone (each is an object to send).
+  if (task.mode !== Mode.Call && (transfer === undefined || transfer.length === 0)) {
+    try {
+      task.payload = new SerializedPayload(serialize(payload));
+      return;
+    } catch {
+      // A SharedArrayBuffer, a port, something too deep…: the clone below tells them apart.
+    }
+  }
   // A detached buffer cannot move: left for the send to fail that task (a clone would hide it).
   if (transfer?.some(isDetached)) return;
   try {

@@ -8,6 +8,7 @@
  */
 import { Mode } from './outcomes.js';
 import { packNumbers } from './packing.js';
+import { SerializedPayload } from './serialized.js';
 
 export type RunMessage = [
   firstSeq: number,
@@ -19,7 +20,8 @@ export type RunMessage = [
   /**
    * For each task, how many data entries it takes: a Call task's arguments one by one; a chunk
    * task takes exactly one entry (the chunk's items: an array, or a transferred Float64Array when
-   * they are all numbers), written as -1. One number for all.
+   * they are all numbers), written as -1; a payload serialized at the call takes one entry (its
+   * bytes), written as -2. One number for all.
    */
   sizes: number[] | number,
   ...data: unknown[],
@@ -32,17 +34,26 @@ export const RUN_DATA = 5;
 export interface TaskToSend {
   readonly record: { readonly id: number };
   readonly mode: Mode;
-  /** The argument list (Call), or the chunk's items. */
+  /** The argument list (Call), or the chunk's items, or either serialized (SerializedPayload). */
   readonly payload: unknown;
 }
+
+/** A data entry of -1 size: one entry for the task (a chunk's items). */
+const ONE_ENTRY = -1;
+/** A data entry of -2 size: the task's payload as serialized bytes. */
+const SERIALIZED = -2;
 
 /** A task as the thread reads it from a batch. */
 export interface ReceivedTask {
   seq: number;
   fn: number;
   mode: Mode;
-  /** The argument list (Call), or the chunk's items (an array, or a Float64Array when packed). */
+  /**
+   * The argument list (Call), or the chunk's items (an array, or a Float64Array when packed); with
+   * `serialized`, the bytes of either, for the thread to deserialize.
+   */
   payload: unknown;
+  serialized: boolean;
 }
 
 /** The message for these tasks, and the packed number buffers it transfers (if any). */
@@ -69,6 +80,7 @@ export function encodeRunBatch(
     if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
     if (typeof sizes !== 'number') sizes.push(size);
     if (size >= 0) for (const arg of task.payload as unknown[]) message.push(arg);
+    else if (size === SERIALIZED) message.push((task.payload as SerializedPayload).bytes);
     else {
       const packed = task.mode === Mode.Map ? packNumbers(task.payload as unknown[]) : null;
       if (packed) {
@@ -87,7 +99,8 @@ export function encodeRunBatch(
 }
 
 function sizeOf(task: TaskToSend): number {
-  return task.mode === Mode.Call ? (task.payload as unknown[]).length : -1;
+  if (task.payload instanceof SerializedPayload) return SERIALIZED;
+  return task.mode === Mode.Call ? (task.payload as unknown[]).length : ONE_ENTRY;
 }
 
 /**
@@ -116,6 +129,7 @@ export function decodeRunBatch(
       fn: typeof fns === 'number' ? fns : (fns[i] as number),
       mode: typeof modes === 'number' ? modes : (modes[i] as Mode),
       payload,
+      serialized: size === SERIALIZED,
     });
   }
 }

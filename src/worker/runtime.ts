@@ -6,6 +6,7 @@
  * leave in batches too: at the end of each run of the loop, when many have piled up, or when the
  * first of them has waited about a millisecond behind long synchronous work.
  */
+import v8 from 'node:v8';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
 import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
@@ -51,6 +52,7 @@ const hrtime = process.hrtime.bigint;
 const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
+const deserialize = v8.deserialize;
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
@@ -313,6 +315,14 @@ export class ThreadRuntime implements ExecutionSink {
       this.complete(task.seq, Outcome.Error, serializeError(thrown));
       return;
     }
+    if (task.serialized) {
+      try {
+        task.payload = deserialize(task.payload as Uint8Array);
+      } catch (thrown) {
+        this.complete(task.seq, Outcome.Error, serializeError(unreadable(task, thrown)));
+        return;
+      }
+    }
     if (fn) {
       // Seen by the main thread while this task's synchronous code runs (see RUNNING).
       this.#claims.runningSync(task.seq);
@@ -368,4 +378,15 @@ export class ThreadRuntime implements ExecutionSink {
       this.#post([one[0], Outcome.Error, uncloneableResult(cloneError)]);
     }
   }
+}
+
+/** A payload serialized at the call that this thread cannot read (too deep for its stack…). */
+function unreadable(task: ReceivedTask, thrown: unknown): Error {
+  const what = task.mode === 0 ? "The task's arguments" : 'The items of the chunk';
+  return new DOMException(
+    `${what} could be sent but not read by the worker thread (${(thrown as Error)?.message}): ` +
+      "they are too deep or too large for the thread's stack (see resourceLimits.stackSizeMb). " +
+      'Pass flatter data.',
+    'DataCloneError',
+  );
 }

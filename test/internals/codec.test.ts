@@ -2,6 +2,7 @@
 // it (structuredClone, with its transfer list), and decoded, on plain arrays; no threads.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { deserialize, serialize } from 'node:v8';
 import {
   defineMessage,
   initFailedMessage,
@@ -30,6 +31,7 @@ import {
   type RunMessage,
   type TaskToSend,
 } from '../../src/protocol/run-batch.js';
+import { SerializedPayload } from '../../src/protocol/serialized.js';
 
 function task(id: number, mode: Mode, payload: unknown): TaskToSend {
   return { record: { id }, mode, payload };
@@ -56,8 +58,8 @@ describe('run batches', () => {
     assert.deepEqual(message, [10, 2, 7, Mode.Call, 2, 1, 'a', 2, 'b']);
     assert.equal(transfer, undefined);
     assert.deepEqual(roundTrip(tasks, 10), [
-      { seq: 10, fn: 7, mode: Mode.Call, payload: [1, 'a'] },
-      { seq: 11, fn: 7, mode: Mode.Call, payload: [2, 'b'] },
+      { seq: 10, fn: 7, mode: Mode.Call, payload: [1, 'a'], serialized: false },
+      { seq: 11, fn: 7, mode: Mode.Call, payload: [2, 'b'], serialized: false },
     ]);
   });
 
@@ -82,7 +84,13 @@ describe('run batches', () => {
     ]);
     assert.deepEqual(
       roundTrip(tasks),
-      tasks.map((t, i) => ({ seq: 1 + i, fn: t.record.id, mode: t.mode, payload: t.payload })),
+      tasks.map((t, i) => ({
+        seq: 1 + i,
+        fn: t.record.id,
+        mode: t.mode,
+        payload: t.payload,
+        serialized: false,
+      })),
     );
   });
 
@@ -90,7 +98,13 @@ describe('run batches', () => {
     const tasks = [task(4, Mode.Call, [1]), task(5, Mode.Call, [2]), task(6, Mode.Call, [3])];
     const [message] = encodeRunBatch(tasks, 1);
     assert.deepEqual(message.slice(0, RUN_DATA), [1, 3, [4, 5, 6], Mode.Call, 1]);
-    assert.deepEqual(roundTrip(tasks)[2], { seq: 3, fn: 6, mode: Mode.Call, payload: [3] });
+    assert.deepEqual(roundTrip(tasks)[2], {
+      seq: 3,
+      fn: 6,
+      mode: Mode.Call,
+      payload: [3],
+      serialized: false,
+    });
   });
 
   test('a long map chunk of numbers travels packed and transferred; others as they are', () => {
@@ -116,6 +130,19 @@ describe('run batches', () => {
     assert.equal((message[RUN_DATA] as Float64Array).byteLength, 0, 'the buffer was moved');
     assert.deepEqual(Array.from(into[0]?.payload as Float64Array), numbers);
     assert.equal(((into[1] as ReceivedTask).payload as unknown[]).at(-1), 'not a number');
+  });
+
+  test('a payload serialized at the call travels as its bytes, marked for the thread', () => {
+    const items = [{ a: 1 }, { a: 2 }];
+    const serialized = new SerializedPayload(serialize(items));
+    const tasks = [task(3, Mode.Map, serialized), task(3, Mode.Map, [5, 6])];
+    const [message] = encodeRunBatch(tasks, 1);
+    assert.deepEqual(message[4], [-2, -1]);
+    const [first, second] = roundTrip(tasks);
+    assert.equal(first?.serialized, true);
+    assert.deepEqual(deserialize(first?.payload as Uint8Array), items);
+    assert.equal(second?.serialized, false);
+    assert.deepEqual(second?.payload, [5, 6]);
   });
 
   test('tasks taken back before the batch is read are dropped unread', () => {

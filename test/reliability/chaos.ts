@@ -861,11 +861,18 @@ function judgeImap(ledger: Ledger, dead: Set<number>, unit: Unit, ordered: boole
       outcome.error instanceof Error &&
       !isDataCloneError(outcome.error) &&
       /cannot be cloned/.test(outcome.error.message);
-    const partial = (ordered ? [next] : chunks.map((_, c) => c)).find((c) => {
+    // A chunk is handed out item by item without another chunk's in between: one already begun
+    // goes on first (a chunk not begun whose first item throws a Proxy may instead have failed
+    // whole, and then its one error comes as a chunk's error).
+    const candidates = ordered ? [next] : chunks.map((_, c) => c);
+    const nextThrower = (c: number, begun: boolean): boolean => {
       const p = position[c] ?? 0;
       const item = chunks[c]?.[p];
-      return (p > 0 || proxyError) && item !== undefined && isProxyThrower(ledger, item);
-    });
+      return (begun ? p > 0 : p === 0) && item !== undefined && isProxyThrower(ledger, item);
+    };
+    const partial =
+      candidates.find((c) => nextThrower(c, true)) ??
+      (proxyError ? candidates.find((c) => nextThrower(c, false)) : undefined);
     if (partial !== undefined) {
       const chunk = chunks[partial]!;
       const item = chunk[position[partial]!]!;
