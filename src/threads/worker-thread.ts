@@ -32,7 +32,7 @@ import type { FunctionDef } from '../protocol/functions.js';
 import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
 import { decodeResults } from '../protocol/results.js';
 import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
-import { execArgvForThreads, runsUnderTsx, withoutInvalidFlags } from './exec-argv.js';
+import { execArgvForThreads, tsxForThreads, withoutInvalidFlags } from './exec-argv.js';
 import { ThreadFunctions } from './thread-functions.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 import { argumentCloneError, unreadableArguments, writeOutput } from './thread-messages.js';
@@ -93,7 +93,7 @@ export class WorkerThread extends ThreadHandle {
       cores: availableParallelism(),
       initializer: options.initializer,
       initargs: options.initargs,
-      typescriptLoader: runsUnderTsx(),
+      typescriptLoader: tsxForThreads(),
     };
     const start = (): Worker =>
       new Worker(ENTRY, {
