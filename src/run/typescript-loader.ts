@@ -83,11 +83,14 @@ export function processTsxApi(): string | undefined {
   return undefined;
 }
 
-/** Whether this thread's own options (or the process's, on the main thread) load TypeScript. */
+/** The options of this thread (and on the main thread, `NODE_OPTIONS`). */
+function ownOptions(): string[] {
+  return isMainThread ? [...process.execArgv, ...nodeOptions()] : process.execArgv;
+}
+
+/** Whether this thread's options preload a TypeScript loader. */
 function loaderInOptions(): boolean {
-  const args = isMainThread ? [...process.execArgv, ...nodeOptions()] : process.execArgv;
-  if (args.some((a) => /^--experimental-(?:strip|transform)-types$/.test(a))) return true;
-  return preloads(args).some(({ value }) => isTsx(value) || isOtherLoader(value));
+  return preloads(ownOptions()).some(({ value }) => isTsx(value) || isOtherLoader(value));
 }
 
 const attempts = new Map<string, Promise<boolean>>();
@@ -136,10 +139,11 @@ export function registerTsx(apiUrl: string): Promise<boolean> {
   return attempt;
 }
 
-/** Node's own TypeScript support in this thread ('strip' or 'transform'), if any. */
+/** Node's own TypeScript support in this thread (type stripping), if any. */
 function nativeTypeScript(): boolean {
   const features = process.features as { typescript?: unknown };
-  return Boolean(features.typescript);
+  if (features.typescript) return true;
+  return ownOptions().some((a) => /^--experimental-(?:strip|transform)-types$/.test(a));
 }
 
 /** The TypeScript file a `file:` URL names or stands for (`./tasks.js` written for `tasks.ts`). */
