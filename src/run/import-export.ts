@@ -38,7 +38,10 @@ export async function importExport(
     );
   }
   try {
-    namespace = (await import(def.url)) as Record<string, unknown>;
+    namespace = (await import(/* webpackIgnore: true */ /* @vite-ignore */ def.url)) as Record<
+      string,
+      unknown
+    >;
   } catch (cause) {
     const why = whyNotLoaded(def.url, cause);
     throw new Error(`Cannot load task module ${def.url} for export "${def.exportName}": ${why}`, {

@@ -125,7 +125,9 @@ export function registerTsx(apiUrl: string): Promise<boolean> {
   if (!attempt) {
     attempt = (async () => {
       try {
-        const api = (await import(apiUrl)) as { register?: () => unknown };
+        const api = (await import(/* webpackIgnore: true */ /* @vite-ignore */ apiUrl)) as {
+          register?: () => unknown;
+        };
         if (typeof api.register !== 'function') return false;
         if (!tsxLoaded) api.register();
         tsxLoaded = true;

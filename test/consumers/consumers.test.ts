@@ -115,3 +115,56 @@ describe('TypeScript task modules, under each way of running TypeScript', () => 
     expectWorked(result, ['inline/2 2,3,4', 'ts-url/2 2,4,6', 'ts-url/0 2,4,6']);
   });
 });
+
+describe('bundled by esbuild, with spindle inside the bundle', () => {
+  async function bundle(dir: string, format: 'esm' | 'cjs'): Promise<string> {
+    const { build } = await import('esbuild');
+    const outfile = join(dir, 'out', format === 'esm' ? 'app.mjs' : 'app.cjs');
+    const result = await build({
+      entryPoints: [join(dir, 'app.js')],
+      bundle: true,
+      platform: 'node',
+      format,
+      outfile,
+      logLevel: 'silent',
+      // The one step the README names for CommonJS bundles: spindle reads `import.meta.url` only
+      // where it exists, and esbuild's warning that it is empty there is expected.
+      ...(format === 'cjs' ? { logOverride: { 'empty-import-meta': 'silent' as const } } : {}),
+    });
+    assert.deepEqual(
+      result.warnings.map((w) => w.text),
+      [],
+    );
+    cpSync(join(dir, 'tasks.mjs'), join(dir, 'out', 'tasks.mjs'));
+    return outfile;
+  }
+
+  for (const format of ['esm', 'cjs'] as const) {
+    test(`${format}: inline functions and task modules`, T, async () => {
+      const dir = project('bundled', { tsx: false });
+      const app = await bundle(dir, format);
+      expectWorked(run(dir, [app]), ['inline 2,3,4', 'module 2,4,6']);
+    });
+  }
+
+  test(
+    'moved away from node_modules: the error names the paths tried and the fix; SPINDLE_WORKER_ENTRY fixes it',
+    T,
+    async () => {
+      const dir = project('bundled', { tsx: false });
+      const app = await bundle(dir, 'esm');
+      const away = mkdtempSync(join(tmpdir(), 'spindle-away-'));
+      made.push(away);
+      cpSync(dirname(app), away, { recursive: true });
+      const failed = run(away, [join(away, 'app.mjs')]);
+      assert.equal(failed.status, 1, failed.out);
+      assert.match(failed.out, /cannot find its worker entry \(tried: .*thread\.cjs/);
+      assert.match(failed.out, /SPINDLE_WORKER_ENTRY/);
+      cpSync(join(ROOT, 'dist', 'worker', 'thread.cjs'), join(away, 'thread.cjs'));
+      const fixed = run(away, [join(away, 'app.mjs')], {
+        SPINDLE_WORKER_ENTRY: join(away, 'thread.cjs'),
+      });
+      expectWorked(fixed, ['inline 2,3,4', 'module 2,4,6']);
+    },
+  );
+});
