@@ -9,6 +9,8 @@ import type { SourceOrigin } from '../protocol/functions.js';
 
 /** This file's package: its `dist/` (bundled or not) and `src/` (run from source). */
 const PACKAGE_DIRS: string[] = (() => {
+  // A CommonJS bundle has no `import.meta.url`: the package's frames are then the program's.
+  if (!import.meta.url) return [];
   const self = fileURLToPath(import.meta.url);
   const match = /^(.*[\\/])(?:dist|src)[\\/]/.exec(self);
   if (!match) return [self];

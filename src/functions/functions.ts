@@ -149,7 +149,18 @@ export type ModuleTasks<M> = {
   readonly [K in keyof M as M[K] extends (...args: never[]) => unknown ? K : never]: M[K];
 };
 
-const SELF_FILE = fileURLToPath(import.meta.url);
+/** Whether spindle is bundled into the program, rather than loaded from its package. */
+function bundledIntoCaller(): boolean {
+  return (
+    !SELF_FILE ||
+    !/[\\/](?:dist[\\/]lib[\\/]spindle|(?:dist|src)[\\/]functions[\\/]functions)\.[cm]?[jt]s$/.test(
+      SELF_FILE,
+    )
+  );
+}
+
+/** This file (none in a CommonJS bundle, where `import.meta.url` is undefined). */
+const SELF_FILE = import.meta.url ? fileURLToPath(import.meta.url) : undefined;
 
 /**
  * The file of the code that called `fromModule()`, to resolve a relative path against, as
@@ -161,12 +172,14 @@ function callerDirectory(): string | undefined {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, fromModule);
   for (const line of (holder.stack ?? '').split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    const match = /(?:\(|\s)((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line);
     if (!match) continue;
     const file = (match[1] as string).startsWith('file://')
       ? fileURLToPath(match[1] as string)
       : (match[1] as string);
-    if (file !== SELF_FILE) return dirname(file);
+    // The caller's frame comes first (fromModule's own were left out); this module's file is
+    // skipped unless spindle is bundled into the caller's file (then it is the caller's too).
+    if (file !== SELF_FILE || bundledIntoCaller()) return dirname(file);
   }
   return undefined;
 }

@@ -38,6 +38,6 @@ export interface ThreadBootData {
   cores: number;
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
-  /** The main thread runs under `--import tsx`: install tsx's hooks before importing a task module. */
-  typescriptLoader: boolean;
+  /** The tsx the main thread runs under (`tsx/esm/api`'s URL), to register before a task module. */
+  typescriptLoader: string | null;
 }

@@ -2,7 +2,27 @@
  * Running a module task function, on a worker thread and on the main thread (`threads: 0`) alike:
  * import its module and find the export, with errors that say which and why.
  */
+import { fileURLToPath } from 'node:url';
 import type { ModuleFunctionDef } from '../protocol/functions.js';
+import { TYPESCRIPT_LOADER_FIX, typeScriptReady } from './typescript-loader.js';
+
+/** Why a module could not be imported, in words that say what to do. */
+function whyNotLoaded(url: string, cause: unknown): string {
+  const code = (cause as { code?: unknown }).code;
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.(?:[cm]?ts|tsx)\b/.test(String(cause))) {
+    return `no TypeScript loader could load it: ${TYPESCRIPT_LOADER_FIX}`;
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND' && url.startsWith('file:')) {
+    let path = url;
+    try {
+      path = fileURLToPath(url);
+    } catch {}
+    if (String((cause as Error).message).includes(path)) {
+      return `not found: there is no file ${path} (fromModule() resolves a relative path against the file that calls it)`;
+    }
+  }
+  return String((cause as Error).message);
+}
 
 /** Imports a task module (once per thread: the module cache sees to that) and finds the export. */
 export async function importExport(
@@ -10,11 +30,20 @@ export async function importExport(
 ): Promise<(...args: unknown[]) => unknown> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(def.url)) as Record<string, unknown>;
+    await typeScriptReady(def.url);
   } catch (cause) {
-    const code = (cause as { code?: unknown }).code;
-    const why =
-      code === 'ERR_MODULE_NOT_FOUND' ? 'it was not found' : String((cause as Error).message);
+    throw new Error(
+      `Cannot load task module ${def.url} for export "${def.exportName}": ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  try {
+    namespace = (await import(/* webpackIgnore: true */ /* @vite-ignore */ def.url)) as Record<
+      string,
+      unknown
+    >;
+  } catch (cause) {
+    const why = whyNotLoaded(def.url, cause);
     throw new Error(`Cannot load task module ${def.url} for export "${def.exportName}": ${why}`, {
       cause,
     });

@@ -1,6 +1,7 @@
 /**
  * The Node options a worker thread starts with, and whether the process runs under tsx.
  */
+import { isTsx, preloads, processTsxApi } from '../run/typescript-loader.js';
 
 /**
  * Threads inherit the process's Node options (so a TypeScript loader given with `--import`
@@ -24,25 +25,34 @@ function scriptOnly(arg: string): boolean {
   );
 }
 
-/** Whether the process runs under `--import tsx`, which threads then load only when they need it. */
-let underTsx = false;
+/**
+ * The tsx the process runs under (its `tsx/esm/api`, as a URL), which threads register only
+ * when they first import a task module: `null` if it runs under no tsx, `undefined` until known.
+ */
+let tsxApi: string | null | undefined;
 
-/** Whether the process runs under `--import tsx` (known once execArgvForThreads() has run). */
-export function runsUnderTsx(): boolean {
-  execArgvForThreads();
-  return underTsx;
-}
-
-function isTsx(value: string | undefined): boolean {
-  return value === 'tsx' || value === 'tsx/esm';
+/**
+ * The tsx a thread should register before importing a task module: the one the process runs
+ * under, given in its options (`node --import tsx`, the `tsx` command) or in `NODE_OPTIONS`. A
+ * thread would not get it otherwise: tsx installs no hooks in a worker thread at start-up.
+ */
+export function tsxForThreads(): string | null {
+  tsxApi ??= processTsxApi() ?? null;
+  return tsxApi;
 }
 
 export function execArgvForThreads(): string[] | undefined {
   if (threadExecArgv !== null) return threadExecArgv;
   const argv = process.execArgv;
+  // tsx is left out: loading it costs a thread most of a second, and most never need it.
+  const skipped = new Set<number>();
+  for (const { index, count, value } of preloads(argv)) {
+    if (isTsx(value)) for (let k = 0; k < count; k++) skipped.add(index + k);
+  }
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    if (skipped.has(i)) continue;
     if (
       arg === '-e' ||
       arg === '--eval' ||
@@ -51,11 +61,6 @@ export function execArgvForThreads(): string[] | undefined {
       arg === '--input-type'
     ) {
       i++; // The option's value goes too.
-    } else if (arg === '--import' && isTsx(argv[i + 1])) {
-      underTsx = true;
-      i++;
-    } else if (arg.startsWith('--import=') && isTsx(arg.slice(9))) {
-      underTsx = true;
     } else if (!scriptOnly(arg)) {
       kept.push(arg);
     }

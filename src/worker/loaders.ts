@@ -1,21 +1,14 @@
 /**
- * A program run with `node --import tsx` can give a pool task modules written in TypeScript.
- * Loading tsx in every thread at start-up would cost each thread most of a second, most of
- * them never import a `.ts` file: so the main thread starts threads without it
- * (see threads/worker-thread.ts), and a thread installs tsx's hooks itself, once, before it first
- * imports a task module. (On Node 20 tsx would not install its hooks in a worker thread anyway.)
+ * A program run under tsx (`node --import tsx`, the `tsx` command, `NODE_OPTIONS`) can give a
+ * pool task modules written in TypeScript. Loading tsx in every thread at start-up would cost
+ * each thread most of a second, most of them never import a `.ts` file: so the main thread starts
+ * threads without it (see threads/exec-argv.ts), and a thread registers the same tsx itself, once,
+ * before it first imports a task module. (tsx installs no hooks in a worker thread at start-up.)
+ * Without tsx in the main thread, run/typescript-loader.ts looks for a loader per module.
  */
-let installing: Promise<void> | undefined;
+import { registerTsx } from '../run/typescript-loader.js';
 
-export function typeScriptLoaderReady(wanted: boolean): Promise<void> {
-  if (!wanted) return Promise.resolve();
-  installing ??= (async () => {
-    try {
-      const api = (await import('tsx/esm/api' as string)) as { register?: () => unknown };
-      api.register?.();
-    } catch {
-      // tsx is not resolvable from here: a TypeScript task module will say so when imported.
-    }
-  })();
-  return installing;
+export async function typeScriptLoaderReady(tsxApi: string | null): Promise<void> {
+  // If it fails, a TypeScript task module looks for another loader, or says what to do.
+  if (tsxApi) await registerTsx(tsxApi);
 }

@@ -1,0 +1,1 @@
+export const scale = (x: number, by: number): number => x * by;
