@@ -69,7 +69,7 @@ async function mtimeOf(path: string): Promise<number | undefined> {
  * `node --import tsx bench/run.ts`). Returns why spindle cannot be measured, or undefined.
  */
 export async function ensureSpindleBuilt(allowBuild: boolean): Promise<string | undefined> {
-  const distEntry = join(ROOT_DIR, 'dist', 'index.js');
+  const distEntry = join(ROOT_DIR, 'dist', 'lib', 'spindle.js');
   const srcDir = join(ROOT_DIR, 'src');
   const built = await mtimeOf(distEntry);
   const hasSrc = (await mtimeOf(join(srcDir, 'index.ts'))) !== undefined;

@@ -422,7 +422,7 @@ function ensureBuilt(): void {
       const path = join(dir, entry.name);
       return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
     }, 0);
-  const dist = join(root, 'dist', 'index.js');
+  const dist = join(root, 'dist', 'lib', 'spindle.js');
   if (!existsSync(dist) || statSync(dist).mtimeMs < newest(join(root, 'src'))) {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
   }

@@ -1,0 +1,80 @@
+// Builds dist/ from a clean slate: what the package ships, and nothing else.
+//
+//   dist/lib/spindle.js     the library as an ES module (import, and require() on Node >= 20.19)
+//   dist/lib/spindle.cjs    the library as CommonJS (tools that cannot load an ES module: Jest, ...)
+//   dist/worker/thread.cjs  the worker thread's entry, shared by both
+//   dist/types/*.d.ts       declarations for the ES module; *.d.cts the same for CommonJS
+//
+// Each bundle has a source map with the TypeScript sources in it. Type errors fail the build.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+
+// Declarations only: the JavaScript comes from esbuild, straight from src/.
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+  { cwd: root, stdio: 'inherit' },
+);
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  sourcesContent: true,
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['src/worker/entry.ts'],
+    format: 'cjs',
+    external: ['tsx'],
+    outfile: 'dist/worker/thread.cjs',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/index.ts'],
+    format: 'esm',
+    outfile: 'dist/lib/spindle.js',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/index.ts'],
+    format: 'cjs',
+    // CommonJS has no `import.meta`: its `import.meta.url` is the bundle's own file URL, as in the
+    // ES module (so the worker entry is found beside it).
+    inject: ['scripts/cjs-import-meta-url.mjs'],
+    define: { 'import.meta.url': 'importMetaUrl' },
+    outfile: 'dist/lib/spindle.cjs',
+  }),
+]);
+
+// CommonJS declarations: each .d.ts again as .d.cts, its relative imports pointing at .cjs (which
+// TypeScript resolves to the .d.cts beside it), so `require('spindle')` is typed as CommonJS.
+const RELATIVE_JS = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g;
+function writeCjsDeclarations(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      writeCjsDeclarations(path);
+    } else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8').replace(RELATIVE_JS, '$1$2$3.cjs$2');
+      writeFileSync(path.replace(/\.d\.ts$/, '.d.cts'), text);
+    }
+  }
+}
+writeCjsDeclarations(join(dist, 'types'));
+
+// Marks a complete build (scripts/build-if-stale.mjs compares its time with the sources').
+writeFileSync(join(dist, '.built'), '');
