@@ -702,6 +702,11 @@ function judgeGroupError(
     );
     return culprit ? null : 'DataCloneError without an uncloneable argument or result';
   }
+  const only = items.length === 1 ? (items[0] as Item) : undefined;
+  if (only && isProxyThrower(ledger, only) && error instanceof Error) {
+    const wrong = judgeItem(ledger, dead, only, { ok: false, error }, cancelAllowed);
+    if (wrong === null) return null;
+  }
   const id = idOf({ ok: false, error });
   const item = items.find((candidate) => candidate.id === id);
   if (item && (item.kind === 'throw' || item.kind === 'throwAsync')) {
@@ -870,9 +875,21 @@ function judgeImap(ledger: Ledger, dead: Set<number>, unit: Unit, ordered: boole
       const item = chunks[c]?.[p];
       return (begun ? p > 0 : p === 0) && item !== undefined && isProxyThrower(ledger, item);
     };
+    // A chunk not begun: in order, it is the next chunk's; unordered, the chunk whose second item
+    // comes next, if one does; else it cannot be told which single-item chunk threw it (another
+    // such chunk may have failed whole), and it is matched with the chunks' errors at the end.
+    const following = idOf(sequence[k + 1]?.outcome ?? { ok: true, value: undefined });
+    const notBegun = proxyError
+      ? candidates.filter((c) => nextThrower(c, false))
+      : ([] as number[]);
     const partial =
       candidates.find((c) => nextThrower(c, true)) ??
-      (proxyError ? candidates.find((c) => nextThrower(c, false)) : undefined);
+      (ordered
+        ? notBegun[0]
+        : (notBegun.find((c) => chunks[c]?.[1]?.id === following) ??
+          (notBegun.length === 1 && chunks[notBegun[0] as number]!.length > 1
+            ? notBegun[0]
+            : undefined)));
     if (partial !== undefined) {
       const chunk = chunks[partial]!;
       const item = chunk[position[partial]!]!;
