@@ -81,6 +81,15 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     return this;
   }
 
+  /** Every remaining result, in order (Python's `list(pool.imap(...))`); rejects at the first error. */
+  async toArray(): Promise<R[]> {
+    const results: R[] = [];
+    for (let step = await this.next(); !step.done; step = await this.next()) {
+      results.push(step.value);
+    }
+    return results;
+  }
+
   /**
    * The next result. With a `timeout` (ms), rejects with TimeoutError if none comes in time; the
    * iterator stays usable.

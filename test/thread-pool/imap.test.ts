@@ -25,6 +25,27 @@ describe('imap and imapUnordered', () => {
     }
   });
 
+  test('toArray() collects what is left, in order, and rejects at the first error', T, async () => {
+    const iterator = pool.imap((x: number) => x + 1, [1, 2, 3, 4]);
+    assert.deepEqual(await iterator.next(), { done: false, value: 2 });
+    assert.deepEqual(await iterator.toArray(), [3, 4, 5]);
+    assert.deepEqual(await iterator.toArray(), []);
+    const unordered = await pool.imapUnordered((x: number) => x * 10, [1, 2, 3]).toArray();
+    assert.deepEqual(
+      unordered.sort((a, b) => a - b),
+      [10, 20, 30],
+    );
+    const failing = pool.imap(
+      (x: number) => {
+        if (x === 2) throw new RangeError('two');
+        return x;
+      },
+      [1, 2, 3],
+    );
+    const error = await rejection(failing.toArray());
+    assert.ok(error instanceof RangeError);
+  });
+
   test(
     'imap keeps order when tasks finish out of order; imapUnordered does not wait',
     T,
