@@ -11,6 +11,7 @@
  */
 import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
+import type { ThreadExitReason } from './exit-reason.js';
 
 export const ThreadState = {
   Starting: 0,
@@ -52,6 +53,8 @@ export abstract class ThreadHandle {
   dispatched = 0;
   /** The seq the next task will get. */
   nextSeq = 1;
+  /** Why it is being stopped, set before stop() by whoever stops it; none at exit: it crashed. */
+  exitReason: ThreadExitReason | undefined = undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #startTimer: NodeJS.Timeout | undefined;
 
