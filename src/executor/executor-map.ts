@@ -51,6 +51,16 @@ type MapState = (typeof MapState)[keyof typeof MapState];
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 const ignore = (): void => {};
 
+/**
+ * The async iterator of `ThreadPoolExecutor.map()`: results in input order; `toArray()` for all.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const results = executor.map((x: number) => x * 3, [1, 2, 3]);
+ * console.log(await results.toArray()); // [3, 6, 9]
+ * ```
+ */
 export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #source: ExecutorMapSource;
   readonly #reader: InputReader;
@@ -96,23 +106,65 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     this.#fill();
   }
 
+  /**
+   * The iterator itself: `for await (const result of executor.map(...))`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * for await (const length of executor.map((s: string) => s.length, ['a', 'bb'])) {
+   *   console.log(length); // 1, then 2
+   * }
+   * ```
+   */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /**
+   * The next result, in input order. Rejects with the call's error (the map then ends), or with
+   * TimeoutError once the map's `timeout` has passed.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const results = executor.map((x: number) => x + 1, [10, 20]);
+   * console.log(await results.next()); // { value: 11, done: false }
+   * ```
+   */
   next(): Promise<IteratorResult<R>> {
     const step = this.#chain.then(() => this.#step());
     this.#chain = step.then(ignore, ignore);
     return step;
   }
 
-  /** Stops early: the calls not yet started are cancelled and the inputs closed. */
+  /**
+   * Stops early: the calls not yet started are cancelled and the inputs closed. `break` in a
+   * `for await` loop calls it.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const results = executor.map((x: number) => x, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+   * console.log((await results.next()).value); // 1
+   * await results.return(); // the calls not started are cancelled
+   * ```
+   */
   async return(value?: unknown): Promise<IteratorResult<R>> {
     this.#finish();
     return { done: true, value: value as R };
   }
 
-  /** Every remaining result, in order (Python's `list(executor.map(...))`). */
+  /**
+   * Every remaining result, in order (Python's `list(executor.map(...))`).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const add = (a: number, b: number) => a + b;
+   * console.log(await executor.map(add, [1, 2], [10, 20]).toArray()); // [11, 22]
+   * ```
+   */
   async toArray(): Promise<R[]> {
     const results: R[] = [];
     for (let step = await this.next(); !step.done; step = await this.next()) {
@@ -121,6 +173,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     return results;
   }
 
+  /** `'ExecutorMapIterator'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'ExecutorMapIterator';
   }

@@ -32,8 +32,18 @@ import { Submitter } from './submitter.js';
 const DONE_CALLBACK_THREW =
   "A done-callback threw (listen to the executor's 'error' event to handle this)";
 
+/** The events of a {@link ThreadPoolExecutor}. */
 export interface ThreadPoolExecutorEvents {
-  /** A done-callback threw. */
+  /**
+   * A done-callback threw. The future is not affected; with no listener, the error is printed as
+   * a warning.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * executor.on('error', (error) => console.error('a done-callback threw:', error));
+   * ```
+   */
   error: [error: unknown];
 }
 
@@ -48,6 +58,18 @@ const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
 /** An executor nobody can reach any more is shut down (without waiting), as in Python. */
 const collected = new FinalizationRegistry<Submitter>((submitter) => submitter.engine.close());
 
+/**
+ * Python's `concurrent.futures.ThreadPoolExecutor`, on the same engine as {@link ThreadPool}:
+ * `submit()` returns a {@link Future} that can be cancelled, waited on with {@link wait} and
+ * {@link asCompleted}, and given done-callbacks.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'spindle';
+ * await using executor = new ThreadPoolExecutor(); // shutdown({ wait: true }) at the end
+ * const future = executor.submit((a: number, b: number) => a * b, 6, 7);
+ * console.log(await future.result()); // 42
+ * ```
+ */
 export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   readonly #submitter: Submitter;
   #finished: Promise<void> | undefined;
@@ -55,6 +77,13 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   /**
    * `new ThreadPoolExecutor()`, `new ThreadPoolExecutor(4)` (Python's `max_workers=4`), or
    * `new ThreadPoolExecutor({ maxWorkers, threads, threadNamePrefix, initializer, initargs })`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const executor = new ThreadPoolExecutor(16);
+   * const other = new ThreadPoolExecutor({ maxWorkers: 100, threadNamePrefix: 'fetcher' });
+   * await Promise.all([executor.shutdown(), other.shutdown()]);
+   * ```
    */
   constructor(options?: number | ThreadPoolExecutorOptions) {
     super();
@@ -72,12 +101,28 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     collected.register(this, this.#submitter, this);
   }
 
-  /** How many calls may run at once. */
+  /**
+   * How many calls may run at once.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * console.log(executor.maxWorkers); // Math.min(32, cores + 4), as in Python
+   * ```
+   */
   get maxWorkers(): number {
     return this.#submitter.engine.options.workers;
   }
 
-  /** How many threads (isolates) may carry them (0: the main thread). */
+  /**
+   * How many threads (isolates) may carry them (0: the main thread).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 32, threads: 2 });
+   * console.log(executor.threads); // 2: 32 calls at once on two threads
+   * ```
+   */
   get threads(): number {
     return this.#submitter.engine.options.threads;
   }
@@ -86,6 +131,13 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    * Schedules `fn(...args)` and returns its Future at once. Throws InvalidStateError after
    * `shutdown()`. If the executor is broken (an initializer failed), the future fails with
    * BrokenPoolError.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit((s: string, n: number) => s.repeat(n), 'ab', 3);
+   * console.log(await future); // 'ababab' (a Future is awaitable)
+   * ```
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     const submitter = this.#submitter;
@@ -98,6 +150,15 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    * `fn` applied to the items of the iterables zipped together (Python's `Executor.map`), as an
    * async iterator of results in input order. Options come last:
    * `executor.map(fn, xs, ys, { timeout, chunksize, buffersize })`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const power = (base: number, exponent: number) => base ** exponent;
+   * for await (const result of executor.map(power, [2, 3, 4], [5, 2, 2], { timeout: 5000 })) {
+   *   console.log(result); // 32, 9, 16
+   * }
+   * ```
    */
   map<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -141,6 +202,15 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    * (Python's threads would have taken them); the others finish. With `wait` (the default) the
    * promise resolves once they have and the threads have exited; without, at once. Safe to call
    * more than once. `shutdown(false)` is `shutdown({ wait: false })`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const executor = new ThreadPoolExecutor(1);
+   * const first = executor.submit(() => 'first');
+   * const second = executor.submit(() => 'second');
+   * await executor.shutdown({ cancelFutures: true }); // `first` has a free slot: it runs
+   * console.log(await first, second.cancelled()); // 'first' true
+   * ```
    */
   shutdown(options?: ShutdownOptions | boolean): Promise<void> {
     let wait = true;
@@ -183,7 +253,18 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     return wait ? this.#finished : Promise.resolve();
   }
 
-  /** `await using executor = new ThreadPoolExecutor()`: `shutdown({ wait: true })` on exit. */
+  /**
+   * `await using executor = new ThreadPoolExecutor()`: `shutdown({ wait: true })` on exit (Python's
+   * `with` block), so submitted calls finish first.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * {
+   *   await using executor = new ThreadPoolExecutor();
+   *   executor.submit((s: string) => console.log(s), 'runs to the end');
+   * } // shut down here, after the call has finished
+   * ```
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown({ wait: true });
   }

@@ -56,6 +56,19 @@ function warnCallbackError(error: unknown): void {
   );
 }
 
+/**
+ * The pending result of one call (Python's `concurrent.futures.Future`), as
+ * `ThreadPoolExecutor.submit()` returns it. A Future is awaitable: `await future` is
+ * `await future.result()`.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const future = executor.submit((x: number) => x * 2, 21);
+ * future.addDoneCallback((f) => console.log('done:', f.done()));
+ * console.log(await future.result()); // 42
+ * ```
+ */
 export class Future<R> implements PromiseLike<R> {
   #state: State = PENDING;
   /** For FINISHED: whether it holds a result (true) or an exception (false). */
@@ -74,6 +87,13 @@ export class Future<R> implements PromiseLike<R> {
    * A future not bound to any task. Executors make their own; this constructor is for code that
    * implements its own executor and for tests, which settle it with `setResult()` /
    * `setException()` (as in Python).
+   * @example
+   * ```ts
+   * import { Future } from 'spindle';
+   * const future = new Future<string>();
+   * setTimeout(() => future.setResult('ready'), 10);
+   * console.log(await future); // 'ready'
+   * ```
    */
   // biome-ignore lint/complexity/noUselessConstructor: documents the public, argument-less constructor.
   constructor() {}
@@ -91,6 +111,15 @@ export class Future<R> implements PromiseLike<R> {
   /**
    * Cancels the call if it has not started. Returns false if it is running or finished, true if
    * it is (now or already) cancelled. Done-callbacks run at once.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor(1);
+   * const busy = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 100)));
+   * const queued = executor.submit(() => 'never runs');
+   * console.log(queued.cancel(), queued.cancelled()); // true true
+   * await busy;
+   * ```
    */
   cancel(): boolean {
     if (this.#state === CANCELLED) return true;
@@ -115,12 +144,31 @@ export class Future<R> implements PromiseLike<R> {
     return true;
   }
 
-  /** Whether the future was cancelled. */
+  /**
+   * Whether the future was cancelled.
+   * @example
+   * ```ts
+   * import { Future } from 'spindle';
+   * const future = new Future<number>();
+   * future.cancel();
+   * console.log(future.cancelled(), future.done()); // true true
+   * ```
+   */
   cancelled(): boolean {
     return this.#state === CANCELLED;
   }
 
-  /** Whether the call is running now (started on a thread, not finished). */
+  /**
+   * Whether the call is running now (started on a thread, not finished).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 100)));
+   * await new Promise((resolve) => setTimeout(resolve, 50));
+   * console.log(future.running()); // true once a thread has started it
+   * ```
+   */
   running(): boolean {
     if (this.#state === PENDING) {
       const binding = this.#binding;
@@ -129,7 +177,18 @@ export class Future<R> implements PromiseLike<R> {
     return this.#state === RUNNING;
   }
 
-  /** Whether the future is finished or cancelled. */
+  /**
+   * Whether the future is finished or cancelled.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(() => 'result');
+   * console.log(future.done()); // false
+   * await future.result();
+   * console.log(future.done()); // true
+   * ```
+   */
   done(): boolean {
     return this.#state === FINISHED || this.#state === CANCELLED;
   }
@@ -137,6 +196,17 @@ export class Future<R> implements PromiseLike<R> {
   /**
    * The call's result. Rejects with the call's error, with CancelledError if the future was
    * cancelled, or with TimeoutError if it is not done within `timeout` ms (the call goes on).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor, TimeoutError } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(async () => {
+   *   await new Promise((resolve) => setTimeout(resolve, 200));
+   *   return 'slow';
+   * });
+   * await future.result(50).catch((error) => console.log(error instanceof TimeoutError)); // true
+   * console.log(await future.result()); // 'slow'
+   * ```
    */
   result(timeout?: number | null): Promise<R> {
     const ms = expectTimeout('timeout', timeout);
@@ -147,6 +217,16 @@ export class Future<R> implements PromiseLike<R> {
   /**
    * The call's error, or `null` if it succeeded. Rejects with CancelledError if the future was
    * cancelled, or with TimeoutError if it is not done within `timeout` ms.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit((value: number) => {
+   *   if (value < 0) throw new RangeError(`Bad value: ${value}`);
+   *   return Math.sqrt(value);
+   * }, -1);
+   * console.log(await future.exception()); // RangeError: Bad value: -1 (null on success)
+   * ```
    */
   exception(timeout?: number | null): Promise<unknown> {
     const ms = expectTimeout('timeout', timeout);
@@ -162,6 +242,13 @@ export class Future<R> implements PromiseLike<R> {
    * Calls `fn(future)` when the future is finished or cancelled, in the order added; at once if
    * it already is. An error thrown by `fn` is reported (the executor's 'error' event, or a
    * warning) and never affects the future or the other callbacks.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(() => 'result');
+   * future.addDoneCallback(async (f) => console.log('done:', await f.result()));
+   * ```
    */
   addDoneCallback(fn: (future: Future<R>) => void): void {
     if (typeof fn !== 'function') {
@@ -178,6 +265,13 @@ export class Future<R> implements PromiseLike<R> {
   /**
    * Marks an unbound future as running, or reports that it was cancelled (Python's
    * `set_running_or_notify_cancel`). For executor implementations and tests.
+   * @example
+   * ```ts
+   * import { Future } from 'spindle';
+   * const future = new Future<number>();
+   * if (future.setRunningOrNotifyCancel()) future.setResult(42); // false had it been cancelled
+   * console.log(await future); // 42
+   * ```
    */
   setRunningOrNotifyCancel(): boolean {
     if (this.#state === CANCELLED) return false;
@@ -191,18 +285,44 @@ export class Future<R> implements PromiseLike<R> {
   /**
    * Sets the result of a future made with `new Future()`. For executor implementations and
    * tests; a future of `executor.submit()` is settled by its call only (InvalidStateError).
+   * @example
+   * ```ts
+   * import { Future } from 'spindle';
+   * const future = new Future<number>();
+   * future.setResult(42);
+   * console.log(future.done(), await future.result()); // true 42
+   * ```
    */
   setResult(value: R): void {
     this.#checkUnbound();
     this.#finish(true, value);
   }
 
-  /** Sets the error of a future made with `new Future()`, as `setResult()` does its result. */
+  /**
+   * Sets the error of a future made with `new Future()`, as `setResult()` does its result.
+   * @example
+   * ```ts
+   * import { Future } from 'spindle';
+   * const future = new Future<number>();
+   * future.setException(new Error('failed'));
+   * console.log(await future.exception()); // Error: failed
+   * ```
+   */
   setException(error: unknown): void {
     this.#checkUnbound();
     this.#finish(false, error);
   }
 
+  /**
+   * As a promise's `then()`: a Future can be awaited, and passed to `Promise.all()`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = [1, 2, 3].map((n) => executor.submit((x: number) => x * x, n));
+   * console.log(await Promise.all(futures)); // [1, 4, 9]
+   * ```
+   */
   // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately PromiseLike.
   then<T1 = R, T2 = never>(
     onFulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
@@ -230,14 +350,35 @@ export class Future<R> implements PromiseLike<R> {
     });
   }
 
+  /**
+   * As a promise's `catch()`: the call's error, or CancelledError for a cancelled future.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(() => JSON.parse('not json'));
+   * await future.catch((error) => console.log((error as Error).name)); // 'SyntaxError'
+   * ```
+   */
   catch<T = never>(onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
     return this.#settled().catch(onRejected);
   }
 
+  /**
+   * As a promise's `finally()`.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const future = executor.submit(() => 'result');
+   * await future.finally(() => console.log('settled, either way'));
+   * ```
+   */
   finally(onFinally?: (() => void) | null): Promise<R> {
     return this.#settled().finally(onFinally);
   }
 
+  /** `'Future'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'Future';
   }

@@ -18,14 +18,47 @@ import {
 } from '../options/validate.js';
 import { Future, futureInternals } from './future.js';
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, ThreadPoolExecutor, wait } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const nap = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms, ms));
+ * const futures = [300, 50].map((ms) => executor.submit(nap, ms));
+ * const { done } = await wait(futures, { returnWhen: FIRST_COMPLETED });
+ * console.log(done.size); // 1: the 50 ms call
+ * ```
+ */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 /**
  * `wait()` returns when any future finishes with an exception (a cancelled future does not
  * count), or when all are done.
+ * @example
+ * ```ts
+ * import { FIRST_EXCEPTION, ThreadPoolExecutor, wait } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const check = (n: number) => {
+ *   if (n === 2) throw new Error(`${n} is bad`);
+ *   return n;
+ * };
+ * const futures = [1, 2, 3].map((n) => executor.submit(check, n));
+ * const { done, notDone } = await wait(futures, { returnWhen: FIRST_EXCEPTION });
+ * console.log(done.size + notDone.size); // 3; the failed call is among `done`
+ * ```
  */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
-/** `wait()` returns when every future is finished or cancelled. */
+/**
+ * `wait()` returns when every future is finished or cancelled (the default).
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, ThreadPoolExecutor, wait } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const futures = [1, 2, 3].map((n) => executor.submit((x: number) => x + 1, n));
+ * const { notDone } = await wait(futures, { returnWhen: ALL_COMPLETED });
+ * console.log(notDone.size); // 0
+ * ```
+ */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
@@ -36,16 +69,39 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
  * `Future<number>` would be seen as a `number`). Get the value with `future.result()`, as in
  * Python; the object is still assignable to `Future<R>` (for a Map keyed by futures, `wait()`…).
  */
-export type CompletedFuture<F> = F & { readonly then: never };
+export type CompletedFuture<F> = F & {
+  /** Hidden from the type (see above): read the value with `result()`. */
+  readonly then: never;
+};
 
 /**
  * What `wait()` resolves with (Python's `DoneAndNotDoneFutures`): `const { done, notDone } =`,
  * or, like Python's named tuple, `const [done, notDone] =`.
  */
 export interface DoneAndNotDoneFutures<F> extends Iterable<Set<F>> {
-  /** The futures finished or cancelled when `wait()` returned. */
+  /**
+   * The futures finished or cancelled when `wait()` returned.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor, wait } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = [1, 2].map((n) => executor.submit((x: number) => x * 10, n));
+   * const { done } = await wait(futures);
+   * for (const future of done) console.log(await future.result()); // 10, 20
+   * ```
+   */
   done: Set<F>;
-  /** The others. */
+  /**
+   * The others.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor, wait } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const slow = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 200)));
+   * const { done, notDone } = await wait([slow], 10); // no TimeoutError: see what is left
+   * console.log(done.size, notDone.has(slow)); // 0 true
+   * ```
+   */
   notDone: Set<F>;
 }
 
@@ -101,6 +157,14 @@ function timeoutOption(
  * done and not done, when `returnWhen` is met or `timeout` ms have passed (no TimeoutError:
  * `notDone` tells what is left). A cancelled future counts as done, not as an exception.
  * `wait(fs, 500)` is `wait(fs, { timeout: 500 })`.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, wait } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const futures = [1, 2, 3].map((n) => executor.submit((x: number) => x * x, n));
+ * const { done, notDone } = await wait(futures, { timeout: 5000 });
+ * console.log(done.size, notDone.size); // 3 0
+ * ```
  */
 export function wait<F extends Future<unknown>>(
   fs: Iterable<F>,
@@ -161,6 +225,16 @@ export function wait<F extends Future<unknown>>(
  * first, then each as it finishes or is cancelled. `next()` rejects with TimeoutError once
  * `timeout` ms (counted from the call) have passed with futures left, and the iteration ends.
  * `asCompleted(fs, 500)` is `asCompleted(fs, { timeout: 500 })`.
+ * @example
+ * ```ts
+ * import { asCompleted, ThreadPoolExecutor } from 'spindle';
+ * await using executor = new ThreadPoolExecutor();
+ * const nap = (ms: number) => new Promise<number>((resolve) => setTimeout(resolve, ms, ms));
+ * const futures = [300, 100, 200].map((ms) => executor.submit(nap, ms));
+ * for await (const future of asCompleted(futures, 5000)) {
+ *   console.log(await future.result()); // 100, 200, 300
+ * }
+ * ```
  */
 export function asCompleted<F extends Future<unknown>>(
   fs: Iterable<F>,
@@ -201,22 +275,57 @@ export class AsCompletedIterator<F extends Future<unknown>>
     }
   }
 
+  /**
+   * The iterator itself: `for await (const future of asCompleted(futures))`.
+   * @example
+   * ```ts
+   * import { asCompleted, ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = ['a', 'b'].map((s) => executor.submit((x: string) => x.toUpperCase(), s));
+   * for await (const future of asCompleted(futures)) console.log(await future.result());
+   * ```
+   */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /**
+   * The next future to complete; rejects with TimeoutError when the timeout passes first.
+   * @example
+   * ```ts
+   * import { asCompleted, ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = [executor.submit(() => 'first'), executor.submit(() => 'second')];
+   * const completed = asCompleted(futures);
+   * const step = await completed.next();
+   * if (!step.done) console.log(await step.value.result()); // whichever finished first
+   * ```
+   */
   next(): Promise<IteratorResult<CompletedFuture<F>>> {
     const step = this.#chain.then(() => this.#next());
     this.#chain = step.then(ignore, ignore);
     return step;
   }
 
-  /** Stops early: the futures are no longer watched. */
+  /**
+   * Stops early: the futures are no longer watched. `break` in a `for await` loop calls it.
+   * @example
+   * ```ts
+   * import { asCompleted, ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = [1, 2, 3].map((n) => executor.submit((x: number) => x, n));
+   * for await (const future of asCompleted(futures)) {
+   *   console.log('first to finish:', await future.result());
+   *   break; // calls return()
+   * }
+   * ```
+   */
   async return(): Promise<IteratorResult<CompletedFuture<F>>> {
     this.#finish();
     return { done: true, value: undefined };
   }
 
+  /** `'AsCompletedIterator'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'AsCompletedIterator';
   }

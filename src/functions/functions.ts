@@ -208,14 +208,18 @@ function resolveModuleUrl(specifier: string | URL): string {
  * References to the exported functions of a task module, for any pool method that takes a task
  * function. The module is imported once per thread, with its own imports and module state.
  *
- * ```ts
- * const tasks = fromModule<typeof import('../pool/tasks.js')>(new URL('./tasks.js', import.meta.url));
- * await pool.map(tasks.scan, ports);
- * ```
- *
  * A relative path string is resolved against the file that calls `fromModule`; an absolute path,
  * a `file:` URL (string or `URL`) or a bare package specifier are taken as they are. A missing
  * module or export fails the first task that uses it, with a message naming both.
+ * @typeParam M - The module's type, `typeof import('./tasks.js')`: it types the references.
+ * @example
+ * ```ts
+ * // tasks.ts: export function square(x: number): number { return x * x; }
+ * import { fromModule, ThreadPool } from 'spindle';
+ * const tasks = fromModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * await using pool = new ThreadPool();
+ * const squares: number[] = await pool.map(tasks.square, [1, 2, 3]); // [1, 4, 9]
+ * ```
  */
 export function fromModule<M = Record<string, (...args: never[]) => unknown>>(
   specifier: string | URL,

@@ -10,34 +10,106 @@ export type Transferable = TransferListItem;
 /** A task function, or a reference made by `fromModule()`. */
 export type TaskFunction<A extends unknown[] = never[], R = unknown> = (...args: A) => R;
 
+/** The options of `new ThreadPool(options)`. */
 export interface ThreadPoolOptions {
   /**
    * How many tasks may run at the same time (Python's `processes`).
    * @default os.availableParallelism()
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ workers: 100 }); // as new ThreadPool(100)
+   * ```
    */
   workers?: number;
   /**
    * How many worker threads (V8 isolates) carry those tasks. `0` runs tasks on the main thread's
    * event loop (like Python's `multiprocessing.dummy`). Threads start lazily.
    * @default Math.min(workers, os.availableParallelism())
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ workers: 256, threads: 2 }); // 256 slots on 2 threads
+   * ```
    */
   threads?: number;
-  /** Runs once in each thread before it takes tasks; may be async. */
+  /**
+   * Runs once in each thread before it takes tasks; may be async. If it throws, the pool is broken
+   * (BrokenPoolError).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({
+   *   initializer: (greeting: string) => {
+   *     (globalThis as { greeting?: string }).greeting = greeting; // seen by this thread's tasks
+   *   },
+   *   initargs: ['hello'],
+   * });
+   * console.log(await pool.apply(() => (globalThis as { greeting?: string }).greeting)); // 'hello'
+   * ```
+   */
   initializer?: TaskFunction<never[], unknown>;
-  /** Arguments for `initializer`. @default [] */
+  /**
+   * Arguments for `initializer`.
+   * @default []
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const init = (a: string, b: number) => console.log('thread ready:', a, b);
+   * await using pool = new ThreadPool({ initializer: init, initargs: ['config', 42] });
+   * ```
+   */
   initargs?: readonly unknown[];
   /**
    * How long a thread's initializer may take before the pool is declared broken.
    * @default 60000
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const connect = () => new Promise((resolve) => setTimeout(resolve, 100));
+   * await using pool = new ThreadPool({ initializer: connect, initializerTimeout: 5000 });
+   * ```
    */
   initializerTimeout?: number;
-  /** A thread is replaced after it has run this many tasks (Python's `maxtasksperchild`). @default undefined (never) */
+  /**
+   * A thread is replaced after it has run this many tasks (Python's `maxtasksperchild`).
+   * @default undefined (never)
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ maxTasksPerThread: 1000 }); // e.g. for a leaky library
+   * ```
+   */
   maxTasksPerThread?: number;
-  /** Threads are named `${name}-${i}`. @default 'spindle' */
+  /**
+   * Threads are named `${name}-${i}`.
+   * @default 'spindle'
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ name: 'resize' }); // threads 'resize-0', 'resize-1'…
+   * ```
+   */
   name?: string;
-  /** V8 heap limits for each thread (see `worker_threads.ResourceLimits`). */
+  /**
+   * V8 heap limits for each thread (see `worker_threads.ResourceLimits`). A thread that runs out
+   * fails its tasks with WorkerExitError, and is replaced.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ resourceLimits: { maxOldGenerationSizeMb: 256 } });
+   * ```
+   */
   resourceLimits?: ResourceLimits;
-  /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
+  /**
+   * A thread with no work for this many milliseconds exits (it restarts when needed).
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ idleTimeout: 30_000 }); // idle threads exit after 30 s
+   * ```
+   */
   idleTimeout?: number;
 }
 
@@ -53,96 +125,323 @@ export interface ResolvedPoolOptions {
   idleTimeout: number;
 }
 
+/** The options of `new ThreadPoolExecutor(options)`. */
 export interface ThreadPoolExecutorOptions {
   /**
    * How many calls may run at the same time (Python's `max_workers`).
    * @default Math.min(32, os.availableParallelism() + 4)
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 64 }); // as new ThreadPoolExecutor(64)
+   * ```
    */
   maxWorkers?: number;
   /**
    * How many worker threads (V8 isolates) carry them. `0` runs calls on the main thread's event
    * loop. Threads start lazily.
    * @default Math.min(maxWorkers, os.availableParallelism())
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 8, threads: 0 }); // main thread
+   * ```
    */
   threads?: number;
-  /** Threads are named `${threadNamePrefix}-${i}`. @default `ThreadPoolExecutor-${n}` */
+  /**
+   * Threads are named `${threadNamePrefix}-${i}`.
+   * @default `ThreadPoolExecutor-${n}`
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ threadNamePrefix: 'fetch' }); // 'fetch-0'…
+   * ```
+   */
   threadNamePrefix?: string;
-  /** Runs once in each thread before it takes calls; may be async. If it throws, the executor is broken. */
+  /**
+   * Runs once in each thread before it takes calls; may be async. If it throws, the executor is
+   * broken (BrokenPoolError).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({
+   *   initializer: () => console.log('a thread is ready'),
+   * });
+   * ```
+   */
   initializer?: TaskFunction<never[], unknown>;
-  /** Arguments for `initializer`. @default [] */
+  /**
+   * Arguments for `initializer`.
+   * @default []
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const init = (level: string) => console.log('log level:', level);
+   * await using executor = new ThreadPoolExecutor({ initializer: init, initargs: ['debug'] });
+   * ```
+   */
   initargs?: readonly unknown[];
-  /** How long a thread's initializer may take before the executor is declared broken. @default 60000 */
+  /**
+   * How long a thread's initializer may take before the executor is declared broken.
+   * @default 60000
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const warmUp = () => new Promise((resolve) => setTimeout(resolve, 100));
+   * await using executor = new ThreadPoolExecutor({ initializer: warmUp, initializerTimeout: 5000 });
+   * ```
+   */
   initializerTimeout?: number;
-  /** A thread is replaced after it has run this many calls. @default undefined (never) */
+  /**
+   * A thread is replaced after it has run this many calls.
+   * @default undefined (never)
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ maxTasksPerThread: 500 });
+   * ```
+   */
   maxTasksPerThread?: number;
-  /** V8 heap limits for each thread (see `worker_threads.ResourceLimits`). */
+  /**
+   * V8 heap limits for each thread (see `worker_threads.ResourceLimits`).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({
+   *   resourceLimits: { maxOldGenerationSizeMb: 512 },
+   * });
+   * ```
+   */
   resourceLimits?: ResourceLimits;
-  /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
+  /**
+   * A thread with no work for this many milliseconds exits (it restarts when needed).
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ idleTimeout: 10_000 });
+   * ```
+   */
   idleTimeout?: number;
 }
 
+/** The options of `ThreadPoolExecutor.map()`, given after the iterables. */
 export interface ExecutorMapOptions {
   /**
    * Milliseconds, counted from the `map()` call, within which each result must be ready; past it
-   * `next()` throws TimeoutError and the calls not yet started are cancelled. @default Infinity
+   * `next()` throws TimeoutError and the calls not yet started are cancelled.
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const results = executor.map((x: number) => x * 2, [1, 2, 3], { timeout: 2000 });
+   * console.log(await results.toArray()); // [2, 4, 6], or TimeoutError after 2 s
+   * ```
    */
   timeout?: number | null;
-  /** Calls per task sent to a thread (fewer messages for many small calls). @default 1 */
+  /**
+   * Calls per task sent to a thread (fewer messages for many small calls).
+   * @default 1
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const inputs = Array.from({ length: 100_000 }, (_, i) => i);
+   * const results = executor.map((x: number) => x % 7, inputs, { chunksize: 1000 });
+   * ```
+   */
   chunksize?: number;
   /**
    * How many tasks may be submitted ahead of the consumer; the inputs are read only as results
-   * are taken, so an endless input works (Python 3.14). @default undefined (read everything at once)
+   * are taken, so an endless input works (Python 3.14).
+   * @default undefined (read everything at once)
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * function* ids() {
+   *   for (let id = 0; ; id++) yield id;
+   * }
+   * for await (const id of executor.map((id: number) => id * 2, ids(), { buffersize: 16 })) {
+   *   if (id >= 100) break; // only a few more than these were ever submitted
+   * }
+   * ```
    */
   buffersize?: number | null;
 }
 
+/** The options of `ThreadPoolExecutor.shutdown()`. */
 export interface ShutdownOptions {
-  /** Resolve only once every submitted call is done and the threads have exited. @default true */
+  /**
+   * Resolve only once every submitted call is done and the threads have exited.
+   * @default true
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const executor = new ThreadPoolExecutor();
+   * executor.submit((s: string) => console.log(s), 'finishes in the background');
+   * await executor.shutdown({ wait: false }); // resolves at once; the call still runs
+   * ```
+   */
   wait?: boolean;
-  /** Cancel every future that has not started. @default false */
+  /**
+   * Cancel every future that has not started.
+   * @default false
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * const executor = new ThreadPoolExecutor(2);
+   * const futures = [1, 2, 3, 4, 5, 6].map((n) => executor.submit((x: number) => x, n));
+   * await executor.shutdown({ cancelFutures: true });
+   * console.log(futures.map((future) => future.cancelled())); // the last ones: true
+   * ```
+   */
   cancelFutures?: boolean;
 }
 
 /** Transferables for a map's items: a list (matched to the items that hold them) or a function of an item. */
 export type MapTransfer<T> = readonly Transferable[] | ((item: T) => readonly Transferable[]);
 
+/** The options of `ThreadPool.apply()`. */
 export interface IssueOptions {
-  /** ArrayBuffers (and other transferables) in the arguments to move to the thread instead of copying. */
+  /**
+   * ArrayBuffers (and other transferables) in the arguments to move to the thread instead of
+   * copying. A moved buffer is empty (detached) on the caller's side.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const pixels = new Uint8Array(1 << 20);
+   * const sum = (data: Uint8Array) => data.reduce((total, byte) => total + byte, 0);
+   * console.log(await pool.apply(sum, [pixels], { transfer: [pixels.buffer] })); // 0
+   * console.log(pixels.byteLength); // 0: the buffer moved
+   * ```
+   */
   transfer?: readonly Transferable[];
 }
 
+/** The options of `map`, `starmap`, `imap` and `imapUnordered` (or just a chunksize number). */
 export interface MapOptions<T> {
-  /** Items per task. @default Math.ceil(items / (workers * 4)) for map/starmap, 1 for imap */
+  /**
+   * Items per task.
+   * @default Math.ceil(items / (workers * 4)) for map/starmap, 1 for imap
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const items = Array.from({ length: 100_000 }, (_, i) => i);
+   * const halves = await pool.map((x: number) => x / 2, items, { chunksize: 5000 }); // or just 5000
+   * ```
+   */
   chunksize?: number;
-  /** Transferables in the items, moved to the thread instead of copied. */
+  /**
+   * Transferables in the items, moved to the thread instead of copied: a list, or a function of
+   * an item.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const buffers = [new ArrayBuffer(1024), new ArrayBuffer(2048)];
+   * const sizes = await pool.map((buffer: ArrayBuffer) => buffer.byteLength, buffers, {
+   *   transfer: (buffer) => [buffer],
+   * });
+   * console.log(sizes); // [1024, 2048]
+   * ```
+   */
   transfer?: MapTransfer<T>;
 }
 
+/** The callbacks of `applyAsync`, `mapAsync` and `starmapAsync` (Python's `callback`, `error_callback`). */
 export interface ResultCallbacks<R> {
-  /** Called on the main thread with the result, before `get()`/`wait()` resolve. */
+  /**
+   * Called on the main thread with the result, before `get()`/`wait()` resolve.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.mapAsync((x: number) => x * 10, [1, 2, 3], {
+   *   callback: (values) => console.log('callback got', values), // [10, 20, 30]
+   * });
+   * await result.wait();
+   * ```
+   */
   callback?(result: R): void;
-  /** Called on the main thread with the error, before `get()`/`wait()` resolve. */
+  /**
+   * Called on the main thread with the error, before `get()`/`wait()` resolve.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.applyAsync(
+   *   () => {
+   *     throw new Error('Something bad happened!');
+   *   },
+   *   [],
+   *   { errorCallback: (error) => console.log('failed:', (error as Error).message) },
+   * );
+   * await result.wait();
+   * ```
+   */
   errorCallback?(error: unknown): void;
 }
 
+/** The options of `ThreadPool.applyAsync()`. */
 export interface ApplyAsyncOptions<R> extends IssueOptions, ResultCallbacks<R> {}
 
+/** The options of `ThreadPool.mapAsync()` and `starmapAsync()` (or just a chunksize number). */
 export interface MapAsyncOptions<T, R> extends MapOptions<T>, ResultCallbacks<R[]> {}
 
 /** When `wait()` returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`). */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
 
+/** The options of {@link wait} (or just a timeout number). */
 export interface WaitOptions {
-  /** Milliseconds to wait at most; then `wait()` resolves with what is done. @default Infinity */
+  /**
+   * Milliseconds to wait at most; then `wait()` resolves with what is done.
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor, wait } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const slow = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+   * const { notDone } = await wait([slow], { timeout: 100 });
+   * console.log(notDone.size); // 1: no TimeoutError, `notDone` says what is left
+   * ```
+   */
   timeout?: number | null;
-  /** When to return. @default ALL_COMPLETED */
+  /**
+   * When to return.
+   * @default ALL_COMPLETED
+   * @example
+   * ```ts
+   * import { FIRST_COMPLETED, ThreadPoolExecutor, wait } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const futures = [100, 10].map((ms) => executor.submit((t: number) => t, ms));
+   * const { done } = await wait(futures, { returnWhen: FIRST_COMPLETED }); // or 'FIRST_COMPLETED'
+   * console.log(done.size >= 1); // true
+   * ```
+   */
   returnWhen?: ReturnWhen;
 }
 
+/** The options of {@link asCompleted} (or just a timeout number). */
 export interface AsCompletedOptions {
   /**
    * Milliseconds, counted from the call, within which every future must be done; past it the
-   * iterator throws TimeoutError. @default Infinity
+   * iterator throws TimeoutError.
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { asCompleted, ThreadPoolExecutor, TimeoutError } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const slow = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+   * try {
+   *   for await (const future of asCompleted([slow], { timeout: 100 })) console.log(future.done());
+   * } catch (error) {
+   *   console.log(error instanceof TimeoutError); // true
+   * }
+   * ```
    */
   timeout?: number | null;
 }

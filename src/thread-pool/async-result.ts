@@ -35,6 +35,17 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   captureReject = reject;
 }
 
+/**
+ * The result of `applyAsync`, `mapAsync` or `starmapAsync` (Python's `AsyncResult`). It is also a
+ * Promise: `await result` is `await result.get()`.
+ * @example
+ * ```ts
+ * import { ThreadPool } from 'spindle';
+ * await using pool = new ThreadPool();
+ * const result = pool.applyAsync(() => 6 * 7);
+ * console.log(await result); // 42
+ * ```
+ */
 export class AsyncResult<R> extends Promise<R> implements Job {
   #state: 0 | 1 | 2 = PENDING;
   #resolve: (value: unknown) => void;
@@ -70,12 +81,35 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     this.#settle(outcome === Outcome.Ok, value);
   }
 
-  /** Whether the call has finished (successfully or not). */
+  /**
+   * Whether the call has finished (successfully or not).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.applyAsync(() => 'done');
+   * console.log(result.ready()); // false
+   * await result.wait();
+   * console.log(result.ready()); // true
+   * ```
+   */
   ready(): boolean {
     return this.#state !== PENDING;
   }
 
-  /** Whether the call finished without an error. Throws InvalidStateError when not ready. */
+  /**
+   * Whether the call finished without an error. Throws InvalidStateError when not ready.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.applyAsync(() => {
+   *   throw new Error('Something bad happened!');
+   * });
+   * await result.wait();
+   * console.log(result.successful()); // false: `await result` would throw the error
+   * ```
+   */
   successful(): boolean {
     if (this.#state === PENDING) throw new InvalidStateError('The result is not ready');
     return this.#state === FULFILLED;
@@ -84,6 +118,21 @@ export class AsyncResult<R> extends Promise<R> implements Job {
   /**
    * The result, or the task's error. With a `timeout` (ms), rejects with TimeoutError if the
    * result is not ready in time; the task goes on.
+   * @example
+   * ```ts
+   * import { ThreadPool, TimeoutError } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.applyAsync(async () => {
+   *   await new Promise((resolve) => setTimeout(resolve, 300));
+   *   return 'done';
+   * });
+   * try {
+   *   await result.get(50);
+   * } catch (error) {
+   *   if (error instanceof TimeoutError) console.log('not yet'); // the task goes on
+   * }
+   * console.log(await result.get()); // 'done'
+   * ```
    */
   get(timeout?: number | null): Promise<R> {
     const ms = expectTimeout('timeout', timeout);
@@ -97,13 +146,25 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     }).then(() => this);
   }
 
-  /** Waits until the result is ready, or `timeout` ms pass; resolves to `ready()`. */
+  /**
+   * Waits until the result is ready, or `timeout` ms pass; resolves to `ready()`. Never rejects,
+   * whatever the task does.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.mapAsync((x: number) => x * 2, [1, 2, 3]);
+   * if (await result.wait(1000)) console.log('All Done');
+   * else console.log('Not Done Yet');
+   * ```
+   */
   wait(timeout?: number | null): Promise<boolean> {
     const ms = expectTimeout('timeout', timeout);
     if (this.#state !== PENDING) return Promise.resolve(true);
     return this.#waitFor(ms, () => undefined).then(() => this.#state !== PENDING);
   }
 
+  /** `'AsyncResult'`, for `Object.prototype.toString`. */
   override get [Symbol.toStringTag](): string {
     return 'AsyncResult';
   }

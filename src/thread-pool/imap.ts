@@ -45,6 +45,18 @@ type IMapState = (typeof IMapState)[keyof typeof IMapState];
 
 type Wake = (result: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>) => void;
 
+/**
+ * The async iterator of `imap` and `imapUnordered` (Python's `IMapIterator`): `for await` over it,
+ * call `next(timeout)`, or collect everything with `toArray()`.
+ * @example
+ * ```ts
+ * import { ThreadPool } from 'spindle';
+ * await using pool = new ThreadPool();
+ * const results = pool.imap((x: number) => x * 10, [1, 2, 3]);
+ * console.log(await results.next()); // { value: 10, done: false }
+ * console.log(await results.toArray()); // [20, 30]
+ * ```
+ */
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
   /** The call's parameters, without its input: a finished iterator does not keep that alive. */
   readonly #source: Omit<IMapSource, 'input'>;
@@ -77,11 +89,31 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     queueMicrotask(() => this.#fill());
   }
 
+  /**
+   * The iterator itself: `for await (const result of pool.imap(...))`.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * for await (const length of pool.imap((s: string) => s.length, ['a', 'bb'])) {
+   *   console.log(length); // 1, then 2
+   * }
+   * ```
+   */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
-  /** Every remaining result, in order (Python's `list(pool.imap(...))`); rejects at the first error. */
+  /**
+   * Every remaining result, in order (Python's `list(pool.imap(...))`); rejects at the first error.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const all = await pool.imapUnordered((x: number) => x * x, [1, 2, 3]).toArray();
+   * console.log(all.sort((a, b) => a - b)); // [1, 4, 9]
+   * ```
+   */
   async toArray(): Promise<R[]> {
     const results: R[] = [];
     for (let step = await this.next(); !step.done; step = await this.next()) {
@@ -93,6 +125,18 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   /**
    * The next result. With a `timeout` (ms), rejects with TimeoutError if none comes in time; the
    * iterator stays usable.
+   * @example
+   * ```ts
+   * import { ThreadPool, TimeoutError } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const slow = async (ms: number) => {
+   *   await new Promise((resolve) => setTimeout(resolve, ms));
+   *   return ms;
+   * };
+   * const results = pool.imap(slow, [200]);
+   * await results.next(50).catch((error) => console.log(error instanceof TimeoutError)); // true
+   * console.log(await results.next()); // { value: 200, done: false }
+   * ```
    */
   next(timeout?: number | null): Promise<IteratorResult<R>> {
     const ms = expectTimeout('timeout', timeout);
@@ -114,7 +158,19 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     return result as Promise<IteratorResult<R>>;
   }
 
-  /** Stops early: no more input is read, and this call's tasks that have not started are dropped. */
+  /**
+   * Stops early: no more input is read, and this call's tasks that have not started are dropped.
+   * `break` in a `for await` loop calls it.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const results = pool.imap((x: number) => x + 1, [1, 2, 3, 4, 5, 6, 7, 8]);
+   * console.log((await results.next()).value); // 2
+   * await results.return(); // the tasks not started yet are dropped
+   * console.log(await results.next()); // { value: undefined, done: true }
+   * ```
+   */
   async return(value?: unknown): Promise<IteratorResult<R>> {
     if (this.#state !== IMapState.Done) {
       this.#state = IMapState.Done;
@@ -130,6 +186,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     return { done: true, value: value as R };
   }
 
+  /** `'IMapIterator'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'IMapIterator';
   }

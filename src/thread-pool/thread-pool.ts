@@ -44,11 +44,33 @@ const MAP_ASYNC_KEYS = ['chunksize', 'transfer', 'callback', 'errorCallback'];
 
 const STATE_NAMES = ['RUN', 'CLOSE', 'TERMINATE'] as const;
 
+/** The events of a {@link ThreadPool}. */
 export interface ThreadPoolEvents {
-  /** A result callback or error callback threw. */
+  /**
+   * A result callback or error callback threw. The task's result is not affected; with no
+   * listener, the error is printed as a warning.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * pool.on('error', (error) => console.error('a callback threw:', error));
+   * ```
+   */
   error: [error: unknown];
 }
 
+/**
+ * Python's `multiprocessing.pool.ThreadPool`: `workers` task slots on a few worker threads
+ * (one V8 isolate per core by default), so `new ThreadPool(1024)` runs 1,024 I/O-bound tasks at
+ * once. Task functions are inline functions (sent by source, so they cannot see the caller's
+ * variables) or references made by {@link fromModule}.
+ * @example
+ * ```ts
+ * import { ThreadPool } from 'spindle';
+ * await using pool = new ThreadPool(); // terminate() and join() at the end of the block
+ * const squares = await pool.map((x: number) => x * x, [1, 2, 3]); // [1, 4, 9]
+ * ```
+ */
 export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   readonly #engine: Engine;
 
@@ -56,6 +78,14 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    * `new ThreadPool()`, `new ThreadPool(4)` (Python's `ThreadPool(processes=4)`), or
    * `new ThreadPool({ workers, threads, initializer, initargs, maxTasksPerThread, name,
    * resourceLimits, idleTimeout })`.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const cpu = new ThreadPool(); // one task slot per core
+   * const io = new ThreadPool(1024); // 1,024 tasks at once, still one thread per core
+   * const named = new ThreadPool({ workers: 8, threads: 2, name: 'crawler' });
+   * await Promise.all([cpu, io, named].map((pool) => pool.terminate()));
+   * ```
    */
   constructor(options?: number | ThreadPoolOptions) {
     super();
@@ -63,22 +93,56 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     this.#engine = new Engine(resolved, (error) => this.#reportError(error));
   }
 
-  /** How many tasks may run at once. */
+  /**
+   * How many tasks may run at once.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool(64);
+   * console.log(pool.workers, pool.threads); // 64, and one thread per core (at most 64)
+   * ```
+   */
   get workers(): number {
     return this.#engine.options.workers;
   }
 
-  /** How many threads (isolates) may carry them (0: the main thread). */
+  /**
+   * How many threads (isolates) may carry them (0: the main thread).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ workers: 4, threads: 0 }); // multiprocessing.dummy
+   * console.log(pool.threads); // 0: tasks run on the main thread's event loop
+   * ```
+   */
   get threads(): number {
     return this.#engine.options.threads;
   }
 
-  /** `'RUN'`, `'CLOSE'` or `'TERMINATE'`, as Python names them. */
+  /**
+   * `'RUN'`, `'CLOSE'` or `'TERMINATE'`, as Python names them.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const pool = new ThreadPool();
+   * pool.close();
+   * console.log(pool.state); // 'CLOSE'
+   * await pool.join();
+   * ```
+   */
   get state(): 'RUN' | 'CLOSE' | 'TERMINATE' {
     return STATE_NAMES[this.#engine.state];
   }
 
-  /** Runs `fn(...args)` in a thread and resolves with its result (Python's `apply`). */
+  /**
+   * Runs `fn(...args)` in a thread and resolves with its result (Python's `apply`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const sum = await pool.apply((a: number, b: number) => a + b, [1, 2]); // 3
+   * ```
+   */
   apply<A extends unknown[], R>(
     fn: (...args: A) => R,
     args?: A,
@@ -88,7 +152,19 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return result.get();
   }
 
-  /** Issues `fn(...args)` and returns an AsyncResult at once (Python's `apply_async`). */
+  /**
+   * Issues `fn(...args)` and returns an AsyncResult at once (Python's `apply_async`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.applyAsync((x: number) => x * 2, [21], {
+   *   callback: (value) => console.log('callback:', value),
+   * });
+   * console.log(result.ready()); // false: it has just been issued
+   * console.log(await result.get()); // 42 (or `await result`)
+   * ```
+   */
   applyAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
     args?: A,
@@ -97,7 +173,16 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#applyAsync<Awaited<R>>(fn, args, options, APPLY_ASYNC_KEYS, 'applyAsync');
   }
 
-  /** `fn(item)` for every item, in input order (Python's `map`). Reads the whole input first. */
+  /**
+   * `fn(item)` for every item, in input order (Python's `map`). Reads the whole input first.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const lengths = await pool.map((s: string) => s.length, ['a', 'bb', 'ccc']); // [1, 2, 3]
+   * const big = await pool.map((x: number) => x + 1, Array(10_000).fill(0), 500); // chunks of 500
+   * ```
+   */
   map<T, R>(
     fn: (item: T) => R,
     iterable: Input<T>,
@@ -106,7 +191,17 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#mapAsync<Awaited<R>>(fn, iterable, chunksize, MAP_KEYS, Mode.Map, 'map').get();
   }
 
-  /** Like `map`, returning an AsyncResult at once (Python's `map_async`). */
+  /**
+   * Like `map`, returning an AsyncResult at once (Python's `map_async`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.mapAsync((x: number) => x * x, [1, 2, 3]);
+   * await result.wait(); // the tasks run on meanwhile
+   * console.log(result.successful(), await result); // true [1, 4, 9]
+   * ```
+   */
   mapAsync<T, R>(
     fn: (item: T) => R,
     iterable: Input<T>,
@@ -115,7 +210,16 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#mapAsync<Awaited<R>>(fn, iterable, options, MAP_ASYNC_KEYS, Mode.Map, 'mapAsync');
   }
 
-  /** `fn(...args)` for every argument list, in input order (Python's `starmap`). */
+  /**
+   * `fn(...args)` for every argument list, in input order (Python's `starmap`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const pairs: [number, number][] = [[1, 2], [3, 4]];
+   * const sums = await pool.starmap((a: number, b: number) => a + b, pairs); // [3, 7]
+   * ```
+   */
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Input<NoInfer<A>>,
@@ -131,7 +235,16 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     ).get();
   }
 
-  /** Like `starmap`, returning an AsyncResult at once (Python's `starmap_async`). */
+  /**
+   * Like `starmap`, returning an AsyncResult at once (Python's `starmap_async`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const result = pool.starmapAsync((s: string, n: number) => s.repeat(n), [['ab', 2], ['c', 3]]);
+   * console.log(await result.get(1000)); // ['abab', 'ccc'], or TimeoutError after 1 s
+   * ```
+   */
   starmapAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Input<NoInfer<A>>,
@@ -150,6 +263,18 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   /**
    * A lazy `map`: results in input order as they are ready (Python's `imap`). The input, sync or
    * async and possibly endless, is read only as fast as results are consumed.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * function* naturals() {
+   *   for (let n = 1; ; n++) yield n;
+   * }
+   * for await (const square of pool.imap((n: number) => n * n, naturals())) {
+   *   if (square > 100) break; // leaving the loop stops reading the endless input
+   *   console.log(square);
+   * }
+   * ```
    */
   imap<T, R>(
     fn: (item: T) => R,
@@ -159,7 +284,21 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#imap<Awaited<R>>(fn, iterable, chunksize, true, 'imap');
   }
 
-  /** Like `imap`, with results in the order they finish (Python's `imap_unordered`). */
+  /**
+   * Like `imap`, with results in the order they finish (Python's `imap_unordered`).
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool(10);
+   * const nap = async (ms: number) => {
+   *   await new Promise((resolve) => setTimeout(resolve, ms));
+   *   return ms;
+   * };
+   * for await (const ms of pool.imapUnordered(nap, [300, 100, 200])) {
+   *   console.log(ms); // 100, 200, 300: as they finish
+   * }
+   * ```
+   */
   imapUnordered<T, R>(
     fn: (item: T) => R,
     iterable: Input<T>,
@@ -168,7 +307,18 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#imap<Awaited<R>>(fn, iterable, chunksize, false, 'imapUnordered');
   }
 
-  /** No new tasks; queued and running tasks finish, then the threads exit. */
+  /**
+   * No new tasks; queued and running tasks finish, then the threads exit.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const pool = new ThreadPool();
+   * const result = pool.mapAsync((x: number) => x * 2, [1, 2, 3]);
+   * pool.close(); // issuing more now throws InvalidStateError
+   * await pool.join(); // every issued task has finished
+   * console.log(await result); // [2, 4, 6]
+   * ```
+   */
   close(): void {
     this.#engine.close();
   }
@@ -176,12 +326,30 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   /**
    * Stops now: running threads are stopped and every task not yet settled rejects with
    * CancelledError. Resolves when the threads have exited.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const pool = new ThreadPool();
+   * const forever = pool.apply(() => new Promise<never>(() => {}));
+   * await pool.terminate();
+   * await forever.catch((error: Error) => console.log(error.name)); // 'CancelledError'
+   * ```
    */
   terminate(): Promise<void> {
     return this.#engine.terminate();
   }
 
-  /** Resolves once all threads have exited; rejects with InvalidStateError on a running pool. */
+  /**
+   * Resolves once all threads have exited; rejects with InvalidStateError on a running pool.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * const pool = new ThreadPool();
+   * pool.applyAsync((s: string) => console.log(s), ['hello from a thread']);
+   * pool.close();
+   * await pool.join(); // close() first: join() on a running pool rejects
+   * ```
+   */
   join(): Promise<void> {
     if (this.#engine.state === PoolState.Run) {
       return Promise.reject(new InvalidStateError('Pool is still running'));
@@ -189,7 +357,25 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     return this.#engine.whenFinished();
   }
 
-  /** `await using pool = new ThreadPool()`: terminate, then join (Python's `with` block). */
+  /**
+   * `await using pool = new ThreadPool()`: terminate, then join (Python's `with` block). Tasks
+   * still unfinished at the end of the block reject with CancelledError: wait for them first.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * {
+   *   await using pool = new ThreadPool();
+   *   console.log(await pool.map((x: number) => x + 1, [1, 2])); // [2, 3]
+   * } // the pool is terminated and joined here
+   * // in plain JavaScript on Node 20 and 22, without `await using`:
+   * const pool = new ThreadPool();
+   * try {
+   *   console.log(await pool.apply(() => 'done'));
+   * } finally {
+   *   await pool[Symbol.asyncDispose]();
+   * }
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.terminate();
     await this.join();
