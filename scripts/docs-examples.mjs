@@ -2,6 +2,7 @@
 // constant and option (a property of an exported interface or class) must have an `@example`, and
 // every example's code must type-check against src/ as a module of its own, importing 'spindle'.
 // So an example cannot be missing, and cannot drift from the API it shows.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ReflectionKind } from 'typedoc';
 import ts from 'typescript';
@@ -20,17 +21,10 @@ const NEEDS_EXAMPLE =
 const EXEMPT = new Set(['[toStringTag]', '[custom]', '[species]']);
 
 /**
- * Examples may import this module as './tasks.js', to show task modules (`fromModule`). It stands
- * for a module of the user's own, as the examples' `fromModule<typeof import('./tasks.js')>` say.
+ * Examples may import this module as './tasks.js', to show task modules (`fromModule`): it stands
+ * for a module of the user's own.
  */
-const TASKS_MODULE = `
-export function square(x: number): number { return x * x; }
-export async function sleep(ms: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return ms;
-}
-export function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-`;
+const TASKS_MODULE = 'test/fixtures/api-example-tasks.ts';
 
 /** The comments of a reflection: its own and, for callables, those of its signatures. */
 function commentsOf(reflection) {
@@ -93,7 +87,7 @@ export function typeCheckExamples(root, examples) {
     ts.sys,
     root,
   );
-  const files = new Map([[join(dir, 'tasks.ts'), TASKS_MODULE]]);
+  const files = new Map([[join(dir, 'tasks.ts'), readFileSync(join(root, TASKS_MODULE), 'utf8')]]);
   const names = new Map();
   examples.forEach((example, i) => {
     const file = join(dir, `example-${i}.mts`);

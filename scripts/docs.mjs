@@ -47,7 +47,9 @@ function differences(expected, actual) {
   for (const file of new Set([...want, ...have])) {
     if (!want.includes(file)) changed.push(`${file} (should not exist)`);
     else if (!have.includes(file)) changed.push(`${file} (missing)`);
-    else if (readFileSync(join(expected, file), 'utf8') !== readFileSync(join(actual, file), 'utf8'))
+    else if (
+      readFileSync(join(expected, file), 'utf8') !== readFileSync(join(actual, file), 'utf8')
+    )
       changed.push(`${file} (out of date)`);
   }
   return changed;
