@@ -1,5 +1,6 @@
 // Task module for the demo: its exports run in spindle's worker threads through fromModule(),
 // and on the main thread when imported directly (for the serial timings).
+import type { Item } from './slow-server.js';
 
 /** Returns true if a TCP connection to host:port can be made, false otherwise. */
 export async function testPortNumber(host: string, port: number): Promise<boolean> {
@@ -19,6 +20,27 @@ export async function testPortNumber(host: string, port: number): Promise<boolea
   } finally {
     sock.destroy();
   }
+}
+
+/** Asks the demo's server for item `id`: connect, send the id, read the answer (one line of JSON). */
+export async function getItem(host: string, port: number, id: number): Promise<Item> {
+  const { connect } = await import('node:net');
+  return new Promise<Item>((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, host, () => socket.write(`${id}\n`));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(answer) as Item);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    socket.on('error', reject);
+  });
 }
 
 /** The n-th Fibonacci number, the slow way: a CPU-bound task. */

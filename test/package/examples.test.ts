@@ -69,6 +69,33 @@ function checkScan(lines: string[]): void {
   assert.equal(ours.length, 1, `expected our listeners among the open ports, got ${open}`);
 }
 
+/**
+ * The demo's numbers that must hold on any machine, however busy: 1,024 requests at once take far
+ * less than one at a time, and the CPU-bound map has a row for 1, 2, 4… up to every core.
+ */
+function checkDemo(lines: string[]): void {
+  const serial = Number(/all 1024: ~(\S+) s/.exec(lines.join('\n'))?.[1]);
+  const pooled = lines
+    .filter((line) =>
+      / {3}(new ThreadPool\(1024\) \+ starmap|the same pool again) .*speed-up ~/.test(line),
+    )
+    .map((line) => Number(/ (\d+\.\d\d) s /.exec(line)?.[1]));
+  assert.equal(pooled.length, 2, `the two pooled request rows: ${lines.join('\n')}`);
+  // a generous bound: the warm pool's 1,024 requests take a fifth of the serial time at most
+  assert.ok(
+    pooled[1]! < serial / 5,
+    `1024 requests at once took ${pooled[1]} s, serial ~${serial} s`,
+  );
+  assert.ok(!lines.some((line) => line.includes('RESULTS DIFFER')), lines.join('\n'));
+  const cores = availableParallelism();
+  const sizes = [...new Set([1, 2, 4, 8, 16, 32, 64, 128].filter((k) => k < cores)).add(cores)];
+  const cpuRows = lines
+    .map((line) => /^ {3}new ThreadPool\((\d+)\) \+ map .*\(ideal (\d+)x\)$/.exec(line))
+    .filter((match) => match !== null && match[1] === match[2])
+    .map((match) => Number(match![1]));
+  assert.deepEqual(cpuRows, sizes);
+}
+
 const examples: Example[] = [
   {
     name: 'thread-example',
@@ -318,20 +345,26 @@ const examples: Example[] = [
     order: 'subsequence',
     stdout: [
       /^spindle demo: Python's ThreadPool on Node\.js v\d+\.\d+\.\d+, \d+ cores$/,
-      /^1\. Port scanner: 1024 ports of 127\.0\.0\.1 \(\d+-\d+\), the guide's example$/,
+      /^1\. Network I\/O: 1024 requests to a local server that answers each after 30-100 ms,$/,
+      '   as a distant one does',
+      demoRow('one request'),
+      demoRow(String.raw`serial, one at a time \(32 timed\)`, String.raw`all 1024: ~\d+\.\d s`),
+      demoRow(String.raw`new ThreadPool\(1024\) \+ starmap`, String.raw`speed-up ~\d+x`),
+      demoRow('the same pool again', String.raw`speed-up ~\d+x`),
+      /^ {3}The guide's port scanner: 1024 ports of 127\.0\.0\.1 \(\d+-\d+\)$/,
       demoRow('serial, one port at a time', openPorts),
       demoRow(String.raw`new ThreadPool\(1024\) \+ starmap`, openPorts, speedUp),
       demoRow('the same pool again', openPorts, speedUp),
-      /^2\. CPU-bound map: fib\(\d+\) x \d+, on \d+ cores$/,
+      /^2\. CPU-bound map: fib\(30\) x 32, on 1 to \d+ cores \(best of 2 runs\)$/,
       demoRow('serial, main thread'),
-      demoRow(String.raw`new ThreadPool\(\) \+ map`, speedUp),
-      demoRow('the same pool again', speedUp),
+      demoRow(String.raw`new ThreadPool\(1\) \+ map`, speedUp, String.raw`\(ideal 1x\)`),
       /^3\. imapUnordered: 300 I\/O-bound tasks of 50-450 ms, new ThreadPool\(50\)$/,
       new RegExp(String.raw`^   300/300 tasks done \(${seconds} s\)$`),
       demoRow('300 results, as they completed', speedUp),
       demoRow(String.raw`one at a time \(sum of the waits\)`),
       new RegExp(String.raw`^Tour done in ${seconds} s\.$`),
     ],
+    check: checkDemo,
   },
 ];
 
