@@ -15,10 +15,7 @@ export interface Item {
   delay: number;
 }
 
-/**
- * The delay of item `id`: spread over 30-100 ms, the same on every run, so that a sample of the
- * items (the demo times a few of them one by one) waits as long on average as all of them.
- */
+/** The delay of item `id`: spread over 30-100 ms, the same on every run. */
 export function delayOf(id: number): number {
   const span = MAX_DELAY_MS - MIN_DELAY_MS + 1;
   return MIN_DELAY_MS + ((id * 7919) % span);

@@ -348,7 +348,7 @@ const examples: Example[] = [
       /^1\. Network I\/O: 1024 requests to a local server that answers each after 30-100 ms,$/,
       '   as a distant one does',
       demoRow('one request'),
-      demoRow(String.raw`serial, one at a time \(32 timed\)`, String.raw`all 1024: ~\d+\.\d s`),
+      demoRow(String.raw`serial, one at a time \(16 timed\)`, String.raw`all 1024: ~\d+\.\d s`),
       demoRow(String.raw`new ThreadPool\(1024\) \+ starmap`, String.raw`speed-up ~\d+x`),
       demoRow('the same pool again', String.raw`speed-up ~\d+x`),
       /^ {3}The guide's port scanner: 1024 ports of 127\.0\.0\.1 \(\d+-\d+\)$/,
