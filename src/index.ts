@@ -1,7 +1,11 @@
 /**
- * spindle: Python's ThreadPool and ThreadPoolExecutor for Node.js, on worker threads.
- * Public exports only.
+ * spindle: Python's ThreadPool and ThreadPoolExecutor for Node.js, on worker threads. Start with
+ * {@link ThreadPool} or {@link ThreadPoolExecutor}; task functions are inline functions or the
+ * exports of a task module ({@link fromModule}).
+ * @packageDocumentation
+ * @sortStrategy kind, alphabetical
  */
+// This file holds the public exports only.
 
 export {
   BrokenPoolError,
