@@ -57,6 +57,7 @@ export interface ThreadPoolOptions {
    * import { ThreadPool } from 'spindle';
    * const init = (a: string, b: number) => console.log('thread ready:', a, b);
    * await using pool = new ThreadPool({ initializer: init, initargs: ['config', 42] });
+   * await pool.apply(() => 'the first task starts a thread, which runs init first');
    * ```
    */
   initargs?: readonly unknown[];
@@ -167,6 +168,7 @@ export interface ThreadPoolExecutorOptions {
    * await using executor = new ThreadPoolExecutor({
    *   initializer: () => console.log('a thread is ready'),
    * });
+   * await executor.submit(() => 'the first call starts a thread: it prints first');
    * ```
    */
   initializer?: TaskFunction<never[], unknown>;
@@ -178,6 +180,7 @@ export interface ThreadPoolExecutorOptions {
    * import { ThreadPoolExecutor } from 'spindle';
    * const init = (level: string) => console.log('log level:', level);
    * await using executor = new ThreadPoolExecutor({ initializer: init, initargs: ['debug'] });
+   * await executor.submit(() => 'the first call starts a thread, which runs init first');
    * ```
    */
   initargs?: readonly unknown[];

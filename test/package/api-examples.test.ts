@@ -56,7 +56,9 @@ function apiExamples(): ApiExample[] {
         } else code.push(line);
       } else if (/^#+ /.test(line)) {
         inExample = /^#+ Example$/.test(line);
+        // a member's heading; a page's own sections (## Parameters, ## Example…) name none
         if (line.startsWith('### ')) member = line.slice(4);
+        else if (line.startsWith('## ')) member = '';
       } else if (inExample && line === '```ts') code = [];
     }
   }
