@@ -155,7 +155,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    * import { ThreadPoolExecutor } from 'spindle';
    * await using executor = new ThreadPoolExecutor();
    * const power = (base: number, exponent: number) => base ** exponent;
-   * for await (const result of executor.map(power, [2, 3, 4], [5, 2, 2], { timeout: 5000 })) {
+   * for await (const result of executor.map(power, [2, 3, 4], [5, 2, 2], { timeout: 30_000 })) {
    *   console.log(result); // 32, 9, 16
    * }
    * ```

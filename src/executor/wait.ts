@@ -162,7 +162,7 @@ function timeoutOption(
  * import { ThreadPoolExecutor, wait } from 'spindle';
  * await using executor = new ThreadPoolExecutor();
  * const futures = [1, 2, 3].map((n) => executor.submit((x: number) => x * x, n));
- * const { done, notDone } = await wait(futures, { timeout: 5000 });
+ * const { done, notDone } = await wait(futures, { timeout: 30_000 });
  * console.log(done.size, notDone.size); // 3 0
  * ```
  */
@@ -231,7 +231,7 @@ export function wait<F extends Future<unknown>>(
  * await using executor = new ThreadPoolExecutor();
  * const nap = (ms: number) => new Promise<number>((resolve) => setTimeout(resolve, ms, ms));
  * const futures = [300, 100, 200].map((ms) => executor.submit(nap, ms));
- * for await (const future of asCompleted(futures, 5000)) {
+ * for await (const future of asCompleted(futures, 30_000)) {
  *   console.log(await future.result()); // 100, 200, 300
  * }
  * ```

@@ -238,8 +238,8 @@ export interface ExecutorMapOptions {
    * ```ts
    * import { ThreadPoolExecutor } from 'spindle';
    * await using executor = new ThreadPoolExecutor();
-   * const results = executor.map((x: number) => x * 2, [1, 2, 3], { timeout: 2000 });
-   * console.log(await results.toArray()); // [2, 4, 6], or TimeoutError after 2 s
+   * const results = executor.map((x: number) => x * 2, [1, 2, 3], { timeout: 30_000 });
+   * console.log(await results.toArray()); // [2, 4, 6], or TimeoutError after 30 s
    * ```
    */
   timeout?: number | null;

@@ -242,7 +242,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    * import { ThreadPool } from 'spindle';
    * await using pool = new ThreadPool();
    * const result = pool.starmapAsync((s: string, n: number) => s.repeat(n), [['ab', 2], ['c', 3]]);
-   * console.log(await result.get(1000)); // ['abab', 'ccc'], or TimeoutError after 1 s
+   * console.log(await result.get(30_000)); // ['abab', 'ccc'], or TimeoutError after 30 s
    * ```
    */
   starmapAsync<A extends unknown[], R>(
