@@ -2,6 +2,7 @@
  * The options of a pool or an executor, checked and filled in with their defaults, once, when
  * it is made.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedPoolOptions, ThreadPoolExecutorOptions, ThreadPoolOptions } from './types.js';
@@ -12,6 +13,7 @@ import {
   expectInteger,
   expectOptionalFunction,
   expectPlainObject,
+  filePath,
   MAX_TIMER_MS,
   optionalInteger,
   rejectUnknownKeys,
@@ -30,6 +32,7 @@ const POOL_OPTION_KEYS = new Set([
   'name',
   'resourceLimits',
   'idleTimeout',
+  'workerEntry',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -42,6 +45,7 @@ const EXECUTOR_KEYS = new Set([
   'maxTasksPerThread',
   'resourceLimits',
   'idleTimeout',
+  'workerEntry',
 ]);
 
 let executorCounter = 0;
@@ -108,7 +112,33 @@ export function resolvePoolOptions(
     name: options.name ?? 'spindle',
     resourceLimits,
     idleTimeout,
+    workerEntry: resolveWorkerEntry(options.workerEntry),
   };
+}
+
+/** Where spindle's package has its worker entry (the `workerEntry` option names a copy of it). */
+export const SHIPPED_WORKER_ENTRY = 'spindle/dist/worker/thread.cjs';
+
+/**
+ * The `workerEntry` option as an absolute path. The file must exist when the pool is made: a
+ * wrong path fails here, not in every task later.
+ */
+function resolveWorkerEntry(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const expected = `Expected \`workerEntry\` to be a path or a \`file:\` URL of spindle's worker entry (a copy of \`${SHIPPED_WORKER_ENTRY}\`), got`;
+  let path: string | undefined;
+  if (value instanceof URL ? value.protocol === 'file:' : typeof value === 'string' && value) {
+    try {
+      path = filePath(value as string | URL);
+    } catch {}
+  }
+  if (path === undefined) {
+    const shown = value instanceof URL ? `the URL ${value.href}` : describe(value);
+    throw new TypeError(`${expected} ${shown}`);
+  }
+  if (!existsSync(path))
+    throw new RangeError(`${expected} ${describe(String(value))}: there is no file ${path}`);
+  return path;
 }
 
 /** `new ThreadPoolExecutor(n)`'s number or options, as the ThreadPool options they amount to. */

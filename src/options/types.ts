@@ -39,6 +39,20 @@ export interface ThreadPoolOptions {
   resourceLimits?: ResourceLimits;
   /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
   idleTimeout?: number;
+  /**
+   * The file worker threads start from: spindle's `dist/worker/thread.cjs`, for a program that
+   * bundles spindle and ships that file somewhere of its own (a path, relative to the working
+   * directory, or a `file:` URL). The file must exist when the pool is made. Without it, the file
+   * is looked for where the environment variable `SPINDLE_WORKER_ENTRY` says, beside spindle's
+   * own module, then in the spindle package installed where the program runs.
+   * @example
+   * ```ts
+   * // The bundle's build copies node_modules/spindle/dist/worker/thread.cjs beside it.
+   * const pool = new ThreadPool({ workerEntry: new URL('./thread.cjs', import.meta.url) });
+   * ```
+   * @default undefined (found as above)
+   */
+  workerEntry?: string | URL;
 }
 
 export interface ResolvedPoolOptions {
@@ -51,6 +65,8 @@ export interface ResolvedPoolOptions {
   name: string;
   resourceLimits: ResourceLimits | undefined;
   idleTimeout: number;
+  /** The `workerEntry` option as an absolute path, checked; undefined: looked for. */
+  workerEntry: string | undefined;
 }
 
 export interface ThreadPoolExecutorOptions {
@@ -79,6 +95,20 @@ export interface ThreadPoolExecutorOptions {
   resourceLimits?: ResourceLimits;
   /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
   idleTimeout?: number;
+  /**
+   * The file worker threads start from: spindle's `dist/worker/thread.cjs`, for a program that
+   * bundles spindle and ships that file somewhere of its own (a path, relative to the working
+   * directory, or a `file:` URL). The file must exist when the executor is made. Without it, the file
+   * is looked for where the environment variable `SPINDLE_WORKER_ENTRY` says, beside spindle's
+   * own module, then in the spindle package installed where the program runs.
+   * @example
+   * ```ts
+   * // The bundle's build copies node_modules/spindle/dist/worker/thread.cjs beside it.
+   * const pool = new ThreadPoolExecutor({ workerEntry: new URL('./thread.cjs', import.meta.url) });
+   * ```
+   * @default undefined (found as above)
+   */
+  workerEntry?: string | URL;
 }
 
 export interface ExecutorMapOptions {

@@ -12,10 +12,10 @@
  * - Nothing found: the import fails with an error that says what to install or run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { resolveInstalled } from './resolve-package.js';
 
 const TS_EXTENSION = /\.(?:[cm]?ts|tsx)$/;
 
@@ -101,8 +101,9 @@ let tsxLoaded = false;
  * `require` build fails to register in a worker thread; `require.resolve` would find that one.)
  */
 export function resolveTsxApi(from: string): string | undefined {
+  const manifest = resolveInstalled(from, 'tsx/package.json');
+  if (!manifest) return undefined;
   try {
-    const manifest = createRequire(from).resolve('tsx/package.json');
     const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
       exports?: Record<string, unknown>;
     };
