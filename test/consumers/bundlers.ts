@@ -32,7 +32,7 @@ export async function esbuildBundle(
   entry = 'app.js',
 ): Promise<Bundle> {
   const { build } = await import('esbuild');
-  const outDir = join(dir, `out-esbuild-${format}`);
+  const outDir = join(dir, `out-esbuild-${format}-${entry}`);
   const result = await build({
     entryPoints: [join(dir, entry)],
     bundle: true,
@@ -59,7 +59,7 @@ export async function webpackBundle(
   entry = 'app.js',
 ): Promise<Bundle> {
   const { default: webpack } = await import('webpack');
-  const outDir = join(dir, `out-webpack-${format}`);
+  const outDir = join(dir, `out-webpack-${format}-${entry}`);
   const esm = format === 'esm';
   const compiler = webpack({
     mode: 'production',
@@ -104,7 +104,7 @@ export async function rollupBundle(dir: string, format: Format, entry = 'app.js'
     plugins: [nodeResolve({ exportConditions: ['node'], preferBuiltins: true }), commonjs()],
     onwarn: (warning) => warnings.push(`${warning.code}: ${warning.message}`),
   });
-  const outDir = join(dir, `out-rollup-${format}`);
+  const outDir = join(dir, `out-rollup-${format}-${entry}`);
   try {
     await bundle.write({
       file: join(outDir, appName(format)),
@@ -127,7 +127,7 @@ export async function viteBundle(
   const { build, createLogger } = await import('vite');
   const warnings: string[] = [];
   const logger = createLogger('warn');
-  const outDir = join(dir, `out-vite-${bundled ? 'bundled' : 'external'}`);
+  const outDir = join(dir, `out-vite-${bundled ? 'bundled' : 'external'}-${entry}`);
   await build({
     root: dir,
     configFile: false,
