@@ -37,10 +37,18 @@ describe('spindle installed from its tarball', () => {
     const result = run(project('typescript-tasks'), ['main.mjs']);
     assert.equal(result.status, 1, result.out);
     assert.match(result.out, /inline\/2 2,3,4/);
-    assert.match(
-      result.out,
-      /tasks\.ts for export "double": it is TypeScript, and no TypeScript loader was found/,
-    );
+    if ((process.features as { typescript?: unknown }).typescript) {
+      // Node strips the types of tasks.ts itself, and cannot follow its `./scale.js` import.
+      assert.match(
+        result.out,
+        /imports .*scale\.js, which stands for the TypeScript file .*scale\.ts/,
+      );
+    } else {
+      assert.match(
+        result.out,
+        /tasks\.ts for export "double": it is TypeScript, and no TypeScript loader was found/,
+      );
+    }
     assert.match(result.out, /node --import tsx/);
   });
 });
