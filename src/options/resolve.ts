@@ -2,7 +2,7 @@
  * The options of a pool or an executor, checked and filled in with their defaults, once, when
  * it is made.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedPoolOptions, ThreadPoolExecutorOptions, ThreadPoolOptions } from './types.js';
@@ -126,18 +126,27 @@ export const SHIPPED_WORKER_ENTRY = 'spindle/dist/worker/thread.cjs';
 function resolveWorkerEntry(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const expected = `Expected \`workerEntry\` to be a path or a \`file:\` URL of spindle's worker entry (a copy of \`${SHIPPED_WORKER_ENTRY}\`), got`;
+  // A URL made in another realm (a test runner's vm context) is not `instanceof URL` here.
+  const href = (value as { href?: unknown } | null)?.href;
+  const url = value instanceof URL || (typeof value === 'object' && typeof href === 'string');
   let path: string | undefined;
-  if (value instanceof URL ? value.protocol === 'file:' : typeof value === 'string' && value) {
-    try {
-      path = filePath(value as string | URL);
-    } catch {}
-  }
+  try {
+    if (url) path = filePath(new URL(href as string));
+    else if (typeof value === 'string' && value !== '') path = filePath(value);
+  } catch {}
   if (path === undefined) {
-    const shown = value instanceof URL ? `the URL ${value.href}` : describe(value);
+    const shown = url ? `the URL ${String(href)}` : describe(value);
     throw new TypeError(`${expected} ${shown}`);
   }
-  if (!existsSync(path))
-    throw new RangeError(`${expected} ${describe(String(value))}: there is no file ${path}`);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {}
+  if (!isFile) {
+    throw new RangeError(
+      `${expected} ${describe(url ? String(href) : value)}: there is no file ${path}`,
+    );
+  }
   return path;
 }
 

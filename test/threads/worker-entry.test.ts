@@ -47,14 +47,19 @@ describe('workerEntry', () => {
     }
   });
 
-  test('a file that does not exist is a RangeError naming the path looked at', T, () => {
-    const missing = join(dir, 'nowhere', 'thread.cjs');
-    for (const value of [missing, pathToFileURL(missing), pathToFileURL(missing).href]) {
-      const error = thrown(() => new ThreadPool({ workerEntry: value }));
-      assert.ok(error instanceof RangeError, String(error));
-      assert.ok(error.message.includes(`there is no file ${missing}`), error.message);
-    }
-  });
+  test(
+    'a file that does not exist (or a folder) is a RangeError naming the path looked at',
+    T,
+    () => {
+      const missing = join(dir, 'nowhere', 'thread.cjs');
+      for (const value of [missing, pathToFileURL(missing), pathToFileURL(missing).href, dir]) {
+        const error = thrown(() => new ThreadPool({ workerEntry: value }));
+        assert.ok(error instanceof RangeError, String(error));
+        const path = value === dir ? dir : missing;
+        assert.ok(error.message.includes(`there is no file ${path}`), error.message);
+      }
+    },
+  );
 
   test(
     'threads start from the file named, given as a path, a URL or a file: URL string',
