@@ -42,12 +42,13 @@ test('Jest 30, CommonJS mode: require(), task modules in JavaScript and TypeScri
 
 test('node --test, an ES module test file', T, () => {
   const dir = project('node-test');
-  const result = run(dir, ['--test']);
+  // TAP, whatever the Node version's default reporter.
+  const result = run(dir, ['--test', '--test-reporter=tap']);
   expectWorked(result, ['# pass 2', '# fail 0']);
 });
 
 test('tsx --test, a TypeScript test file with a TypeScript task module', T, () => {
   const dir = project('typescript-tasks', ['tsx']);
-  const result = run(dir, [toolBin('tsx'), '--test', 'app.spec.ts']);
+  const result = run(dir, [toolBin('tsx'), '--test', '--test-reporter=tap', 'app.spec.ts']);
   expectWorked(result, ['# pass 1', '# fail 0']);
 });
