@@ -4,7 +4,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ModuleFunctionDef } from '../protocol/functions.js';
-import { TYPESCRIPT_LOADER_FIX, typeScriptFailure, typeScriptReady } from './typescript-loader.js';
+import {
+  retryUnderTsx,
+  TYPESCRIPT_LOADER_FIX,
+  typeScriptFailure,
+  typeScriptReady,
+} from './typescript-loader.js';
 
 /** Why a module could not be imported, in words that say what to do. */
 function whyNotLoaded(url: string, cause: unknown): string {
@@ -36,6 +41,10 @@ function whyNotLoaded(url: string, cause: unknown): string {
   return String((cause as Error).message);
 }
 
+function importModule(url: string): Promise<Record<string, unknown>> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+}
+
 /** Imports a task module (once per thread: the module cache sees to that) and finds the export. */
 export async function importExport(
   def: ModuleFunctionDef,
@@ -43,10 +52,13 @@ export async function importExport(
   let namespace: Record<string, unknown>;
   try {
     await typeScriptReady(def.url);
-    namespace = (await import(/* webpackIgnore: true */ /* @vite-ignore */ def.url)) as Record<
-      string,
-      unknown
-    >;
+    try {
+      namespace = await importModule(def.url);
+    } catch (cause) {
+      const again = await retryUnderTsx(def.url, cause);
+      if (again === undefined) throw cause;
+      namespace = await importModule(again);
+    }
   } catch (cause) {
     const why = whyNotLoaded(def.url, cause);
     throw new Error(`Cannot load task module ${def.url} for export "${def.exportName}": ${why}`, {

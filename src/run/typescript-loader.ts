@@ -211,6 +211,26 @@ export async function typeScriptReady(url: string): Promise<void> {
 }
 
 /**
+ * A TypeScript module that Node's type stripping loaded failed on an import of `./x.js` written for
+ * `x.ts` (Node maps no `.js` specifier to a `.ts` file): if tsx is installed where the module is,
+ * it is registered, and the URL to import the module again under is returned (a new URL: the
+ * failed import stays failed in the module cache). Otherwise undefined.
+ */
+export async function retryUnderTsx(url: string, cause: unknown): Promise<string | undefined> {
+  // Not `tsxLoaded`: after the first export's retry, the module's other exports fail the same way
+  // (the failed import is cached) and are imported again under the same new URL.
+  if ((cause as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const ts = typeScriptFile(url);
+  const missing = /Cannot find module '([^']+)'/.exec(String((cause as Error).message))?.[1];
+  if (!ts?.named || !missing || !unmappedImport(missing)) return undefined;
+  for (const from of [ts.path, join(process.cwd(), 'noop.js')]) {
+    const api = resolveTsxApi(from);
+    if (api && (await registerTsx(api))) return `${url}${url.includes('?') ? '&' : '?'}tsx`;
+  }
+  return undefined;
+}
+
+/**
  * A TypeScript module loaded by Node's type stripping imports `./x.js` written for `x.ts`: Node
  * maps no `.js` specifier to a `.ts` file (tsx does).
  */
@@ -220,8 +240,9 @@ function unmappedImport(missing: string): string | undefined {
   return (
     `it imports ${missing}, which stands for the TypeScript file ${dependency.path}, and Node's ` +
     'type stripping maps no `.js` specifier to a `.ts` file: import it by its `.ts` name ' +
-    '(tsconfig: `rewriteRelativeImportExtensions`), or run the program under a loader that ' +
-    'maps them, e.g. `node --import tsx` or the `tsx` command'
+    '(tsconfig: `rewriteRelativeImportExtensions`), or install tsx where the task module is ' +
+    '(npm install -D tsx: the threads then load it with tsx), or run the program under a ' +
+    'loader that maps them, e.g. `node --import tsx` or the `tsx` command'
   );
 }
 
