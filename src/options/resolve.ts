@@ -2,6 +2,7 @@
  * The options of a pool or an executor, checked and filled in with their defaults, once, when
  * it is made.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedPoolOptions, ThreadPoolExecutorOptions, ThreadPoolOptions } from './types.js';
@@ -12,6 +13,7 @@ import {
   expectInteger,
   expectOptionalFunction,
   expectPlainObject,
+  filePath,
   MAX_TIMER_MS,
   optionalInteger,
   rejectUnknownKeys,
@@ -30,6 +32,7 @@ const POOL_OPTION_KEYS = new Set([
   'name',
   'resourceLimits',
   'idleTimeout',
+  'workerEntry',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -42,6 +45,7 @@ const EXECUTOR_KEYS = new Set([
   'maxTasksPerThread',
   'resourceLimits',
   'idleTimeout',
+  'workerEntry',
 ]);
 
 let executorCounter = 0;
@@ -108,7 +112,42 @@ export function resolvePoolOptions(
     name: options.name ?? 'spindle',
     resourceLimits,
     idleTimeout,
+    workerEntry: resolveWorkerEntry(options.workerEntry),
   };
+}
+
+/** Where spindle's package has its worker entry (the `workerEntry` option names a copy of it). */
+export const SHIPPED_WORKER_ENTRY = 'spindle/dist/worker/thread.cjs';
+
+/**
+ * The `workerEntry` option as an absolute path. The file must exist when the pool is made: a
+ * wrong path fails here, not in every task later.
+ */
+function resolveWorkerEntry(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const expected = `Expected \`workerEntry\` to be a path or a \`file:\` URL of spindle's worker entry (a copy of \`${SHIPPED_WORKER_ENTRY}\`), got`;
+  // A URL made in another realm (a test runner's vm context) is not `instanceof URL` here.
+  const href = (value as { href?: unknown } | null)?.href;
+  const url = value instanceof URL || (typeof value === 'object' && typeof href === 'string');
+  let path: string | undefined;
+  try {
+    if (url) path = filePath(new URL(href as string));
+    else if (typeof value === 'string' && value !== '') path = filePath(value);
+  } catch {}
+  if (path === undefined) {
+    const shown = url ? `the URL ${String(href)}` : describe(value);
+    throw new TypeError(`${expected} ${shown}`);
+  }
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {}
+  if (!isFile) {
+    throw new RangeError(
+      `${expected} ${describe(url ? String(href) : value)}: there is no file ${path}`,
+    );
+  }
+  return path;
 }
 
 /** `new ThreadPoolExecutor(n)`'s number or options, as the ThreadPool options they amount to. */

@@ -112,6 +112,23 @@ export interface ThreadPoolOptions {
    * ```
    */
   idleTimeout?: number;
+  /**
+   * The file worker threads start from: spindle's `dist/worker/thread.cjs`, for a program that
+   * bundles spindle and ships that file somewhere of its own (a path, relative to the working
+   * directory, or a `file:` URL). The file must exist when the pool is made. Without it, the file
+   * is looked for where the environment variable `SPINDLE_WORKER_ENTRY` says, beside spindle's
+   * own module, then in the spindle package installed where the program runs.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * // A bundle's build copies spindle/dist/worker/thread.cjs beside the bundle and names it:
+   * // new ThreadPool({ workerEntry: new URL('./thread.cjs', import.meta.url) }). Here, the installed one:
+   * const installed = new URL('dist/worker/thread.cjs', import.meta.resolve('spindle/package.json'));
+   * await using pool = new ThreadPool({ workerEntry: installed });
+   * ```
+   * @default undefined (found as above)
+   */
+  workerEntry?: string | URL;
 }
 
 export interface ResolvedPoolOptions {
@@ -124,6 +141,8 @@ export interface ResolvedPoolOptions {
   name: string;
   resourceLimits: ResourceLimits | undefined;
   idleTimeout: number;
+  /** The `workerEntry` option as an absolute path, checked; undefined: looked for. */
+  workerEntry: string | undefined;
 }
 
 /** The options of `new ThreadPoolExecutor(options)`. */
@@ -226,6 +245,23 @@ export interface ThreadPoolExecutorOptions {
    * ```
    */
   idleTimeout?: number;
+  /**
+   * The file worker threads start from: spindle's `dist/worker/thread.cjs`, for a program that
+   * bundles spindle and ships that file somewhere of its own (a path, relative to the working
+   * directory, or a `file:` URL). The file must exist when the executor is made. Without it, the file
+   * is looked for where the environment variable `SPINDLE_WORKER_ENTRY` says, beside spindle's
+   * own module, then in the spindle package installed where the program runs.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * // A bundle's build copies spindle/dist/worker/thread.cjs beside the bundle and names it:
+   * // new ThreadPoolExecutor({ workerEntry: new URL('./thread.cjs', import.meta.url) }). Here, the installed one:
+   * const installed = new URL('dist/worker/thread.cjs', import.meta.resolve('spindle/package.json'));
+   * await using pool = new ThreadPoolExecutor({ workerEntry: installed });
+   * ```
+   * @default undefined (found as above)
+   */
+  workerEntry?: string | URL;
 }
 
 /** The options of `ThreadPoolExecutor.map()`, given after the iterables. */

@@ -3,6 +3,8 @@
  * what was expected and what was received ("Expected `chunksize` to be an integer greater than 0,
  * got `-1` (number)").
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** "`-1` (number)": how a received value is shown in error messages. */
 export function describe(value: unknown): string {
@@ -54,6 +56,12 @@ export function expectTimeout(what: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(expected);
   if (!Number.isInteger(value) || value < 0) throw new RangeError(expected);
   return value > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : value;
+}
+
+/** A path (relative to the working directory) or a `file:` URL, as an absolute path; throws if it is neither. */
+export function filePath(named: string | URL): string {
+  if (named instanceof URL || /^file:/i.test(named)) return fileURLToPath(named);
+  return resolve(named);
 }
 
 export function expectFunction(what: string, value: unknown): void {

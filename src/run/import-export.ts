@@ -4,11 +4,27 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ModuleFunctionDef } from '../protocol/functions.js';
-import { TYPESCRIPT_LOADER_FIX, typeScriptReady } from './typescript-loader.js';
+import {
+  retryUnderTsx,
+  TYPESCRIPT_LOADER_FIX,
+  typeScriptFailure,
+  typeScriptReady,
+} from './typescript-loader.js';
 
 /** Why a module could not be imported, in words that say what to do. */
 function whyNotLoaded(url: string, cause: unknown): string {
+  const typeScript = typeScriptFailure(url, cause);
+  if (typeScript) return typeScript;
   const code = (cause as { code?: unknown }).code;
+  // Jest runs tests in a `vm` context, where `import()` needs Node's --experimental-vm-modules;
+  // spindle's threads are real threads, outside it: only `threads: 0` imports in there.
+  if (code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
+    return (
+      "the main thread (`threads: 0`) runs in a test runner's `vm` context (Jest), where " +
+      '`import()` needs `NODE_OPTIONS=--experimental-vm-modules`: set it, or give the pool ' +
+      'threads (task modules load in them)'
+    );
+  }
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.(?:[cm]?ts|tsx)\b/.test(String(cause))) {
     return `no TypeScript loader could load it: ${TYPESCRIPT_LOADER_FIX}`;
   }
@@ -17,11 +33,16 @@ function whyNotLoaded(url: string, cause: unknown): string {
     try {
       path = fileURLToPath(url);
     } catch {}
-    if (String((cause as Error).message).includes(path)) {
+    // "Cannot find module '<path>' imported from <importer>": this module, not one it imports.
+    if (String((cause as Error).message).includes(`'${path}'`)) {
       return `not found: there is no file ${path} (fromModule() resolves a relative path against the file that calls it)`;
     }
   }
   return String((cause as Error).message);
+}
+
+function importModule(url: string): Promise<Record<string, unknown>> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ url);
 }
 
 /** Imports a task module (once per thread: the module cache sees to that) and finds the export. */
@@ -31,17 +52,13 @@ export async function importExport(
   let namespace: Record<string, unknown>;
   try {
     await typeScriptReady(def.url);
-  } catch (cause) {
-    throw new Error(
-      `Cannot load task module ${def.url} for export "${def.exportName}": ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-  try {
-    namespace = (await import(/* webpackIgnore: true */ /* @vite-ignore */ def.url)) as Record<
-      string,
-      unknown
-    >;
+    try {
+      namespace = await importModule(def.url);
+    } catch (cause) {
+      const again = await retryUnderTsx(def.url, cause);
+      if (again === undefined) throw cause;
+      namespace = await importModule(again);
+    }
   } catch (cause) {
     const why = whyNotLoaded(def.url, cause);
     throw new Error(`Cannot load task module ${def.url} for export "${def.exportName}": ${why}`, {

@@ -12,18 +12,19 @@
  * - Nothing found: the import fails with an error that says what to install or run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { resolveInstalled } from './resolve-package.js';
 
 const TS_EXTENSION = /\.(?:[cm]?ts|tsx)$/;
 
 /** The fix named by every "cannot load TypeScript" error. */
 export const TYPESCRIPT_LOADER_FIX =
-  'run the program under a TypeScript loader, e.g. `node --import tsx` or the `tsx` command ' +
-  '(npm install -D tsx), or on Node >= 22.18 (type stripping) name the `.ts` file itself; ' +
-  'or point fromModule() at the compiled `.js` file';
+  'install tsx where the task module is (npm install -D tsx: the threads register it themselves, ' +
+  'also under vitest, Jest or plain `node`), or run the program under a TypeScript loader, e.g. ' +
+  '`node --import tsx`, the `tsx` command or `node --loader ts-node/esm`; or on Node >= 22.18 ' +
+  '(type stripping) name the `.ts` file itself; or point fromModule() at the compiled `.js` file';
 
 /** The options that load code before the program: `--import tsx`, `-r ts-node/register`… */
 const PRELOAD = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
@@ -96,17 +97,13 @@ function loaderInOptions(): boolean {
 const attempts = new Map<string, Promise<boolean>>();
 let tsxLoaded = false;
 
-/**
- * `tsx/esm/api` as resolved from `from` (a file path) by `import`, as a URL, or undefined. (Its
- * `require` build fails to register in a worker thread; `require.resolve` would find that one.)
- */
-export function resolveTsxApi(from: string): string | undefined {
+/** The URL of an `import` entry of tsx's (`./esm/api`, `./cjs/api`), given its package.json. */
+function tsxEntry(manifest: string, subpath: string): string | undefined {
   try {
-    const manifest = createRequire(from).resolve('tsx/package.json');
     const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
       exports?: Record<string, unknown>;
     };
-    let entry: unknown = exports?.['./esm/api'];
+    let entry: unknown = exports?.[subpath];
     while (entry && typeof entry === 'object') {
       const conditions = entry as Record<string, unknown>;
       entry = conditions.import ?? conditions.node ?? conditions.default;
@@ -118,23 +115,50 @@ export function resolveTsxApi(from: string): string | undefined {
   }
 }
 
-/** Registers tsx's hooks from its `esm/api` entry (once per thread); false if that fails. */
+/**
+ * `tsx/esm/api` as resolved from `from` (a file path) by `import`, as a URL, or undefined. (Its
+ * `require` build fails to register in a worker thread; `require.resolve` would find that one.)
+ */
+export function resolveTsxApi(from: string): string | undefined {
+  const manifest = resolveInstalled(from, 'tsx/package.json');
+  return manifest && tsxEntry(manifest, './esm/api');
+}
+
+/** Imports one of tsx's APIs and registers its hooks; false if that fails. */
+async function registerApi(url: string): Promise<boolean> {
+  try {
+    const api = (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)) as {
+      register?: () => unknown;
+    };
+    if (typeof api.register !== 'function') return false;
+    api.register();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Registers tsx's hooks from its `esm/api` entry (once per thread); false if that fails. Its
+ * CommonJS hooks too (`cjs/api`), as `--import tsx` does: without them, a `.ts` file with `export`s
+ * in a package that is not `"type": "module"` fails to load ("Cannot require() ES Module … in a
+ * cycle").
+ */
 export function registerTsx(apiUrl: string): Promise<boolean> {
   if (tsxLoaded) return Promise.resolve(true);
   let attempt = attempts.get(apiUrl);
   if (!attempt) {
     attempt = (async () => {
+      if (tsxLoaded) return true;
+      if (!(await registerApi(apiUrl))) return false;
+      tsxLoaded = true;
+      let manifest: string | undefined;
       try {
-        const api = (await import(/* webpackIgnore: true */ /* @vite-ignore */ apiUrl)) as {
-          register?: () => unknown;
-        };
-        if (typeof api.register !== 'function') return false;
-        if (!tsxLoaded) api.register();
-        tsxLoaded = true;
-        return true;
-      } catch {
-        return false;
-      }
+        manifest = resolveInstalled(fileURLToPath(apiUrl), 'tsx/package.json');
+      } catch {}
+      const cjsApi = manifest && tsxEntry(manifest, './cjs/api');
+      if (cjsApi) await registerApi(cjsApi);
+      return true;
     })();
     attempts.set(apiUrl, attempt);
   }
@@ -170,7 +194,9 @@ function typeScriptFile(url: string): { path: string; named: boolean } | undefin
 
 /**
  * Makes sure the module at `url` can be imported if it is TypeScript: registers tsx when needed
- * and found; throws, saying how to fix it, when nothing can load it.
+ * and found. When nothing is found, the import is tried all the same: a loader registered in a way
+ * not recognised here (`module.register()` from a file or a `data:` URL, say) may load it; if it
+ * fails, typeScriptFailure() says why.
  */
 export async function typeScriptReady(url: string): Promise<void> {
   const ts = typeScriptFile(url);
@@ -182,10 +208,62 @@ export async function typeScriptReady(url: string): Promise<void> {
     const api = resolveTsxApi(from);
     if (api && (await registerTsx(api))) return;
   }
+}
+
+/**
+ * A TypeScript module that Node's type stripping loaded failed on an import of `./x.js` written for
+ * `x.ts` (Node maps no `.js` specifier to a `.ts` file): if tsx is installed where the module is,
+ * it is registered, and the URL to import the module again under is returned (a new URL: the
+ * failed import stays failed in the module cache). Otherwise undefined.
+ */
+export async function retryUnderTsx(url: string, cause: unknown): Promise<string | undefined> {
+  // Not `tsxLoaded`: after the first export's retry, the module's other exports fail the same way
+  // (the failed import is cached) and are imported again under the same new URL.
+  if ((cause as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const ts = typeScriptFile(url);
+  const missing = /Cannot find module '([^']+)'/.exec(String((cause as Error).message))?.[1];
+  if (!ts?.named || !missing || !unmappedImport(missing)) return undefined;
+  for (const from of [ts.path, join(process.cwd(), 'noop.js')]) {
+    const api = resolveTsxApi(from);
+    if (api && (await registerTsx(api))) return `${url}${url.includes('?') ? '&' : '?'}tsx`;
+  }
+  return undefined;
+}
+
+/**
+ * A TypeScript module loaded by Node's type stripping imports `./x.js` written for `x.ts`: Node
+ * maps no `.js` specifier to a `.ts` file (tsx does).
+ */
+function unmappedImport(missing: string): string | undefined {
+  const dependency = typeScriptFile(pathToFileURL(missing).href);
+  if (!dependency || dependency.named || !nativeTypeScript()) return undefined;
+  return (
+    `it imports ${missing}, which stands for the TypeScript file ${dependency.path}, and Node's ` +
+    'type stripping maps no `.js` specifier to a `.ts` file: import it by its `.ts` name ' +
+    '(tsconfig: `rewriteRelativeImportExtensions`), or install tsx where the task module is ' +
+    '(npm install -D tsx: the threads then load it with tsx), or run the program under a ' +
+    'loader that maps them, e.g. `node --import tsx` or the `tsx` command'
+  );
+}
+
+/**
+ * Why the module at `url` could not be imported, if it is TypeScript (or a `.js` name that stands
+ * for a TypeScript file) and the failure is Node's "unknown extension" or "not found" for it: no
+ * loader took it, and how to fix that. Undefined for anything else.
+ */
+export function typeScriptFailure(url: string, cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const ts = typeScriptFile(url);
+  if (!ts) return undefined;
+  const message = String((cause as Error).message);
+  // "Cannot find module '<path>' imported from <importer>": this module, or one it imports.
+  const missing = /Cannot find module '([^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_MODULE_NOT_FOUND' && missing !== fileURLToPath(url)) {
+    return missing ? unmappedImport(missing) : undefined;
+  }
   const what = ts.named ? 'it is TypeScript' : `it stands for the TypeScript file ${ts.path}`;
   const mapping =
     !ts.named && nativeTypeScript() ? ' that maps `.js` specifiers to `.ts` files' : '';
-  throw new Error(
-    `${what}, and no TypeScript loader${mapping} was found: ${TYPESCRIPT_LOADER_FIX}`,
-  );
+  return `${what}, and no TypeScript loader${mapping} was found: ${TYPESCRIPT_LOADER_FIX}`;
 }

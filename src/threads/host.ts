@@ -36,12 +36,13 @@ export interface HostKind {
 export const workerThreads: HostKind = {
   carriers: (options) => options.threads,
   start(reports, spec, options) {
-    const { initializer, initargs, resourceLimits } = options;
+    const { initializer, initargs, resourceLimits, workerEntry } = options;
     return new WorkerThread(reports, {
       ...spec,
       initializer: initializer ? functionRecord(initializer, 'initializer').def : null,
       initargs,
       resourceLimits,
+      workerEntry,
     });
   },
   record: functionRecord,

@@ -3,11 +3,7 @@
  * batches of results, and takes back unstarted tasks through the shared claim words.
  */
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   MessageChannel,
   type MessagePort,
@@ -40,70 +36,7 @@ import { execArgvForThreads, tsxForThreads, withoutInvalidFlags } from './exec-a
 import { ThreadFunctions } from './thread-functions.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 import { argumentCloneError, unreadableArguments, writeOutput } from './thread-messages.js';
-
-// The worker side, bundled at build time into one CommonJS file: a thread boots faster with one
-// module to load, and faster still when it need not start the ES module loader for its entry.
-// Found (once, when the first thread starts) by workerEntry(): see there for bundled programs.
-let entry: URL | string | undefined;
-
-/** The environment variable that names the worker entry, for programs that bundle spindle. */
-export const WORKER_ENTRY_VARIABLE = 'SPINDLE_WORKER_ENTRY';
-
-/**
- * The worker entry, `dist/worker/thread.cjs`. Beside this module in the package; a program that
- * bundles spindle has no such file beside its bundle (an ES module bundle), or no
- * `import.meta.url` at all (a CommonJS bundle): then the installed package is looked for from the
- * working directory and the main script, and `SPINDLE_WORKER_ENTRY` can name the file.
- */
-function workerEntry(): URL | string {
-  if (entry) return entry;
-  const named = process.env[WORKER_ENTRY_VARIABLE];
-  if (named) {
-    entry = /^file:/.test(named) ? new URL(named) : resolve(named);
-    if (!existsSync(entry)) throw entryNotFound([named], `${WORKER_ENTRY_VARIABLE} names`);
-    return entry;
-  }
-  const tried: string[] = [];
-  const candidates: (() => URL | string | undefined)[] = [
-    // A literal `new URL(…, import.meta.url)`: webpack copies the file into its output.
-    () => (import.meta.url ? new URL('../worker/thread.cjs', import.meta.url) : undefined),
-    () => installedEntry(join(process.cwd(), 'noop.js')),
-    () => (process.argv[1] ? installedEntry(resolve(process.argv[1])) : undefined),
-  ];
-  for (const candidate of candidates) {
-    let found: URL | string | undefined;
-    try {
-      found = candidate();
-    } catch {}
-    if (!found) continue;
-    if (existsSync(found)) {
-      entry = found;
-      return entry;
-    }
-    tried.push(found instanceof URL ? fileURLToPath(found) : found);
-  }
-  throw entryNotFound(tried, 'tried');
-}
-
-/** `dist/worker/thread.cjs` of the spindle package installed where `from` would find it. */
-function installedEntry(from: string): string | undefined {
-  try {
-    const manifest = createRequire(from).resolve('spindle/package.json');
-    return join(dirname(manifest), 'dist', 'worker', 'thread.cjs');
-  } catch {
-    return undefined;
-  }
-}
-
-function entryNotFound(tried: string[], how: string): Error {
-  const paths = tried.length ? tried.join(', ') : '(no path: spindle is not installed here)';
-  return new Error(
-    `spindle cannot find its worker entry (${how}: ${paths}). A program that bundles spindle ` +
-      'must ship the file `spindle/dist/worker/thread.cjs` with its bundle and set the ' +
-      `environment variable ${WORKER_ENTRY_VARIABLE} to its path, or leave spindle out of the ` +
-      'bundle (e.g. esbuild --external:spindle) so that it loads from node_modules',
-  );
-}
+import { findWorkerEntry } from './worker-entry.js';
 
 /** How long a thread stopped gracefully may take to write out and exit before it is terminated. */
 const GRACEFUL_STOP_MS = 2000;
@@ -115,6 +48,8 @@ export interface WorkerThreadOptions extends ThreadSpec {
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
   resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+  /** The `workerEntry` option, as an absolute path; undefined: found by findWorkerEntry(). */
+  workerEntry: string | undefined;
 }
 
 export class WorkerThread extends ThreadHandle {
@@ -160,7 +95,7 @@ export class WorkerThread extends ThreadHandle {
       typescriptLoader: tsxForThreads(),
     };
     const start = (): Worker =>
-      new Worker(workerEntry(), {
+      new Worker(options.workerEntry ?? findWorkerEntry(), {
         workerData: boot,
         transferList: [channel.port2],
         name: options.name,
