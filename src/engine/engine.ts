@@ -19,7 +19,9 @@ import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/t
 import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
+import { type EmitWorkEvent, WorkEdges, type WorkEvents } from './pool-events.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
+import { fromThreadClock, type PoolStats, StatsCollector } from './stats.js';
 import { StopRegistry } from './stop-registry.js';
 import { type Task, TaskState } from './task.js';
 
@@ -60,12 +62,22 @@ export class Engine implements ThreadReports, SchedulerOwner {
   #finish!: () => void;
   #finishing = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #stats: StatsCollector;
+  readonly #edges = new WorkEdges();
+  readonly #emit: EmitWorkEvent;
 
-  constructor(options: ResolvedPoolOptions, reportError: (error: unknown) => void) {
+  /** `emit`: emits a work event on the pool or executor (see pool-events.ts). */
+  constructor(
+    options: ResolvedPoolOptions,
+    reportError: (error: unknown) => void,
+    emit: EmitWorkEvent = () => {},
+  ) {
     this.options = options;
     this.reportError = reportError;
+    this.#emit = emit;
+    this.#stats = new StatsCollector(options.workers);
     this.#host = hostKindFor(options);
-    this.#deliveries = new Deliveries(reportError);
+    this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
     this.#scheduler = new Scheduler(options, this.#host, this);
     this.#finished = new Promise((resolve) => {
       this.#finish = resolve;
@@ -110,9 +122,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   /** Queues a task. A terminated or broken pool settles it at once (on a later microtask). */
   submit(task: Task): void {
+    this.#stats.issued(task);
+    this.#edges.issued();
     if (!this.acceptsWork) {
-      const error = this.#broken ?? new CancelledError('The pool was terminated');
-      queueMicrotask(() => this.#settle(task, Outcome.Error, error));
+      const broken = this.#broken;
+      const error = broken ?? new CancelledError('The pool was terminated');
+      queueMicrotask(() => this.step(() => this.#settle(task, Outcome.Error, error, !broken)));
       return;
     }
     // Values cross to a thread by copy: taken now, not when the task is sent.
@@ -131,8 +146,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
       task.state = TaskState.Settled;
       task.payload = undefined;
       task.job = null;
+      this.#stats.withdrawn(task);
       return true;
     });
+  }
+
+  /** A snapshot of the pool's counts, threads and timings (see stats.ts). */
+  stats(): PoolStats {
+    return this.#stats.snapshot(this.#scheduler.threads);
   }
 
   /** Whether the task is running on a thread now. */
@@ -175,6 +196,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
         this.#phase = Phase.Terminated;
         this.#failEverything(
           () => new CancelledError('The pool was terminated before the task finished'),
+          true,
         );
         this.#notifyStopped(new CancelledError('The pool was terminated while its input was read'));
         this.#stopAll(false);
@@ -218,6 +240,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
   threadResults(thread: ThreadHandle, results: unknown[]): void {
     this.step(() => {
       const outstanding = thread.outstanding;
+      // When the thread started these tasks: the batch's last entry, so known before they settle.
+      if (results[results.length - 2] === Outcome.Started) {
+        const starts = results[results.length - 1] as number[];
+        for (let i = 0; i < starts.length; i += 2) {
+          const task = outstanding.get(starts[i] as number);
+          if (task) task.startedAt = fromThreadClock(starts[i + 1] as number);
+        }
+      }
       let count = 0;
       for (let i = 0; i < results.length; i += 3) {
         const task = outstanding.get(results[i] as number);
@@ -240,8 +270,18 @@ export class Engine implements ThreadReports, SchedulerOwner {
     });
   }
 
+  threadStarted(thread: ThreadHandle): void {
+    this.#stats.threadStarted();
+    const name = thread.name;
+    this.#deliveries.announce(() => this.#announce('threadStart', { name }));
+  }
+
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
     this.step(() => {
+      const reason = thread.exitReason ?? 'crash';
+      this.#stats.threadExited(reason, this.acceptsWork);
+      const name = thread.name;
+      this.#deliveries.announce(() => this.#announce('threadExit', { name, exitCode, reason }));
       const wasStarting = thread.state === ThreadState.Starting;
       const expected = thread.state === ThreadState.Stopping;
       this.#scheduler.forget(thread);
@@ -315,9 +355,11 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#scheduler.requeue(requeue);
   }
 
-  #settle(task: Task, outcome: Outcome, value: unknown): void {
+  /** `cancelled`: settled by a cancellation (terminate), counted so in the stats. */
+  #settle(task: Task, outcome: Outcome, value: unknown, cancelled = false): void {
     if (task.state === TaskState.Settled) return;
     task.state = TaskState.Settled;
+    this.#stats.settled(task, outcome, value, cancelled);
     const job = task.job;
     task.job = null;
     task.payload = undefined;
@@ -328,8 +370,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
     if (job) this.#deliveries.add(job, task, outcome, value);
   }
 
-  #failEverything(makeError: () => unknown): void {
-    for (const task of this.#scheduler.takeAll()) this.#settle(task, Outcome.Error, makeError());
+  #failEverything(makeError: () => unknown, cancelled = false): void {
+    for (const task of this.#scheduler.takeAll()) {
+      this.#settle(task, Outcome.Error, makeError(), cancelled);
+    }
   }
 
   #break(cause: unknown, what: string): void {
@@ -363,6 +407,28 @@ export class Engine implements ThreadReports, SchedulerOwner {
     }
     this.#scheduler.stopAll(graceful);
     this.#finishIfStopped();
+  }
+
+  /** Announces the 'drain' and 'idle' edges this step made (see pool-events.ts). */
+  #endOfStep(): void {
+    const edges = this.#edges.check(() => this.#scheduler.waiting(), this.#stats.pending);
+    if (!edges) return;
+    if (edges.drain) this.#deliveries.announce(() => this.#announce('drain'));
+    if (edges.idle) {
+      // Not if a callback of this step's settlements issued more work meanwhile.
+      this.#deliveries.announce(() => {
+        if (this.#stats.pending === 0) this.#announce('idle');
+      });
+    }
+  }
+
+  /** Emits an event on the pool; a listener's throw is reported like a callback's. */
+  #announce<K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]): void {
+    try {
+      this.#emit(name, ...args);
+    } catch (error) {
+      this.reportError(error);
+    }
   }
 
   #finishIfStopped(): void {

@@ -29,6 +29,11 @@ export const Outcome = {
   Stdout: 4,
   /** Not a result: seq 0, value what the thread wrote to its stderr. */
   Stderr: 5,
+  /**
+   * Not a result: seq 0, value a list of (seq, start time) pairs, when the thread started those
+   * tasks (ms on its monotonic clock, `process.hrtime`). The last entry of a batch when present.
+   */
+  Started: 6,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 

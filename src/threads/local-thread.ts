@@ -4,6 +4,7 @@
  * and values are passed by reference, not cloned.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
 import type { Outcome } from '../protocol/messages.js';
@@ -74,6 +75,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
       if (task.thread !== this) continue; // Taken back meanwhile.
       this.#lastStarted = task.seq;
       this.#running++;
+      task.startedAt = performance.now();
       if (moduleDefOf(task.fn)) {
         this.#load(task.fn).then(
           (fn) => execute(fn, task.mode, task.payload, task.seq, this),

@@ -31,6 +31,7 @@ import {
 import {
   appendOutput,
   appendResult,
+  appendStarts,
   type ResultsMessage,
   resultsAfterLoss,
   splitResults,
@@ -89,6 +90,8 @@ export class ThreadRuntime implements ExecutionSink {
   /** Results to send (see protocol/results.ts). */
   #out: ResultsMessage = [];
   #outTransfer: ArrayBuffer[] = [];
+  /** (seq, start time) of the tasks started since the last batch, for the pool's stats. */
+  #starts: number[] = [];
   #oldestResultAt = 0;
   /** When #startWhatFits last read the clock: about when the task that just ran started. */
   #lastLookAt = 0;
@@ -117,7 +120,7 @@ export class ThreadRuntime implements ExecutionSink {
     port.on('messageerror', (error: Error) => this.#lost(error));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
     // results already computed, so that only the task that was running fails.
-    process.on('exit', () => this.#flush());
+    process.on('exit', () => this.#flush(true));
     captureOutput(process.stdout, (data) => this.#written(Outcome.Stdout, data));
     captureOutput(process.stderr, (data) => this.#written(Outcome.Stderr, data));
   }
@@ -308,6 +311,8 @@ export class ThreadRuntime implements ExecutionSink {
 
   #start(task: ReceivedTask): void {
     this.#running++;
+    // In ms on the monotonic clock every thread of the process shares (see engine/stats.ts).
+    this.#starts.push(task.seq, Number(hrtime()) / 1e6);
     let fn: AnyFunction | undefined;
     try {
       fn = this.#cache.get(task.fn);
@@ -356,8 +361,13 @@ export class ThreadRuntime implements ExecutionSink {
     return serializeError(thrown);
   }
 
-  #flush(): void {
-    if (this.#out.length === 0) return;
+  /** `withStarts`: send the start times even with no result to carry them (the thread is exiting). */
+  #flush(withStarts = false): void {
+    if (this.#out.length === 0 && !(withStarts && this.#starts.length > 0)) return;
+    if (this.#starts.length > 0) {
+      appendStarts(this.#out, this.#starts);
+      this.#starts = [];
+    }
     const results = this.#out;
     this.#out = [];
     const transfer = this.#outTransfer;

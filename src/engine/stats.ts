@@ -1,0 +1,250 @@
+/**
+ * What `pool.stats()` tells: how many calls wait, run, completed, failed or were cancelled; how
+ * many threads live, were started and were replaced; how busy the task slots were; and how long
+ * tasks waited and ran. The engine reports to one StatsCollector per pool at the moments it
+ * already handles (a task issued, settled or withdrawn; a carrier started or exited), so the
+ * counts cost a few additions; what needs the carriers' state (running now) is read when asked.
+ *
+ * Counting unit: a call of the task function. `apply`, `applyAsync` and `submit` are one call
+ * each; a map, starmap, imap or executor map is one call per item, whatever its chunksize (a chunk
+ * of 10 items that all return counts 10 completed; one whose item 3 threw counts 9 completed and
+ * 1 failed, as the items' own outcomes are). Timings are per task as it runs on a thread: a call,
+ * or a whole chunk of a map.
+ *
+ * Clocks: main-thread milliseconds (`performance.now()`). A worker thread reports when it started
+ * each task on its monotonic clock (`process.hrtime`), which all threads of a process share; the
+ * fixed offset between the two is taken once, here.
+ */
+import * as perfHooks from 'node:perf_hooks';
+import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
+import type { ThreadExitReason } from '../threads/exit-reason.js';
+import type { ThreadHandle } from '../threads/thread-handle.js';
+import type { Task } from './task.js';
+
+const { performance } = perfHooks;
+
+/**
+ * A summary of durations, in milliseconds (recorded with microsecond resolution). All zeros
+ * while `count` is 0.
+ *
+ * @example
+ * const { runTime } = pool.stats();
+ * console.log(`${runTime.count} tasks, p99 ${runTime.p99.toFixed(1)} ms`);
+ */
+export interface TimeSummary {
+  /** How many durations were recorded (tasks, not items: a map chunk is one). */
+  count: number;
+  min: number;
+  mean: number;
+  /** The median. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * The pool's threads (with `threads: 0`, its one carrier on the main thread).
+ *
+ * @example
+ * const { live, started, replaced } = pool.stats().threads;
+ */
+export interface ThreadCounts {
+  /** Started and not yet exited. */
+  live: number;
+  /** Started since the pool was created (threads start lazily, when work needs them). */
+  started: number;
+  /**
+   * Exited because they crashed (`process.exit()` in a task, an uncaught error, out of memory),
+   * ran `maxTasksPerThread` tasks, or were stopped after an abort, while the pool was running: a
+   * new thread takes their work. Threads that idled out or stopped with the pool do not count.
+   */
+  replaced: number;
+}
+
+/**
+ * A snapshot of a pool's work, as `pool.stats()` and `executor.stats()` return it: a plain object,
+ * safe to keep, log or `JSON.stringify`.
+ *
+ * Counts are in calls of the task function: one per `apply`/`applyAsync`/`submit`, one per item
+ * of a map, starmap, imap or executor map (whatever the chunksize). `queued + running` is every
+ * call issued and not yet settled; every settled call counts once in `completed`, `failed` or
+ * `cancelled`.
+ *
+ * @example
+ * const pool = new ThreadPool(4);
+ * await pool.map((x: number) => x * 2, [1, 2, 3]);
+ * const s = pool.stats();
+ * // s.completed === 3, s.queued === 0, s.running === 0
+ * console.log(`${s.completed} done, p50 ${s.runTime.p50} ms, ${(s.utilization * 100).toFixed(0)}% busy`);
+ */
+export interface PoolStats {
+  /** Issued and not started: in the pool's queue, or sent to a thread that has not started it. */
+  queued: number;
+  /** Started on a thread and not settled. */
+  running: number;
+  /** Returned a value (a chunk's items each count). */
+  completed: number;
+  /**
+   * Threw, or could not run: its thread died under it (`WorkerExitError`), its arguments could
+   * not be sent, the pool broke (`BrokenPoolError`).
+   */
+  failed: number;
+  /**
+   * Withdrawn or stopped on request: `Future.cancel()`, `shutdown({ cancelFutures: true })`, an
+   * imap left early (its queued chunks), `terminate()` (every call not settled).
+   */
+  cancelled: number;
+  threads: ThreadCounts;
+  /**
+   * How busy the task slots have been since the pool was created, from 0 to 1: the time tasks
+   * spent running (started on a thread → settled, summed over every task, those still running
+   * counted up to now) divided by `workers × (now − creation)`. A pool of 4 workers with 2 tasks
+   * running all along shows 0.5. Tasks whose start the pool never learned (their thread was
+   * killed before it reported them) are not counted.
+   */
+  utilization: number;
+  /** From the start of a task on its thread to its settlement on the main thread. */
+  runTime: TimeSummary;
+  /** From the call that issued a task to its start on a thread (queueing and sending). */
+  waitTime: TimeSummary;
+}
+
+const EMPTY: TimeSummary = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
+
+/** The offset of the threads' monotonic clock (ms) from the main thread's `performance.now()`. */
+const THREAD_CLOCK_OFFSET = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+/** A start time reported by a worker thread (ms on its monotonic clock), in main-thread ms. */
+export function fromThreadClock(ms: number): number {
+  return ms - THREAD_CLOCK_OFFSET;
+}
+
+type Histogram = perfHooks.RecordableHistogram;
+
+/** A histogram where the runtime has them (Node does; a runtime without gets empty summaries). */
+function newHistogram(): Histogram | undefined {
+  return typeof perfHooks.createHistogram === 'function' ? perfHooks.createHistogram() : undefined;
+}
+
+function record(histogram: Histogram | undefined, ms: number): void {
+  // Whole microseconds, at least 1 (a histogram records integers >= 1).
+  const us = Math.round(ms * 1000);
+  histogram?.record(Math.max(us, 1));
+}
+
+function summary(histogram: Histogram | undefined): TimeSummary {
+  if (!histogram || histogram.count === 0) return { ...EMPTY };
+  return {
+    count: histogram.count,
+    min: histogram.min / 1000,
+    mean: histogram.mean / 1000,
+    p50: histogram.percentile(50) / 1000,
+    p90: histogram.percentile(90) / 1000,
+    p99: histogram.percentile(99) / 1000,
+    max: histogram.max / 1000,
+  };
+}
+
+export class StatsCollector {
+  readonly #workers: number;
+  readonly #createdAt = performance.now();
+  /** Calls issued and not settled (queued or running). */
+  #pending = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #threadsStarted = 0;
+  #threadsExited = 0;
+  #threadsReplaced = 0;
+  /** Running time of the settled tasks whose start is known, in ms. */
+  #busyMs = 0;
+  readonly #runTime = newHistogram();
+  readonly #waitTime = newHistogram();
+
+  constructor(workers: number) {
+    this.#workers = workers;
+  }
+
+  /** Calls issued and not yet settled. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** A task was issued (before its payload is captured: a chunk's items are counted here). */
+  issued(task: Task): void {
+    if (task.mode !== Mode.Call) task.calls = (task.payload as readonly unknown[]).length;
+    this.#pending += task.calls;
+    task.queuedAt = performance.now();
+  }
+
+  /** A task settled; `cancelled`: by a cancellation (terminate), not by its own outcome. */
+  settled(task: Task, outcome: Outcome, value: unknown, cancelled: boolean): void {
+    const calls = task.calls;
+    this.#pending -= calls;
+    if (cancelled) this.#cancelled += calls;
+    else if (outcome === Outcome.Ok) this.#completed += calls;
+    else if (outcome === Outcome.PartialChunk) {
+      const failures = (value as ChunkFailure<unknown>).failures.length;
+      this.#failed += failures;
+      this.#completed += calls - failures;
+    } else this.#failed += calls;
+    const startedAt = task.startedAt;
+    if (startedAt > 0) {
+      const ran = performance.now() - startedAt;
+      this.#busyMs += ran;
+      record(this.#runTime, ran);
+      record(this.#waitTime, startedAt - task.queuedAt);
+    }
+  }
+
+  /** A task that had not started was withdrawn (Future.cancel, an imap left early). */
+  withdrawn(task: Task): void {
+    this.#pending -= task.calls;
+    this.#cancelled += task.calls;
+  }
+
+  threadStarted(): void {
+    this.#threadsStarted++;
+  }
+
+  /** `running`: the pool was still taking work (a thread lost then is replaced). */
+  threadExited(reason: ThreadExitReason, running: boolean): void {
+    this.#threadsExited++;
+    if (running && (reason === 'crash' || reason === 'maxTasksPerThread' || reason === 'abort')) {
+      this.#threadsReplaced++;
+    }
+  }
+
+  /** The snapshot, with what runs now read from the carriers. */
+  snapshot(threads: readonly ThreadHandle[]): PoolStats {
+    const now = performance.now();
+    let running = 0;
+    let busyMs = this.#busyMs;
+    for (const thread of threads) {
+      // Outstanding tasks are in seq order, and a carrier starts them in that order.
+      for (const task of thread.outstanding.values()) {
+        if (!thread.hasStarted(task)) break;
+        running += task.calls;
+        if (task.startedAt > 0) busyMs += now - task.startedAt;
+      }
+    }
+    const capacity = this.#workers * (now - this.#createdAt);
+    const utilization = capacity > 0 ? Math.min(1, Math.max(0, busyMs / capacity)) : 0;
+    return {
+      queued: Math.max(0, this.#pending - running),
+      running,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      threads: {
+        live: this.#threadsStarted - this.#threadsExited,
+        started: this.#threadsStarted,
+        replaced: this.#threadsReplaced,
+      },
+      utilization,
+      runTime: summary(this.#runTime),
+      waitTime: summary(this.#waitTime),
+    };
+  }
+}
