@@ -14,12 +14,20 @@ import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
 import { Outcome } from '../protocol/messages.js';
+import { readStarts } from '../protocol/results.js';
 import { type HostKind, hostKindFor } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';
 import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
-import { type EmitWorkEvent, WorkEdges, type WorkEvents } from './pool-events.js';
+import {
+  DRAIN,
+  IDLE,
+  NO_EVENTS,
+  WorkEdges,
+  type WorkEventSink,
+  type WorkEvents,
+} from './pool-events.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
 import { fromThreadClock, type PoolStats, StatsCollector } from './stats.js';
 import { StopRegistry } from './stop-registry.js';
@@ -64,17 +72,17 @@ export class Engine implements ThreadReports, SchedulerOwner {
   #keepAlive: NodeJS.Timeout | undefined;
   readonly #stats: StatsCollector;
   readonly #edges = new WorkEdges();
-  readonly #emit: EmitWorkEvent;
+  readonly #events: WorkEventSink;
 
-  /** `emit`: emits a work event on the pool or executor (see pool-events.ts). */
+  /** `events`: the pool or executor, which emits the work events (see pool-events.ts). */
   constructor(
     options: ResolvedPoolOptions,
     reportError: (error: unknown) => void,
-    emit: EmitWorkEvent = () => {},
+    events: WorkEventSink = NO_EVENTS,
   ) {
     this.options = options;
     this.reportError = reportError;
-    this.#emit = emit;
+    this.#events = events;
     this.#stats = new StatsCollector(options.workers);
     this.#host = hostKindFor(options);
     this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
@@ -240,16 +248,13 @@ export class Engine implements ThreadReports, SchedulerOwner {
   threadResults(thread: ThreadHandle, results: unknown[]): void {
     this.step(() => {
       const outstanding = thread.outstanding;
-      // When the thread started these tasks: the batch's last entry, so known before they settle.
-      if (results[results.length - 2] === Outcome.Started) {
-        const starts = results[results.length - 1] as number[];
-        for (let i = 0; i < starts.length; i += 2) {
-          const task = outstanding.get(starts[i] as number);
-          if (task) task.startedAt = fromThreadClock(starts[i + 1] as number);
-        }
-      }
+      // When the thread started its tasks, known before they settle (the stats' timings).
+      const end = readStarts(results, (seq, time) => {
+        const task = outstanding.get(seq);
+        if (task) task.startedAt = fromThreadClock(time);
+      });
       let count = 0;
-      for (let i = 0; i < results.length; i += 3) {
+      for (let i = 0; i < end; i += 3) {
         const task = outstanding.get(results[i] as number);
         if (!task) continue;
         outstanding.delete(task.seq);
@@ -272,6 +277,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   threadStarted(thread: ThreadHandle): void {
     this.#stats.threadStarted();
+    if (!this.#events.listens('threadStart')) return;
     const name = thread.name;
     this.#deliveries.announce(() => this.#announce('threadStart', { name }));
   }
@@ -280,8 +286,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.step(() => {
       const reason = thread.exitReason ?? 'crash';
       this.#stats.threadExited(reason, this.acceptsWork);
-      const name = thread.name;
-      this.#deliveries.announce(() => this.#announce('threadExit', { name, exitCode, reason }));
+      if (this.#events.listens('threadExit')) {
+        const name = thread.name;
+        this.#deliveries.announce(() => this.#announce('threadExit', { name, exitCode, reason }));
+      }
       const wasStarting = thread.state === ThreadState.Starting;
       const expected = thread.state === ThreadState.Stopping;
       this.#scheduler.forget(thread);
@@ -411,10 +419,13 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   /** Announces the 'drain' and 'idle' edges this step made (see pool-events.ts). */
   #endOfStep(): void {
-    const edges = this.#edges.check(() => this.#scheduler.waiting(), this.#stats.pending);
-    if (!edges) return;
-    if (edges.drain) this.#deliveries.announce(() => this.#announce('drain'));
-    if (edges.idle) {
+    this.#stats.stepEnded();
+    const edges = this.#edges.check(this.#scheduler, this.#stats.pending);
+    if (edges === 0) return;
+    if (edges & DRAIN && this.#events.listens('drain')) {
+      this.#deliveries.announce(() => this.#announce('drain'));
+    }
+    if (edges & IDLE && this.#events.listens('idle')) {
       // Not if a callback of this step's settlements issued more work meanwhile.
       this.#deliveries.announce(() => {
         if (this.#stats.pending === 0) this.#announce('idle');
@@ -425,7 +436,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
   /** Emits an event on the pool; a listener's throw is reported like a callback's. */
   #announce<K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]): void {
     try {
-      this.#emit(name, ...args);
+      this.#events.emit(name, ...args);
     } catch (error) {
       this.reportError(error);
     }

@@ -58,8 +58,19 @@ export interface WorkEvents {
   threadExit: [event: ThreadExitEvent];
 }
 
-/** Emits one event on the pool or executor (a listener's throw is the caller's to report). */
-export type EmitWorkEvent = <K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]) => void;
+/** The pool or executor the engine tells its events to. */
+export interface WorkEventSink {
+  /** Emits one event (a listener's throw is the engine's to report). */
+  emit<K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]): void;
+  /** Whether anyone listens to it: an event nobody hears is not announced at all. */
+  listens(name: keyof WorkEvents): boolean;
+}
+
+/** The sink of an engine whose owner takes no events. */
+export const NO_EVENTS: WorkEventSink = { emit: () => {}, listens: () => false };
+
+export const DRAIN = 1;
+export const IDLE = 2;
 
 /**
  * Finds the 'drain' and 'idle' edges. Both start true (a new pool is idle) and fire on the
@@ -76,15 +87,20 @@ export class WorkEdges {
   }
 
   /**
-   * At the end of a step: `waiting()` calls not started, `pending` calls not settled. Returns
-   * which events to announce.
+   * At the end of a step: `pending` calls not settled, `queue.waiting()` tasks not started.
+   * Returns the edges crossed: DRAIN, IDLE, both (DRAIN | IDLE) or none (0).
    */
-  check(waiting: () => number, pending: number): { drain: boolean; idle: boolean } | null {
-    if (this.#idle) return null;
-    const drain = !this.#drained && (pending === 0 || waiting() === 0);
-    if (drain) this.#drained = true;
-    const idle = pending === 0;
-    if (idle) this.#idle = true;
-    return drain || idle ? { drain, idle } : null;
+  check(queue: { waiting(): number }, pending: number): number {
+    if (this.#idle) return 0;
+    let edges = 0;
+    if (!this.#drained && (pending === 0 || queue.waiting() === 0)) {
+      this.#drained = true;
+      edges |= DRAIN;
+    }
+    if (pending === 0) {
+      this.#idle = true;
+      edges |= IDLE;
+    }
+    return edges;
   }
 }

@@ -15,17 +15,16 @@
  * each task on its monotonic clock (`process.hrtime`), which all threads of a process share; the
  * fixed offset between the two is taken once, here.
  */
-import * as perfHooks from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
 import type { ThreadExitReason } from '../threads/exit-reason.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
+import { DurationHistogram } from './histogram.js';
 import type { Task } from './task.js';
 
-const { performance } = perfHooks;
-
 /**
- * A summary of durations, in milliseconds (recorded with microsecond resolution). All zeros
- * while `count` is 0.
+ * A summary of durations, in milliseconds (recorded in whole microseconds; percentiles within
+ * 1% of the value). All zeros while `count` is 0.
  *
  * @example
  * const { runTime } = pool.stats();
@@ -120,21 +119,8 @@ export function fromThreadClock(ms: number): number {
   return ms - THREAD_CLOCK_OFFSET;
 }
 
-type Histogram = perfHooks.RecordableHistogram;
-
-/** A histogram where the runtime has them (Node does; a runtime without gets empty summaries). */
-function newHistogram(): Histogram | undefined {
-  return typeof perfHooks.createHistogram === 'function' ? perfHooks.createHistogram() : undefined;
-}
-
-function record(histogram: Histogram | undefined, ms: number): void {
-  // Whole microseconds, at least 1 (a histogram records integers >= 1).
-  const us = Math.round(ms * 1000);
-  histogram?.record(Math.max(us, 1));
-}
-
-function summary(histogram: Histogram | undefined): TimeSummary {
-  if (!histogram || histogram.count === 0) return { ...EMPTY };
+function summary(histogram: DurationHistogram): TimeSummary {
+  if (histogram.count === 0) return { ...EMPTY };
   return {
     count: histogram.count,
     min: histogram.min / 1000,
@@ -159,8 +145,11 @@ export class StatsCollector {
   #threadsReplaced = 0;
   /** Running time of the settled tasks whose start is known, in ms. */
   #busyMs = 0;
-  readonly #runTime = newHistogram();
-  readonly #waitTime = newHistogram();
+  /** In microseconds. */
+  readonly #runTime = new DurationHistogram();
+  readonly #waitTime = new DurationHistogram();
+  /** The time of the current engine step, read once for all it settles (0: not read yet). */
+  #stepTime = 0;
 
   constructor(workers: number) {
     this.#workers = workers;
@@ -191,11 +180,18 @@ export class StatsCollector {
     } else this.#failed += calls;
     const startedAt = task.startedAt;
     if (startedAt > 0) {
-      const ran = performance.now() - startedAt;
+      // A batch of results arrives at one moment: one clock read for all of it.
+      if (this.#stepTime === 0) this.#stepTime = performance.now();
+      const ran = this.#stepTime - startedAt;
       this.#busyMs += ran;
-      record(this.#runTime, ran);
-      record(this.#waitTime, startedAt - task.queuedAt);
+      this.#runTime.record(ran * 1000);
+      this.#waitTime.record((startedAt - task.queuedAt) * 1000);
     }
+  }
+
+  /** The engine step is over: the next settlement reads the clock again. */
+  stepEnded(): void {
+    this.#stepTime = 0;
   }
 
   /** A task that had not started was withdrawn (Future.cancel, an imap left early). */

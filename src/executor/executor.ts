@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Engine } from '../engine/engine.js';
-import type { EmitWorkEvent, WorkEvents } from '../engine/pool-events.js';
+import type { WorkEvents } from '../engine/pool-events.js';
 import { reportCallbackError } from '../engine/report-error.js';
 import type { PoolStats } from '../engine/stats.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
@@ -82,8 +82,12 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
       else reportCallbackError(null, error, DONE_CALLBACK_THREW);
     };
     // Events too: an executor nobody references has no listeners left to tell.
-    const emit: EmitWorkEvent = (name, ...args) => self.deref()?.emit(name, ...(args as never));
-    this.#submitter = new Submitter(new Engine(resolved, reportError, emit), reportError);
+    const events = {
+      emit: (name: keyof WorkEvents, ...args: unknown[]) =>
+        self.deref()?.emit(name, ...(args as never)),
+      listens: (name: keyof WorkEvents) => (self.deref()?.listenerCount(name) ?? 0) > 0,
+    };
+    this.#submitter = new Submitter(new Engine(resolved, reportError, events), reportError);
     collected.register(this, this.#submitter, this);
   }
 

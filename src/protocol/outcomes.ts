@@ -30,8 +30,8 @@ export const Outcome = {
   /** Not a result: seq 0, value what the thread wrote to its stderr. */
   Stderr: 5,
   /**
-   * Not a result: seq 0, value a list of (seq, start time) pairs, when the thread started those
-   * tasks (ms on its monotonic clock, `process.hrtime`). The last entry of a batch when present.
+   * Not a result: value when the thread started task `seq` (ms on its monotonic clock,
+   * `process.hrtime`). Such entries end a batch, after its results.
    */
   Started: 6,
 } as const;

@@ -2,8 +2,8 @@
  * Worker → main: these tasks ended. A flat array of (seq, outcome, value) triples, for the same
  * reason as the run batches (see run-batch.ts). What the thread wrote to its stdout and stderr
  * travels in it too (Outcome.Stdout/Stderr, seq 0), in order, so that it is written before the
- * results that follow it are delivered. When the thread started its tasks travels as the batch's
- * last entry (Outcome.Started, seq 0), so the main thread knows it before they settle.
+ * results that follow it are delivered. When the thread started its tasks travels at the end of
+ * the batch (Outcome.Started entries), read by the main thread before the results.
  *
  * On the thread a value is as the task produced it (an error serialized, see errors.ts; a chunk's
  * numbers maybe packed, see packing.ts); `decodeResults` turns it into what a job is settled with.
@@ -51,9 +51,25 @@ export function appendOutput(
   out.push(0, kind, data);
 }
 
-/** Adds the (seq, start time) pairs of the tasks started since the last batch, as its last entry. */
-export function appendStarts(out: ResultsMessage, starts: number[]): void {
-  out.push(0, Outcome.Started, starts);
+/** Adds when the thread started its tasks, from (seq, time) pairs, at the end of the batch. */
+export function appendStarts(out: ResultsMessage, starts: readonly number[]): void {
+  for (let i = 0; i < starts.length; i += 2) out.push(starts[i], Outcome.Started, starts[i + 1]);
+}
+
+/**
+ * Where a batch's results end and its start times begin (see appendStarts): calls `started` for
+ * each start time, and returns how far the results go.
+ */
+export function readStarts(
+  message: ResultsMessage,
+  started: (seq: number, time: number) => void,
+): number {
+  let end = message.length;
+  while (end >= 3 && message[end - 2] === Outcome.Started) {
+    started(message[end - 3] as number, message[end - 1] as number);
+    end -= 3;
+  }
+  return end;
 }
 
 function isOutput(outcome: Outcome): boolean {

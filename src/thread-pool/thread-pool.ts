@@ -74,11 +74,10 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   constructor(options?: number | ThreadPoolOptions) {
     super();
     const resolved = resolvePoolOptions(options);
-    this.#engine = new Engine(
-      resolved,
-      (error) => this.#reportError(error),
-      (name, ...args) => this.emit(name, ...(args as never)),
-    );
+    this.#engine = new Engine(resolved, (error) => this.#reportError(error), {
+      emit: (name, ...args) => this.emit(name, ...(args as never)),
+      listens: (name) => this.listenerCount(name) > 0,
+    });
   }
 
   /** How many tasks may run at once. */

@@ -48,8 +48,15 @@ import { captureOutput } from './output.js';
 // thread's globals (fake-timer libraries replace setImmediate, Date.now…), and the task loop must
 // go on working whatever they do to them.
 const schedule = setImmediate;
-const now = Date.now;
 const hrtime = process.hrtime.bigint;
+/**
+ * Milliseconds on the monotonic clock every thread of the process shares: when a task starts, as
+ * the pool's stats need it (see engine/stats.ts). process.hrtime rather than performance.now():
+ * loading perf_hooks would add ~1 ms to every thread's start.
+ */
+const clock = (): number => Number(hrtime()) / 1e6;
+/** Whole milliseconds of the same clock, for the flush heuristics below. */
+const now = (): number => Math.floor(clock());
 const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
@@ -232,6 +239,9 @@ export class ThreadRuntime implements ExecutionSink {
   }
 
   #startWhatFits(): void {
+    // When the next task starts: read before the first, then after each task (nothing of note
+    // runs between one task's end and the next one's start), so one clock read a task.
+    let startAt = clock();
     while (this.#head < this.#queue.length && this.#running < this.#quota) {
       const task = this.#queue[this.#head] as ReceivedTask;
       if (!this.#claims.claim(task.seq)) {
@@ -241,13 +251,15 @@ export class ThreadRuntime implements ExecutionSink {
         continue;
       }
       this.#queue[this.#head++] = undefined;
+      this.#starts.push(task.seq, startAt);
       this.#start(task);
+      startAt = clock();
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when
         // the task that just ran took a while (a result must not wait behind the next one, which
         // may be as long).
-        const at = now();
-        // Date.now() counts whole milliseconds: 2 apart is at least one full millisecond.
+        const at = Math.floor(startAt);
+        // Whole milliseconds: 2 apart is at least one full millisecond.
         const long = at - this.#lastLookAt >= 2;
         if (long !== this.#lastTaskLong) {
           this.#lastTaskLong = long;
@@ -311,8 +323,6 @@ export class ThreadRuntime implements ExecutionSink {
 
   #start(task: ReceivedTask): void {
     this.#running++;
-    // In ms on the monotonic clock every thread of the process shares (see engine/stats.ts).
-    this.#starts.push(task.seq, Number(hrtime()) / 1e6);
     let fn: AnyFunction | undefined;
     try {
       fn = this.#cache.get(task.fn);
@@ -366,7 +376,7 @@ export class ThreadRuntime implements ExecutionSink {
     if (this.#out.length === 0 && !(withStarts && this.#starts.length > 0)) return;
     if (this.#starts.length > 0) {
       appendStarts(this.#out, this.#starts);
-      this.#starts = [];
+      this.#starts.length = 0;
     }
     const results = this.#out;
     this.#out = [];
