@@ -131,12 +131,12 @@ console.log('(a pool starts its threads on first use: each pool below runs twice
 {
   const workers = 8;
   console.log(
-    `\n4. pool.stats() after a mixed load: new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40 })`,
+    `\n4. pool.stats() after a mixed load: new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40, timings: true })`,
   );
   const exits = new Map<string, number>();
   const statsRows: [string, string][] = [];
   {
-    await using pool = new ThreadPool({ workers, maxTasksPerThread: 40 });
+    await using pool = new ThreadPool({ workers, maxTasksPerThread: 40, timings: true });
     pool.on('threadExit', ({ reason }) => exits.set(reason, (exits.get(reason) ?? 0) + 1));
     const waits = Array.from({ length: 100 }, (_, id): [number, number] => [
       id,
@@ -152,8 +152,8 @@ console.log('(a pool starts its threads on first use: each pool below runs twice
         .catch(() => {}),
     ]);
     const s = pool.stats();
-    const ms = (t: { min: number; p50: number; p90: number; p99: number; max: number }) =>
-      [t.min, t.p50, t.p90, t.p99, t.max].map((v) => v.toFixed(1).padStart(7)).join('');
+    const ms = (t: ReturnType<ThreadPool['stats']>['runTime']) =>
+      t ? [t.min, t.p50, t.p90, t.p99, t.max].map((v) => v.toFixed(1).padStart(7)).join('') : '';
     statsRows.push(
       [
         'calls',
@@ -165,13 +165,13 @@ console.log('(a pool starts its threads on first use: each pool below runs twice
       ],
       [
         'utilization',
-        `${(s.utilization * 100).toFixed(0)}% of ${workers} task slots since creation`,
+        `${((s.utilization ?? 0) * 100).toFixed(0)}% of ${workers} task slots since creation`,
       ],
       [
         '',
         `${'min'.padStart(7)}${'p50'.padStart(7)}${'p90'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}  ms`,
       ],
-      ['runTime', `${ms(s.runTime)}  (${s.runTime.count} tasks)`],
+      ['runTime', `${ms(s.runTime)}  (${s.runTime?.count} tasks)`],
       ['waitTime', `${ms(s.waitTime)}`],
     );
   }

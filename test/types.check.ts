@@ -65,4 +65,5 @@ const executor = new ThreadPoolExecutor(2);
 executor.on('threadExit', ({ exitCode }) => expectType<number>(exitCode));
 same<ReturnType<typeof pool.stats>, PoolStats>(true);
 same<ReturnType<typeof executor.stats>, PoolStats>(true);
-expectType<number>(pool.stats().runTime.p99);
+expectType<number | undefined>(pool.stats().runTime?.p99);
+expectType<number | null>(executor.stats().utilization);

@@ -83,7 +83,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.options = options;
     this.reportError = reportError;
     this.#events = events;
-    this.#stats = new StatsCollector(options.workers);
+    this.#stats = new StatsCollector(options.workers, options.timings);
     this.#host = hostKindFor(options);
     this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
     this.#scheduler = new Scheduler(options, this.#host, this);

@@ -8,8 +8,8 @@
  * Counting unit: a call of the task function. `apply`, `applyAsync` and `submit` are one call
  * each; a map, starmap, imap or executor map is one call per item, whatever its chunksize (a chunk
  * of 10 items that all return counts 10 completed; one whose item 3 threw counts 9 completed and
- * 1 failed, as the items' own outcomes are). Timings are per task as it runs on a thread: a call,
- * or a whole chunk of a map.
+ * 1 failed, as the items' own outcomes are). Timings (with the `timings` option) are per task as
+ * it runs on a thread: a call, or a whole chunk of a map.
  *
  * Clocks: main-thread milliseconds (`performance.now()`). A worker thread reports when it started
  * each task on its monotonic clock (`process.hrtime`), which all threads of a process share; the
@@ -27,8 +27,10 @@ import type { Task } from './task.js';
  * 1% of the value). All zeros while `count` is 0.
  *
  * @example
+ * const pool = new ThreadPool({ timings: true });
+ * // …
  * const { runTime } = pool.stats();
- * console.log(`${runTime.count} tasks, p99 ${runTime.p99.toFixed(1)} ms`);
+ * if (runTime) console.log(`${runTime.count} tasks, p99 ${runTime.p99.toFixed(1)} ms`);
  */
 export interface TimeSummary {
   /** How many durations were recorded (tasks, not items: a map chunk is one). */
@@ -71,11 +73,11 @@ export interface ThreadCounts {
  * `cancelled`.
  *
  * @example
- * const pool = new ThreadPool(4);
+ * const pool = new ThreadPool({ workers: 4, timings: true });
  * await pool.map((x: number) => x * 2, [1, 2, 3]);
  * const s = pool.stats();
  * // s.completed === 3, s.queued === 0, s.running === 0
- * console.log(`${s.completed} done, p50 ${s.runTime.p50} ms, ${(s.utilization * 100).toFixed(0)}% busy`);
+ * console.log(`${s.completed} done, p50 ${s.runTime?.p50} ms, ${(s.utilization ?? 0) * 100}% busy`);
  */
 export interface PoolStats {
   /** Issued and not started: in the pool's queue, or sent to a thread that has not started it. */
@@ -100,13 +102,19 @@ export interface PoolStats {
    * spent running (started on a thread → settled, summed over every task, those still running
    * counted up to now) divided by `workers × (now − creation)`. A pool of 4 workers with 2 tasks
    * running all along shows 0.5. Tasks whose start the pool never learned (their thread was
-   * killed before it reported them) are not counted.
+   * killed before it reported them) are not counted. `null` without the `timings` option.
    */
-  utilization: number;
-  /** From the start of a task on its thread to its settlement on the main thread. */
-  runTime: TimeSummary;
-  /** From the call that issued a task to its start on a thread (queueing and sending). */
-  waitTime: TimeSummary;
+  utilization: number | null;
+  /**
+   * From the start of a task on its thread to its settlement on the main thread. `null` without
+   * the `timings` option.
+   */
+  runTime: TimeSummary | null;
+  /**
+   * From the call that issued a task to its start on a thread (queueing and sending). `null`
+   * without the `timings` option.
+   */
+  waitTime: TimeSummary | null;
 }
 
 const EMPTY: TimeSummary = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
@@ -134,6 +142,8 @@ function summary(histogram: DurationHistogram): TimeSummary {
 
 export class StatsCollector {
   readonly #workers: number;
+  /** Whether tasks are timed (the `timings` option). */
+  readonly #timings: boolean;
   readonly #createdAt = performance.now();
   /** Calls issued and not settled (queued or running). */
   #pending = 0;
@@ -151,8 +161,9 @@ export class StatsCollector {
   /** The time of the current engine step, read once for all it settles (0: not read yet). */
   #stepTime = 0;
 
-  constructor(workers: number) {
+  constructor(workers: number, timings: boolean) {
     this.#workers = workers;
+    this.#timings = timings;
   }
 
   /** Calls issued and not yet settled. */
@@ -164,7 +175,7 @@ export class StatsCollector {
   issued(task: Task): void {
     if (task.mode !== Mode.Call) task.calls = (task.payload as readonly unknown[]).length;
     this.#pending += task.calls;
-    task.queuedAt = performance.now();
+    if (this.#timings) task.queuedAt = performance.now();
   }
 
   /** A task settled; `cancelled`: by a cancellation (terminate), not by its own outcome. */
@@ -225,8 +236,11 @@ export class StatsCollector {
         if (task.startedAt > 0) busyMs += now - task.startedAt;
       }
     }
-    const capacity = this.#workers * (now - this.#createdAt);
-    const utilization = capacity > 0 ? Math.min(1, Math.max(0, busyMs / capacity)) : 0;
+    let utilization: number | null = null;
+    if (this.#timings) {
+      const capacity = this.#workers * (now - this.#createdAt);
+      utilization = capacity > 0 ? Math.min(1, Math.max(0, busyMs / capacity)) : 0;
+    }
     return {
       queued: Math.max(0, this.#pending - running),
       running,
@@ -239,8 +253,8 @@ export class StatsCollector {
         replaced: this.#threadsReplaced,
       },
       utilization,
-      runTime: summary(this.#runTime),
-      waitTime: summary(this.#waitTime),
+      runTime: this.#timings ? summary(this.#runTime) : null,
+      waitTime: this.#timings ? summary(this.#waitTime) : null,
     };
   }
 }

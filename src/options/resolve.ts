@@ -30,6 +30,7 @@ const POOL_OPTION_KEYS = new Set([
   'name',
   'resourceLimits',
   'idleTimeout',
+  'timings',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -42,6 +43,7 @@ const EXECUTOR_KEYS = new Set([
   'maxTasksPerThread',
   'resourceLimits',
   'idleTimeout',
+  'timings',
 ]);
 
 let executorCounter = 0;
@@ -98,6 +100,9 @@ export function resolvePoolOptions(
       ? Number.POSITIVE_INFINITY
       : expectInteger('idleTimeout', options.idleTimeout, 0);
   if (idleTimeout > MAX_TIMER_MS) idleTimeout = Number.POSITIVE_INFINITY;
+  if (options.timings !== undefined && typeof options.timings !== 'boolean') {
+    throw new TypeError(`Expected \`timings\` to be a boolean, got ${describe(options.timings)}`);
+  }
   return {
     workers,
     threads,
@@ -108,6 +113,7 @@ export function resolvePoolOptions(
     name: options.name ?? 'spindle',
     resourceLimits,
     idleTimeout,
+    timings: options.timings ?? false,
   };
 }
 

@@ -1,6 +1,11 @@
 /**
  * Why a carrier exited, as the pool's 'threadExit' event tells it. Whoever stops a carrier sets
  * `ThreadHandle.exitReason` first; a carrier that exits with none set has crashed.
+ *
+ * @example
+ * pool.on('threadExit', ({ reason }: { reason: ThreadExitReason }) => {
+ *   if (reason === 'crash' || reason === 'abort') alertSomeone();
+ * });
  */
 export type ThreadExitReason =
   /** It idled for `idleTimeout` ms with nothing to do. */

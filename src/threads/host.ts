@@ -36,12 +36,13 @@ export interface HostKind {
 export const workerThreads: HostKind = {
   carriers: (options) => options.threads,
   start(reports, spec, options) {
-    const { initializer, initargs, resourceLimits } = options;
+    const { initializer, initargs, resourceLimits, timings } = options;
     return new WorkerThread(reports, {
       ...spec,
       initializer: initializer ? functionRecord(initializer, 'initializer').def : null,
       initargs,
       resourceLimits,
+      timings,
     });
   },
   record: functionRecord,
@@ -58,6 +59,7 @@ export const mainThread: HostKind = {
       spec,
       options.initializer as AnyFunction | undefined,
       options.initargs,
+      options.timings,
     );
   },
   record: localRecord,

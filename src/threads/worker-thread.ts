@@ -115,6 +115,7 @@ export interface WorkerThreadOptions extends ThreadSpec {
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
   resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+  timings: boolean;
 }
 
 export class WorkerThread extends ThreadHandle {
@@ -158,6 +159,7 @@ export class WorkerThread extends ThreadHandle {
       initializer: options.initializer,
       initargs: options.initargs,
       typescriptLoader: tsxForThreads(),
+      timings: options.timings,
     };
     const start = (): Worker =>
       new Worker(workerEntry(), {

@@ -89,6 +89,8 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #spinnersAllowed: number;
   readonly #quota: number;
   readonly #claims: ThreadClaims;
+  /** Report when each task starts (the pool's `timings` option). */
+  readonly #timings: boolean;
   #ready = false;
   #running = 0;
   #queue: (ReceivedTask | undefined)[] = [];
@@ -123,6 +125,7 @@ export class ThreadRuntime implements ExecutionSink {
     this.#activity = new Int32Array(boot.activity);
     this.#spinnersAllowed = boot.cores - 1;
     this.#quota = boot.quota;
+    this.#timings = boot.timings;
     port.on('message', (message: ToWorker) => this.#receive(message));
     port.on('messageerror', (error: Error) => this.#lost(error));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
@@ -251,7 +254,7 @@ export class ThreadRuntime implements ExecutionSink {
         continue;
       }
       this.#queue[this.#head++] = undefined;
-      this.#starts.push(task.seq, startAt);
+      if (this.#timings) this.#starts.push(task.seq, startAt);
       this.#start(task);
       startAt = clock();
       if (this.#out.length > 0) {

@@ -1091,6 +1091,17 @@ function judgeStats(ledger: Ledger, s: PoolStats): void {
   }
   const total = s.completed + s.failed + s.cancelled;
   if (total > issuable) wrong(`${total} calls settled, but only ${issuable} were issued`);
+  if (s.runTime && s.waitTime) {
+    // Timed rounds: one sample per task that started and settled (a chunk is one task).
+    if (s.runTime.count !== s.waitTime.count) wrong('runTime and waitTime counts differ');
+    if (s.runTime.count > total) wrong('more timed tasks than settled calls');
+    if (!(s.utilization !== null && s.utilization >= 0 && s.utilization <= 1))
+      wrong('utilization out of 0..1');
+    if (s.runTime.count > 0 && !(s.runTime.min <= s.runTime.p50 && s.runTime.p99 <= s.runTime.max))
+      wrong('runTime percentiles out of order');
+  } else if (s.runTime || s.waitTime || s.utilization !== null) {
+    if ((ledger.seed & 1) === 0) wrong('timings without the timings option');
+  }
   if (total < started) wrong(`${total} calls settled, but ${started} started`);
   if (!cancelling && s.cancelled > 0) wrong('calls counted cancelled, but nothing cancelled');
   if (onlySingles) {
@@ -1855,6 +1866,8 @@ async function runRound(
     ...(flavour !== 'local' && rng.chance(0.2) ? { maxTasksPerThread: rng.int(50, 500) } : {}),
     ...(flavour !== 'local' && rng.chance(0.15) ? { idleTimeout: rng.int(1, 30) } : {}),
     ...(oom ? { resourceLimits: { maxOldGenerationSizeMb: 32 } } : {}),
+    // Half the rounds time their tasks (decided by the seed: no draw, so replays stay as they were).
+    timings: (seed & 1) === 1,
   };
   let host: Host;
   if (flavour === 'executor') {
