@@ -249,10 +249,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.step(() => {
       const outstanding = thread.outstanding;
       // When the thread started its tasks, known before they settle (the stats' timings).
-      const end = readStarts(results, (seq, time) => {
-        const task = outstanding.get(seq);
-        if (task) task.startedAt = fromThreadClock(time);
-      });
+      const end = this.options.timings
+        ? readStarts(results, (seq, time) => {
+            const task = outstanding.get(seq);
+            if (task) task.startedAt = fromThreadClock(time);
+          })
+        : results.length;
       let count = 0;
       for (let i = 0; i < end; i += 3) {
         const task = outstanding.get(results[i] as number);
@@ -284,14 +286,15 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
     this.step(() => {
+      const wasStarting = thread.state === ThreadState.Starting;
+      const expected = thread.state === ThreadState.Stopping;
       const reason = thread.exitReason ?? 'crash';
-      this.#stats.threadExited(reason, this.acceptsWork);
+      // One that dies while starting breaks the pool: it is not replaced.
+      this.#stats.threadExited(reason, this.acceptsWork && !wasStarting);
       if (this.#events.listens('threadExit')) {
         const name = thread.name;
         this.#deliveries.announce(() => this.#announce('threadExit', { name, exitCode, reason }));
       }
-      const wasStarting = thread.state === ThreadState.Starting;
-      const expected = thread.state === ThreadState.Stopping;
       this.#scheduler.forget(thread);
       if (!this.acceptsWork) {
         this.#finishIfStopped();

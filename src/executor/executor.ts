@@ -103,8 +103,9 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
 
   /**
    * A snapshot of the executor's work: calls queued, running, completed, failed and cancelled (an
-   * executor map's items each count), its threads (live, started, replaced), `utilization` (0..1
-   * since creation), and `waitTime`/`runTime` summaries in ms. See PoolStats.
+   * executor map's items each count), its threads (live, started, replaced), and with the
+   * `timings` option `utilization` (0..1 since creation) and `waitTime`/`runTime` summaries in ms.
+   * See PoolStats.
    *
    * @example
    * await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });

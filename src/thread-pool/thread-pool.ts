@@ -97,15 +97,15 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
 
   /**
    * A snapshot of the pool's work: calls queued, running, completed, failed and cancelled (a map's
-   * items each count), its threads (live, started, replaced), how busy its task slots were since
-   * creation (`utilization`, 0..1), and how long tasks waited and ran (`waitTime`, `runTime`:
-   * min, mean, p50, p90, p99, max in ms). See PoolStats for the exact meaning of each.
+   * items each count), its threads (live, started, replaced), and with the `timings` option how
+   * busy its task slots were since creation (`utilization`, 0..1) and how long tasks waited and
+   * ran (`waitTime`, `runTime`: min, mean, p50, p90, p99, max in ms). See PoolStats.
    *
    * @example
-   * const pool = new ThreadPool(2);
-   * await pool.map((ms: number) => new Promise((r) => setTimeout(r, ms)), [50, 50, 50, 50]);
+   * const pool = new ThreadPool({ workers: 2, timings: true });
+   * await pool.map((ms: number) => new Promise((r) => setTimeout(r, ms)), [50, 50, 50, 50], 1);
    * const { completed, runTime, utilization } = pool.stats();
-   * // completed === 4, runTime.p50 ≈ 50, utilization close to 1 for a pool this busy
+   * // completed === 4, runTime?.p50 ≈ 50, utilization close to 1 for a pool this busy
    */
   stats(): PoolStats {
     return this.#engine.stats();

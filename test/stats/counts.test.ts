@@ -3,7 +3,13 @@
 // per apply/submit, one per item of a map, whatever the chunksize.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CancelledError, type PoolStats, ThreadPool, ThreadPoolExecutor } from 'spindle';
+import {
+  BrokenPoolError,
+  CancelledError,
+  type PoolStats,
+  ThreadPool,
+  ThreadPoolExecutor,
+} from 'spindle';
 import { delay, Event, rejection, T, waitEvent } from '../helpers.js';
 
 /** Throws for multiples of 7: a map's chunks are partly failed. */
@@ -189,3 +195,30 @@ for (const threads of [2, 0]) {
     );
   });
 }
+
+describe('stats of a broken pool', () => {
+  test(
+    'calls failed by BrokenPoolError count as failed; the thread that broke it is not replaced',
+    T,
+    async () => {
+      const pool = new ThreadPool({
+        workers: 2,
+        threads: 1,
+        initializer: () => {
+          throw new Error('no setup');
+        },
+      });
+      const exits: string[] = [];
+      pool.on('threadExit', ({ reason }) => exits.push(reason));
+      const results = [1, 2, 3].map((x) => pool.applyAsync((n: number) => n, [x]));
+      const errors = await Promise.all(results.map((r) => rejection(r.get())));
+      assert.ok(errors.every((e) => e instanceof BrokenPoolError));
+      await pool.join().catch(() => {});
+      for (let i = 0; i < 100 && exits.length === 0; i++) await delay(10);
+      const s = pool.stats();
+      assert.deepEqual([s.completed, s.failed, s.cancelled, s.queued, s.running], [0, 3, 0, 0, 0]);
+      assert.deepEqual(s.threads, { live: 0, started: 1, replaced: 0 });
+      assert.deepEqual(exits, ['terminate']);
+    },
+  );
+});
