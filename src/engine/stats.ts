@@ -173,7 +173,8 @@ export class StatsCollector {
 
   /** A task was issued (before its payload is captured: a chunk's items are counted here). */
   issued(task: Task): void {
-    if (task.mode !== Mode.Call) task.calls = (task.payload as readonly unknown[]).length;
+    const payload = task.payload;
+    if (task.mode !== Mode.Call && Array.isArray(payload)) task.calls = payload.length;
     this.#pending += task.calls;
     if (this.#timings) task.queuedAt = performance.now();
   }

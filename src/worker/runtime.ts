@@ -48,15 +48,14 @@ import { captureOutput } from './output.js';
 // thread's globals (fake-timer libraries replace setImmediate, Date.now…), and the task loop must
 // go on working whatever they do to them.
 const schedule = setImmediate;
+const now = Date.now;
 const hrtime = process.hrtime.bigint;
 /**
- * Milliseconds on the monotonic clock every thread of the process shares: when a task starts, as
- * the pool's stats need it (see engine/stats.ts). process.hrtime rather than performance.now():
- * loading perf_hooks would add ~1 ms to every thread's start.
+ * Milliseconds on the monotonic clock every thread of the process shares: when a task starts, for
+ * the pool's timings (see engine/stats.ts). process.hrtime rather than performance.now(): loading
+ * perf_hooks would add ~1 ms to every thread's start.
  */
 const clock = (): number => Number(hrtime()) / 1e6;
-/** Whole milliseconds of the same clock, for the flush heuristics below. */
-const now = (): number => Math.floor(clock());
 const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
@@ -99,7 +98,7 @@ export class ThreadRuntime implements ExecutionSink {
   /** Results to send (see protocol/results.ts). */
   #out: ResultsMessage = [];
   #outTransfer: ArrayBuffer[] = [];
-  /** (seq, start time) of the tasks started since the last batch, for the pool's stats. */
+  /** (seq, start time) of the tasks started since the last batch, with the `timings` option. */
   #starts: number[] = [];
   #oldestResultAt = 0;
   /** When #startWhatFits last read the clock: about when the task that just ran started. */
@@ -242,9 +241,6 @@ export class ThreadRuntime implements ExecutionSink {
   }
 
   #startWhatFits(): void {
-    // When the next task starts: read before the first, then after each task (nothing of note
-    // runs between one task's end and the next one's start), so one clock read a task.
-    let startAt = clock();
     while (this.#head < this.#queue.length && this.#running < this.#quota) {
       const task = this.#queue[this.#head] as ReceivedTask;
       if (!this.#claims.claim(task.seq)) {
@@ -254,15 +250,14 @@ export class ThreadRuntime implements ExecutionSink {
         continue;
       }
       this.#queue[this.#head++] = undefined;
-      if (this.#timings) this.#starts.push(task.seq, startAt);
+      if (this.#timings) this.#starts.push(task.seq, clock());
       this.#start(task);
-      startAt = clock();
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when
         // the task that just ran took a while (a result must not wait behind the next one, which
         // may be as long).
-        const at = Math.floor(startAt);
-        // Whole milliseconds: 2 apart is at least one full millisecond.
+        const at = now();
+        // Date.now() counts whole milliseconds: 2 apart is at least one full millisecond.
         const long = at - this.#lastLookAt >= 2;
         if (long !== this.#lastTaskLong) {
           this.#lastTaskLong = long;
