@@ -20,14 +20,7 @@ import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/t
 import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
-import {
-  DRAIN,
-  IDLE,
-  NO_EVENTS,
-  WorkEdges,
-  type WorkEventSink,
-  type WorkEvents,
-} from './pool-events.js';
+import { NO_EVENTS, WorkAnnouncer, type WorkEventSink } from './pool-events.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
 import { fromThreadClock, type PoolStats, StatsCollector } from './stats.js';
 import { StopRegistry } from './stop-registry.js';
@@ -71,8 +64,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
   #finishing = false;
   #keepAlive: NodeJS.Timeout | undefined;
   readonly #stats: StatsCollector;
-  readonly #edges = new WorkEdges();
-  readonly #events: WorkEventSink;
+  readonly #events: WorkAnnouncer;
+  /** Calls issued and not settled, as the 'idle' edge reads them. */
+  readonly #pending = (): number => this.#stats.pending;
 
   /** `events`: the pool or executor, which emits the work events (see pool-events.ts). */
   constructor(
@@ -82,10 +76,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
   ) {
     this.options = options;
     this.reportError = reportError;
-    this.#events = events;
     this.#stats = new StatsCollector(options.workers, options.timings);
     this.#host = hostKindFor(options);
     this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
+    this.#events = new WorkAnnouncer(events, this.#deliveries, reportError);
     this.#scheduler = new Scheduler(options, this.#host, this);
     this.#finished = new Promise((resolve) => {
       this.#finish = resolve;
@@ -131,7 +125,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
   /** Queues a task. A terminated or broken pool settles it at once (on a later microtask). */
   submit(task: Task): void {
     this.#stats.issued(task);
-    this.#edges.issued();
+    this.#events.issued();
     if (!this.acceptsWork) {
       const broken = this.#broken;
       const error = broken ?? new CancelledError('The pool was terminated');
@@ -279,9 +273,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   threadStarted(thread: ThreadHandle): void {
     this.#stats.threadStarted();
-    if (!this.#events.listens('threadStart')) return;
-    const name = thread.name;
-    this.#deliveries.announce(() => this.#announce('threadStart', { name }));
+    this.#events.threadStarted(thread.name);
   }
 
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
@@ -291,10 +283,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
       const reason = thread.exitReason ?? 'crash';
       // One that dies while starting breaks the pool: it is not replaced.
       this.#stats.threadExited(reason, this.acceptsWork && !wasStarting);
-      if (this.#events.listens('threadExit')) {
-        const name = thread.name;
-        this.#deliveries.announce(() => this.#announce('threadExit', { name, exitCode, reason }));
-      }
+      this.#events.threadExited({ name: thread.name, exitCode, reason });
       this.#scheduler.forget(thread);
       if (!this.acceptsWork) {
         this.#finishIfStopped();
@@ -420,29 +409,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#finishIfStopped();
   }
 
-  /** Announces the 'drain' and 'idle' edges this step made (see pool-events.ts). */
+  /** The step is over: the stats' step clock, and the 'drain'/'idle' edges (pool-events.ts). */
   #endOfStep(): void {
     this.#stats.stepEnded();
-    const edges = this.#edges.check(this.#scheduler, this.#stats.pending);
-    if (edges === 0) return;
-    if (edges & DRAIN && this.#events.listens('drain')) {
-      this.#deliveries.announce(() => this.#announce('drain'));
-    }
-    if (edges & IDLE && this.#events.listens('idle')) {
-      // Not if a callback of this step's settlements issued more work meanwhile.
-      this.#deliveries.announce(() => {
-        if (this.#stats.pending === 0) this.#announce('idle');
-      });
-    }
-  }
-
-  /** Emits an event on the pool; a listener's throw is reported like a callback's. */
-  #announce<K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]): void {
-    try {
-      this.#events.emit(name, ...args);
-    } catch (error) {
-      this.reportError(error);
-    }
+    this.#events.endOfStep(this.#scheduler, this.#pending);
   }
 
   #finishIfStopped(): void {

@@ -69,14 +69,14 @@ export interface WorkEventSink {
 /** The sink of an engine whose owner takes no events. */
 export const NO_EVENTS: WorkEventSink = { emit: () => {}, listens: () => false };
 
-export const DRAIN = 1;
-export const IDLE = 2;
+const DRAIN = 1;
+const IDLE = 2;
 
 /**
  * Finds the 'drain' and 'idle' edges. Both start true (a new pool is idle) and fire on the
  * transition back to true.
  */
-export class WorkEdges {
+class WorkEdges {
   #drained = true;
   #idle = true;
 
@@ -102,5 +102,71 @@ export class WorkEdges {
       edges |= IDLE;
     }
     return edges;
+  }
+}
+
+/** Where announcements wait for the end of the engine's step (deliveries.ts). */
+interface Announcements {
+  announce(notice: () => void): void;
+}
+
+/**
+ * The engine's side of the events: it finds the edges at the end of each step and announces, after
+ * the step, each event someone listens to; a listener's throw goes to `reportError`.
+ */
+export class WorkAnnouncer {
+  readonly #edges = new WorkEdges();
+  readonly #sink: WorkEventSink;
+  readonly #announcements: Announcements;
+  readonly #reportError: (error: unknown) => void;
+
+  constructor(
+    sink: WorkEventSink,
+    announcements: Announcements,
+    reportError: (error: unknown) => void,
+  ) {
+    this.#sink = sink;
+    this.#announcements = announcements;
+    this.#reportError = reportError;
+  }
+
+  /** A call was issued: the pool is neither drained nor idle until seen so. */
+  issued(): void {
+    this.#edges.issued();
+  }
+
+  threadStarted(name: string): void {
+    if (this.#sink.listens('threadStart')) {
+      this.#announcements.announce(() => this.#emit('threadStart', { name }));
+    }
+  }
+
+  threadExited(event: ThreadExitEvent): void {
+    if (this.#sink.listens('threadExit')) {
+      this.#announcements.announce(() => this.#emit('threadExit', event));
+    }
+  }
+
+  /** At the end of a step: `pending()` calls not settled, `queue.waiting()` tasks not started. */
+  endOfStep(queue: { waiting(): number }, pending: () => number): void {
+    const edges = this.#edges.check(queue, pending());
+    if (edges === 0) return;
+    if (edges & DRAIN && this.#sink.listens('drain')) {
+      this.#announcements.announce(() => this.#emit('drain'));
+    }
+    if (edges & IDLE && this.#sink.listens('idle')) {
+      // Not if a callback of this step's settlements issued more work meanwhile.
+      this.#announcements.announce(() => {
+        if (pending() === 0) this.#emit('idle');
+      });
+    }
+  }
+
+  #emit<K extends keyof WorkEvents>(name: K, ...args: WorkEvents[K]): void {
+    try {
+      this.#sink.emit(name, ...args);
+    } catch (error) {
+      this.#reportError(error);
+    }
   }
 }
