@@ -209,4 +209,57 @@ if (busy) {
   row('one at a time (sum of the waits)', serial);
 }
 
+// 4. What a pool saw: pool.stats() and its thread events
+{
+  const workers = 8;
+  console.log(
+    `\n4. pool.stats() after a mixed load: new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40, timings: true })`,
+  );
+  const exits = new Map<string, number>();
+  const statsRows: [string, string][] = [];
+  {
+    await using pool = new ThreadPool({ workers, maxTasksPerThread: 40, timings: true });
+    pool.on('threadExit', ({ reason }) => exits.set(reason, (exits.get(reason) ?? 0) + 1));
+    const waits = Array.from({ length: 100 }, (_, id): [number, number] => [
+      id,
+      10 + (id % 9) * 10,
+    ]);
+    await Promise.all([
+      pool.map(tasks.fetchItem, waits, 1),
+      pool.map(tasks.fib, new Array<number>(12).fill(24), 1),
+      pool
+        .apply(() => {
+          throw new Error('a task that fails');
+        })
+        .catch(() => {}),
+    ]);
+    const s = pool.stats();
+    const ms = (t: ReturnType<ThreadPool['stats']>['runTime']) =>
+      t ? [t.min, t.p50, t.p90, t.p99, t.max].map((v) => v.toFixed(1).padStart(7)).join('') : '';
+    statsRows.push(
+      [
+        'calls',
+        `completed ${s.completed}, failed ${s.failed}, cancelled ${s.cancelled}, queued ${s.queued}, running ${s.running}`,
+      ],
+      [
+        'threads',
+        `live ${s.threads.live}, started ${s.threads.started}, replaced ${s.threads.replaced}`,
+      ],
+      [
+        'utilization',
+        `${((s.utilization ?? 0) * 100).toFixed(0)}% of ${workers} task slots since creation`,
+      ],
+      [
+        '',
+        `${'min'.padStart(7)}${'p50'.padStart(7)}${'p90'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}  ms`,
+      ],
+      ['runTime', `${ms(s.runTime)}  (${s.runTime?.count} tasks)`],
+      ['waitTime', `${ms(s.waitTime)}`],
+    );
+  }
+  for (const [label, text] of statsRows) console.log(`   ${label.padEnd(12)}${text}`);
+  const reasons = [...exits].map(([reason, n]) => `${reason} ${n}`).join(', ');
+  console.log(`   ${'threadExit'.padEnd(12)}${reasons}`);
+}
+
 console.log(`\nTour done in ${seconds(tourStart).toFixed(2)} s.`);

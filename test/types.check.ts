@@ -1,5 +1,13 @@
 // Compile-time checks of the public types (run by `npm run typecheck`, not by the test runner).
-import { type AsyncResult, fromModule, type IMapIterator, ThreadPool } from 'spindle';
+import {
+  type AsyncResult,
+  fromModule,
+  type IMapIterator,
+  type PoolStats,
+  type ThreadExitReason,
+  ThreadPool,
+  ThreadPoolExecutor,
+} from 'spindle';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -46,3 +54,16 @@ const norms = pool.map(tasks.norm, [{ x: 1, y: 2 }]);
 same<typeof norms, Promise<number[]>>(true);
 const joined = pool.apply(tasks.join, [['a'], ',']);
 same<typeof joined, Promise<string>>(true);
+
+// The pool's and the executor's events and stats are typed.
+pool.on('threadExit', (event) => same<typeof event.reason, ThreadExitReason>(true));
+pool.on('threadStart', ({ name }) => expectType<string>(name));
+pool.on('drain', () => {});
+// @ts-expect-error 'idle' listeners take no argument
+pool.on('idle', (_nothing: number) => {});
+const executor = new ThreadPoolExecutor(2);
+executor.on('threadExit', ({ exitCode }) => expectType<number>(exitCode));
+same<ReturnType<typeof pool.stats>, PoolStats>(true);
+same<ReturnType<typeof executor.stats>, PoolStats>(true);
+expectType<number | undefined>(pool.stats().runTime?.p99);
+expectType<number | null>(executor.stats().utilization);

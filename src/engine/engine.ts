@@ -14,12 +14,15 @@ import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
 import { Outcome } from '../protocol/messages.js';
+import { readStarts } from '../protocol/results.js';
 import { type HostKind, hostKindFor } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';
 import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
+import { NO_EVENTS, WorkAnnouncer, type WorkEventSink } from './pool-events.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
+import { fromThreadClock, type PoolStats, StatsCollector } from './stats.js';
 import { StopRegistry } from './stop-registry.js';
 import { type Task, TaskState } from './task.js';
 
@@ -60,12 +63,23 @@ export class Engine implements ThreadReports, SchedulerOwner {
   #finish!: () => void;
   #finishing = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #stats: StatsCollector;
+  readonly #events: WorkAnnouncer;
+  /** Calls issued and not settled, as the 'idle' edge reads them. */
+  readonly #pending = (): number => this.#stats.pending;
 
-  constructor(options: ResolvedPoolOptions, reportError: (error: unknown) => void) {
+  /** `events`: the pool or executor, which emits the work events (see pool-events.ts). */
+  constructor(
+    options: ResolvedPoolOptions,
+    reportError: (error: unknown) => void,
+    events: WorkEventSink = NO_EVENTS,
+  ) {
     this.options = options;
     this.reportError = reportError;
+    this.#stats = new StatsCollector(options.workers, options.timings);
     this.#host = hostKindFor(options);
-    this.#deliveries = new Deliveries(reportError);
+    this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
+    this.#events = new WorkAnnouncer(events, this.#deliveries, reportError);
     this.#scheduler = new Scheduler(options, this.#host, this);
     this.#finished = new Promise((resolve) => {
       this.#finish = resolve;
@@ -110,9 +124,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
 
   /** Queues a task. A terminated or broken pool settles it at once (on a later microtask). */
   submit(task: Task): void {
+    this.#stats.issued(task);
+    this.#events.issued();
     if (!this.acceptsWork) {
-      const error = this.#broken ?? new CancelledError('The pool was terminated');
-      queueMicrotask(() => this.#settle(task, Outcome.Error, error));
+      const broken = this.#broken;
+      const error = broken ?? new CancelledError('The pool was terminated');
+      queueMicrotask(() => this.step(() => this.#settle(task, Outcome.Error, error, !broken)));
       return;
     }
     // Values cross to a thread by copy: taken now, not when the task is sent.
@@ -131,8 +148,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
       task.state = TaskState.Settled;
       task.payload = undefined;
       task.job = null;
+      this.#stats.withdrawn(task);
       return true;
     });
+  }
+
+  /** A snapshot of the pool's counts, threads and timings (see stats.ts). */
+  stats(): PoolStats {
+    return this.#stats.snapshot(this.#scheduler.threads);
   }
 
   /** Whether the task is running on a thread now. */
@@ -175,6 +198,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
         this.#phase = Phase.Terminated;
         this.#failEverything(
           () => new CancelledError('The pool was terminated before the task finished'),
+          true,
         );
         this.#notifyStopped(new CancelledError('The pool was terminated while its input was read'));
         this.#stopAll(false);
@@ -218,8 +242,15 @@ export class Engine implements ThreadReports, SchedulerOwner {
   threadResults(thread: ThreadHandle, results: unknown[]): void {
     this.step(() => {
       const outstanding = thread.outstanding;
+      // When the thread started its tasks, known before they settle (the stats' timings).
+      const end = this.options.timings
+        ? readStarts(results, (seq, time) => {
+            const task = outstanding.get(seq);
+            if (task) task.startedAt = fromThreadClock(time);
+          })
+        : results.length;
       let count = 0;
-      for (let i = 0; i < results.length; i += 3) {
+      for (let i = 0; i < end; i += 3) {
         const task = outstanding.get(results[i] as number);
         if (!task) continue;
         outstanding.delete(task.seq);
@@ -240,10 +271,19 @@ export class Engine implements ThreadReports, SchedulerOwner {
     });
   }
 
+  threadStarted(thread: ThreadHandle): void {
+    this.#stats.threadStarted();
+    this.#events.threadStarted(thread.name);
+  }
+
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
     this.step(() => {
       const wasStarting = thread.state === ThreadState.Starting;
       const expected = thread.state === ThreadState.Stopping;
+      const reason = thread.exitReason ?? 'crash';
+      // One that dies while starting breaks the pool: it is not replaced.
+      this.#stats.threadExited(reason, this.acceptsWork && !wasStarting);
+      this.#events.threadExited({ name: thread.name, exitCode, reason });
       this.#scheduler.forget(thread);
       if (!this.acceptsWork) {
         this.#finishIfStopped();
@@ -315,9 +355,11 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#scheduler.requeue(requeue);
   }
 
-  #settle(task: Task, outcome: Outcome, value: unknown): void {
+  /** `cancelled`: settled by a cancellation (terminate), counted so in the stats. */
+  #settle(task: Task, outcome: Outcome, value: unknown, cancelled = false): void {
     if (task.state === TaskState.Settled) return;
     task.state = TaskState.Settled;
+    this.#stats.settled(task, outcome, value, cancelled);
     const job = task.job;
     task.job = null;
     task.payload = undefined;
@@ -328,8 +370,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
     if (job) this.#deliveries.add(job, task, outcome, value);
   }
 
-  #failEverything(makeError: () => unknown): void {
-    for (const task of this.#scheduler.takeAll()) this.#settle(task, Outcome.Error, makeError());
+  #failEverything(makeError: () => unknown, cancelled = false): void {
+    for (const task of this.#scheduler.takeAll()) {
+      this.#settle(task, Outcome.Error, makeError(), cancelled);
+    }
   }
 
   #break(cause: unknown, what: string): void {
@@ -363,6 +407,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
     }
     this.#scheduler.stopAll(graceful);
     this.#finishIfStopped();
+  }
+
+  /** The step is over: the stats' step clock, and the 'drain'/'idle' edges (pool-events.ts). */
+  #endOfStep(): void {
+    this.#stats.stepEnded();
+    this.#events.endOfStep(this.#scheduler, this.#pending);
   }
 
   #finishIfStopped(): void {

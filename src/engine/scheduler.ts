@@ -44,6 +44,8 @@ export interface SchedulerOwner extends ThreadReports {
   readonly dispatching: boolean;
   /** A carrier could not be started, or did not start in time: the pool is broken. */
   startFailed(cause: unknown, what: string): void;
+  /** A carrier was started (for the stats and the 'threadStart' event). */
+  threadStarted(thread: ThreadHandle): void;
 }
 
 export class Scheduler {
@@ -89,6 +91,13 @@ export class Scheduler {
     if (this.queue.size > 0) return true;
     for (const thread of this.threads) if (thread.outstanding.size > 0) return true;
     return false;
+  }
+
+  /** How many tasks have not started: queued here, or sent to a carrier that has not started them. */
+  waiting(): number {
+    let count = this.queue.size;
+    for (const thread of this.threads) count += thread.unstarted();
+    return count;
   }
 
   /** Takes every task not settled out of the queue and off the carriers, in order. */
@@ -146,21 +155,27 @@ export class Scheduler {
   markIdle(thread: ThreadHandle): void {
     thread.setBusy(false);
     if (thread.state === ThreadState.Retiring) {
+      thread.exitReason ??= 'maxTasksPerThread';
       void thread.stop(true);
       return;
     }
     thread.armIdleTimer(this.#options.idleTimeout, () => {
       if (thread.outstanding.size === 0 && thread.state === ThreadState.Ready) {
+        thread.exitReason ??= 'idle';
         void thread.stop(true);
       }
     });
   }
 
-  /** Stops every carrier (gracefully: each finishes writing what its tasks wrote). */
+  /**
+   * Stops every carrier: gracefully (each finishes writing what its tasks wrote) once a closed
+   * pool's work is done, at once when the pool is terminated or broken.
+   */
   stopAll(graceful: boolean): void {
     if (this.#waitTimer) clearTimeout(this.#waitTimer);
     this.#waitTimer = undefined;
     for (const thread of this.threads) {
+      thread.exitReason ??= graceful ? 'close' : 'terminate';
       thread.clearTimers();
       void thread.stop(graceful);
     }
@@ -282,6 +297,7 @@ export class Scheduler {
       return undefined;
     }
     this.threads.push(thread);
+    this.#owner.threadStarted(thread);
     const limit = this.#options.initializerTimeout;
     thread.armStartTimer(limit, () =>
       this.#owner.step(() =>

@@ -39,6 +39,11 @@ export class Task {
   seq = 0;
   /** The carrier it was sent to (a ThreadHandle, see threads/thread-handle.ts), while it is there. */
   thread: TaskCarrier | null = null;
+  /** How many calls of the function it stands for: 1, or a chunk's items (see stats.ts). */
+  calls = 1;
+  /** When it was issued, and when it started on its carrier (0: not known), in main-thread ms. */
+  queuedAt = 0;
+  startedAt = 0;
 
   constructor(
     readonly fn: AnyFunction,

@@ -6,7 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { Engine } from '../engine/engine.js';
+import type { WorkEvents } from '../engine/pool-events.js';
 import { reportCallbackError } from '../engine/report-error.js';
+import type { PoolStats } from '../engine/stats.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import type { AnyFunction } from '../functions/functions.js';
 import { resolveExecutorOptions, resolvePoolOptions } from '../options/resolve.js';
@@ -32,11 +34,23 @@ import { Submitter } from './submitter.js';
 const DONE_CALLBACK_THREW =
   "A done-callback threw (listen to the executor's 'error' event to handle this)";
 
-/** The events of a {@link ThreadPoolExecutor}. */
-export interface ThreadPoolExecutorEvents {
+/**
+ * The executor's events, typed as the pool's are (see WorkEvents for when each is emitted):
+ * `'drain'`, `'idle'`, `'threadStart'`, `'threadExit'`, and `'error'` for a done-callback or a
+ * listener that threw.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'spindle';
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * executor.on('threadExit', ({ reason }) => {
+ *   if (reason === 'crash') console.warn('a thread died; a new one takes its work');
+ * });
+ * ```
+ */
+export interface ThreadPoolExecutorEvents extends WorkEvents {
   /**
-   * A done-callback threw. The future is not affected; with no listener, the error is printed as
-   * a warning.
+   * A done-callback, or a listener of another event, threw. The future is not affected; with no
+   * listener, the error is printed as a warning.
    * @example
    * ```ts
    * import { ThreadPoolExecutor } from 'spindle';
@@ -97,7 +111,13 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
       // The executor is gone, and with it its listeners: the error becomes a warning.
       else reportCallbackError(null, error, DONE_CALLBACK_THREW);
     };
-    this.#submitter = new Submitter(new Engine(resolved, reportError), reportError);
+    // Events too: an executor nobody references has no listeners left to tell.
+    const events = {
+      emit: (name: keyof WorkEvents, ...args: unknown[]) =>
+        self.deref()?.emit(name, ...(args as never)),
+      listens: (name: keyof WorkEvents) => (self.deref()?.listenerCount(name) ?? 0) > 0,
+    };
+    this.#submitter = new Submitter(new Engine(resolved, reportError, events), reportError);
     collected.register(this, this.#submitter, this);
   }
 
@@ -125,6 +145,23 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    */
   get threads(): number {
     return this.#submitter.engine.options.threads;
+  }
+
+  /**
+   * A snapshot of the executor's work: calls queued, running, completed, failed and cancelled (an
+   * executor map's items each count), its threads (live, started, replaced), and with the
+   * `timings` option `utilization` (0..1 since creation) and `waitTime`/`runTime` summaries in ms.
+   * See PoolStats.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+   * await executor.submit((x: number) => x + 1, 1);
+   * console.log(executor.stats().completed); // 1
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#submitter.engine.stats();
   }
 
   /**

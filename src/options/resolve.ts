@@ -33,6 +33,7 @@ const POOL_OPTION_KEYS = new Set([
   'resourceLimits',
   'idleTimeout',
   'workerEntry',
+  'timings',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -46,6 +47,7 @@ const EXECUTOR_KEYS = new Set([
   'resourceLimits',
   'idleTimeout',
   'workerEntry',
+  'timings',
 ]);
 
 let executorCounter = 0;
@@ -102,6 +104,9 @@ export function resolvePoolOptions(
       ? Number.POSITIVE_INFINITY
       : expectInteger('idleTimeout', options.idleTimeout, 0);
   if (idleTimeout > MAX_TIMER_MS) idleTimeout = Number.POSITIVE_INFINITY;
+  if (options.timings !== undefined && typeof options.timings !== 'boolean') {
+    throw new TypeError(`Expected \`timings\` to be a boolean, got ${describe(options.timings)}`);
+  }
   return {
     workers,
     threads,
@@ -113,6 +118,7 @@ export function resolvePoolOptions(
     resourceLimits,
     idleTimeout,
     workerEntry: resolveWorkerEntry(options.workerEntry),
+    timings: options.timings ?? false,
   };
 }
 

@@ -40,4 +40,6 @@ export interface ThreadBootData {
   initargs: readonly unknown[];
   /** The tsx the main thread runs under (`tsx/esm/api`'s URL), to register before a task module. */
   typescriptLoader: string | null;
+  /** Report when each task starts, for the pool's timings (the `timings` option). */
+  timings: boolean;
 }

@@ -29,6 +29,11 @@ export const Outcome = {
   Stdout: 4,
   /** Not a result: seq 0, value what the thread wrote to its stderr. */
   Stderr: 5,
+  /**
+   * Not a result: value when the thread started task `seq` (ms on its monotonic clock,
+   * `process.hrtime`). Such entries end a batch, after its results.
+   */
+  Started: 6,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 

@@ -2,7 +2,8 @@
  * Worker → main: these tasks ended. A flat array of (seq, outcome, value) triples, for the same
  * reason as the run batches (see run-batch.ts). What the thread wrote to its stdout and stderr
  * travels in it too (Outcome.Stdout/Stderr, seq 0), in order, so that it is written before the
- * results that follow it are delivered.
+ * results that follow it are delivered. When the thread started its tasks travels at the end of
+ * the batch (Outcome.Started entries), read by the main thread before the results.
  *
  * On the thread a value is as the task produced it (an error serialized, see errors.ts; a chunk's
  * numbers maybe packed, see packing.ts); `decodeResults` turns it into what a job is settled with.
@@ -50,8 +51,34 @@ export function appendOutput(
   out.push(0, kind, data);
 }
 
+/** Adds when the thread started its tasks, from (seq, time) pairs, at the end of the batch. */
+export function appendStarts(out: ResultsMessage, starts: readonly number[]): void {
+  for (let i = 0; i < starts.length; i += 2) out.push(starts[i], Outcome.Started, starts[i + 1]);
+}
+
+/**
+ * Where a batch's results end and its start times begin (see appendStarts): calls `started` for
+ * each start time, and returns how far the results go.
+ */
+export function readStarts(
+  message: ResultsMessage,
+  started: (seq: number, time: number) => void,
+): number {
+  let end = message.length;
+  while (end >= 3 && message[end - 2] === Outcome.Started) {
+    started(message[end - 3] as number, message[end - 1] as number);
+    end -= 3;
+  }
+  return end;
+}
+
 function isOutput(outcome: Outcome): boolean {
   return outcome === Outcome.Stdout || outcome === Outcome.Stderr;
+}
+
+/** An entry that is not a task's result: output, or start times. */
+function isNotResult(outcome: Outcome): boolean {
+  return outcome === Outcome.Stdout || outcome === Outcome.Stderr || outcome === Outcome.Started;
 }
 
 /** The batch's entries as batches of one each, in order. */
@@ -71,13 +98,13 @@ export function splitResults(message: ResultsMessage): ResultsMessage[] {
  */
 export function resultsAfterLoss(message: ResultsMessage, reason: string): ResultsMessage[] {
   let results = 0;
-  for (let i = 1; i < message.length; i += 3) if (!isOutput(message[i] as Outcome)) results++;
+  for (let i = 1; i < message.length; i += 3) if (!isNotResult(message[i] as Outcome)) results++;
   const again: ResultsMessage[] = [];
   for (let i = 0; i < message.length; i += 3) {
     const seq = message[i] as number;
     const outcome = message[i + 1] as Outcome;
     const value = message[i + 2];
-    if (isOutput(outcome) || (results > 1 && outcome !== Outcome.OkPacked)) {
+    if (isNotResult(outcome) || (results > 1 && outcome !== Outcome.OkPacked)) {
       again.push([seq, outcome, value]);
     } else if (outcome === Outcome.Error && (value as WireError).$error) {
       // The error itself can cross without what made it unreadable (its own properties).
@@ -141,7 +168,7 @@ export function decodeResults(
 ): void {
   for (let i = 1; i < message.length; i += 3) {
     const outcome = message[i] as Outcome;
-    if (outcome === Outcome.Ok) continue;
+    if (outcome === Outcome.Ok || outcome === Outcome.Started) continue;
     if (outcome === Outcome.OkPacked) {
       message[i + 1] = unpackNumbers(message[i + 1] as Float64Array);
       message[i] = Outcome.Ok;

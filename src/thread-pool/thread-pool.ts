@@ -4,7 +4,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { Engine, PoolState } from '../engine/engine.js';
+import type { WorkEvents } from '../engine/pool-events.js';
 import { reportCallbackError } from '../engine/report-error.js';
+import type { PoolStats } from '../engine/stats.js';
 import { Task } from '../engine/task.js';
 import { InvalidStateError } from '../errors.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
@@ -44,11 +46,24 @@ const MAP_ASYNC_KEYS = ['chunksize', 'transfer', 'callback', 'errorCallback'];
 
 const STATE_NAMES = ['RUN', 'CLOSE', 'TERMINATE'] as const;
 
-/** The events of a {@link ThreadPool}. */
-export interface ThreadPoolEvents {
+/**
+ * The pool's events, typed: `pool.on('threadExit', (e) => e.reason)`. Besides `'error'`, the
+ * work and thread events (see WorkEvents for when each is emitted): `'drain'`, `'idle'`,
+ * `'threadStart'`, `'threadExit'`. Listeners run on the main thread, never in the middle of the
+ * pool's own bookkeeping: they may call any method of any pool. One that throws is reported
+ * through `'error'` (or as a warning), and never breaks the pool.
+ * @example
+ * ```ts
+ * import { ThreadPool } from 'spindle';
+ * await using pool = new ThreadPool({ workers: 4, maxTasksPerThread: 100 });
+ * pool.on('threadExit', ({ name, exitCode, reason }) => console.log(name, exitCode, reason));
+ * pool.on('idle', () => console.log(pool.stats()));
+ * ```
+ */
+export interface ThreadPoolEvents extends WorkEvents {
   /**
-   * A result callback or error callback threw. The task's result is not affected; with no
-   * listener, the error is printed as a warning.
+   * A result callback or error callback, or a listener of another event, threw. The task's result
+   * is not affected; with no listener, the error is printed as a warning.
    * @example
    * ```ts
    * import { ThreadPool } from 'spindle';
@@ -90,7 +105,10 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   constructor(options?: number | ThreadPoolOptions) {
     super();
     const resolved = resolvePoolOptions(options);
-    this.#engine = new Engine(resolved, (error) => this.#reportError(error));
+    this.#engine = new Engine(resolved, (error) => this.#reportError(error), {
+      emit: (name, ...args) => this.emit(name, ...(args as never)),
+      listens: (name) => this.listenerCount(name) > 0,
+    });
   }
 
   /**
@@ -132,6 +150,24 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    */
   get state(): 'RUN' | 'CLOSE' | 'TERMINATE' {
     return STATE_NAMES[this.#engine.state];
+  }
+
+  /**
+   * A snapshot of the pool's work: calls queued, running, completed, failed and cancelled (a map's
+   * items each count), its threads (live, started, replaced), and with the `timings` option how
+   * busy its task slots were since creation (`utilization`, 0..1) and how long tasks waited and
+   * ran (`waitTime`, `runTime`: min, mean, p50, p90, p99, max in ms). See PoolStats.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ workers: 2, timings: true });
+   * await pool.map((ms: number) => new Promise((r) => setTimeout(r, ms)), [50, 50, 50, 50], 1);
+   * const { completed, runTime, utilization } = pool.stats();
+   * console.log(completed, runTime?.p50, utilization); // 4, about 50, close to 1
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#engine.stats();
   }
 
   /**

@@ -1,6 +1,16 @@
 /**
  * Why a carrier exited, as the pool's 'threadExit' event tells it. Whoever stops a carrier sets
  * `ThreadHandle.exitReason` first; a carrier that exits with none set has crashed.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, type ThreadExitReason } from 'spindle';
+ * await using pool = new ThreadPool();
+ * const unexpected: ThreadExitReason[] = ['crash', 'abort'];
+ * pool.on('threadExit', ({ name, reason }) => {
+ *   if (unexpected.includes(reason)) console.warn(`${name} stopped: ${reason}`);
+ * });
+ * ```
  */
 export type ThreadExitReason =
   /** It idled for `idleTimeout` ms with nothing to do. */

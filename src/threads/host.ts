@@ -36,13 +36,14 @@ export interface HostKind {
 export const workerThreads: HostKind = {
   carriers: (options) => options.threads,
   start(reports, spec, options) {
-    const { initializer, initargs, resourceLimits, workerEntry } = options;
+    const { initializer, initargs, resourceLimits, workerEntry, timings } = options;
     return new WorkerThread(reports, {
       ...spec,
       initializer: initializer ? functionRecord(initializer, 'initializer').def : null,
       initargs,
       resourceLimits,
       workerEntry,
+      timings,
     });
   },
   record: functionRecord,
@@ -59,6 +60,7 @@ export const mainThread: HostKind = {
       spec,
       options.initializer as AnyFunction | undefined,
       options.initargs,
+      options.timings,
     );
   },
   record: localRecord,

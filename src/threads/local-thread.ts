@@ -4,6 +4,7 @@
  * and values are passed by reference, not cloned.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
 import type { Outcome } from '../protocol/messages.js';
@@ -19,15 +20,19 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   #lastStarted = 0;
   #scheduled = false;
   #stopped = false;
+  /** Note when each task starts, for the pool's timings. */
+  readonly #timings: boolean;
 
   constructor(
     host: ThreadReports,
     spec: ThreadSpec,
     initializer: AnyFunction | undefined,
     initargs: readonly unknown[],
+    timings: boolean,
   ) {
     super(spec);
     this.#host = host;
+    this.#timings = timings;
     // Start on a later turn, as a thread would, so the constructor never runs user code.
     setImmediate(() => void this.#initialize(initializer, initargs));
   }
@@ -74,6 +79,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
       if (task.thread !== this) continue; // Taken back meanwhile.
       this.#lastStarted = task.seq;
       this.#running++;
+      if (this.#timings) task.startedAt = performance.now();
       if (moduleDefOf(task.fn)) {
         this.#load(task.fn).then(
           (fn) => execute(fn, task.mode, task.payload, task.seq, this),

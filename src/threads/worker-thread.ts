@@ -50,6 +50,7 @@ export interface WorkerThreadOptions extends ThreadSpec {
   resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
   /** The `workerEntry` option, as an absolute path; undefined: found by findWorkerEntry(). */
   workerEntry: string | undefined;
+  timings: boolean;
 }
 
 export class WorkerThread extends ThreadHandle {
@@ -93,6 +94,7 @@ export class WorkerThread extends ThreadHandle {
       initializer: options.initializer,
       initargs: options.initargs,
       typescriptLoader: tsxForThreads(),
+      timings: options.timings,
     };
     const start = (): Worker =>
       new Worker(options.workerEntry ?? findWorkerEntry(), {

@@ -31,6 +31,7 @@ import {
 import {
   appendOutput,
   appendResult,
+  appendStarts,
   type ResultsMessage,
   resultsAfterLoss,
   splitResults,
@@ -49,6 +50,12 @@ import { captureOutput } from './output.js';
 const schedule = setImmediate;
 const now = Date.now;
 const hrtime = process.hrtime.bigint;
+/**
+ * Milliseconds on the monotonic clock every thread of the process shares: when a task starts, for
+ * the pool's timings (see engine/stats.ts). process.hrtime rather than performance.now(): loading
+ * perf_hooks would add ~1 ms to every thread's start.
+ */
+const clock = (): number => Number(hrtime()) / 1e6;
 const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
@@ -81,6 +88,8 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #spinnersAllowed: number;
   readonly #quota: number;
   readonly #claims: ThreadClaims;
+  /** Report when each task starts (the pool's `timings` option). */
+  readonly #timings: boolean;
   #ready = false;
   #running = 0;
   #queue: (ReceivedTask | undefined)[] = [];
@@ -89,6 +98,8 @@ export class ThreadRuntime implements ExecutionSink {
   /** Results to send (see protocol/results.ts). */
   #out: ResultsMessage = [];
   #outTransfer: ArrayBuffer[] = [];
+  /** (seq, start time) of the tasks started since the last batch, with the `timings` option. */
+  #starts: number[] = [];
   #oldestResultAt = 0;
   /** When #startWhatFits last read the clock: about when the task that just ran started. */
   #lastLookAt = 0;
@@ -113,11 +124,12 @@ export class ThreadRuntime implements ExecutionSink {
     this.#activity = new Int32Array(boot.activity);
     this.#spinnersAllowed = boot.cores - 1;
     this.#quota = boot.quota;
+    this.#timings = boot.timings;
     port.on('message', (message: ToWorker) => this.#receive(message));
     port.on('messageerror', (error: Error) => this.#lost(error));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
     // results already computed, so that only the task that was running fails.
-    process.on('exit', () => this.#flush());
+    process.on('exit', () => this.#flush(true));
     captureOutput(process.stdout, (data) => this.#written(Outcome.Stdout, data));
     captureOutput(process.stderr, (data) => this.#written(Outcome.Stderr, data));
   }
@@ -238,6 +250,7 @@ export class ThreadRuntime implements ExecutionSink {
         continue;
       }
       this.#queue[this.#head++] = undefined;
+      if (this.#timings) this.#starts.push(task.seq, clock());
       this.#start(task);
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when
@@ -356,8 +369,13 @@ export class ThreadRuntime implements ExecutionSink {
     return serializeError(thrown);
   }
 
-  #flush(): void {
-    if (this.#out.length === 0) return;
+  /** `withStarts`: send the start times even with no result to carry them (the thread is exiting). */
+  #flush(withStarts = false): void {
+    if (this.#out.length === 0 && !(withStarts && this.#starts.length > 0)) return;
+    if (this.#starts.length > 0) {
+      appendStarts(this.#out, this.#starts);
+      this.#starts.length = 0;
+    }
     const results = this.#out;
     this.#out = [];
     const transfer = this.#outTransfer;

@@ -18,8 +18,10 @@ import { type ChunkFailure, Mode, Outcome } from '../../src/protocol/messages.js
 import {
   appendOutput,
   appendResult,
+  appendStarts,
   decodeResults,
   type ResultsMessage,
+  readStarts,
   resultsAfterLoss,
   splitResults,
 } from '../../src/protocol/results.js';
@@ -313,5 +315,39 @@ describe('result batches', () => {
     assert.equal(rebuilt.message, 'top');
     assert.equal(rebuilt.cause, undefined);
     assert.match(rebuilt.unreadable ?? '', /could not be read by the main thread \(stack\)/);
+  });
+
+  test('start times end a batch: read first, left alone by decoding, kept as they are when lost', () => {
+    const out: ResultsMessage = [];
+    appendResult(out, [], 1, Outcome.Ok, 10);
+    appendOutput(out, Outcome.Stdout, 'x');
+    appendResult(out, [], 2, Outcome.Error, serializeError(new Error('two')));
+    appendStarts(out, [1, 1000.25, 2, 1000.5, 3, 1001]);
+    const copy = deserialize(serialize(out)) as ResultsMessage;
+    decodeResults(copy, () => {});
+    const starts: [number, number][] = [];
+    const end = readStarts(copy, (seq, time) => starts.push([seq, time]));
+    assert.equal(end, 9, 'the results end where the start times begin');
+    assert.deepEqual(
+      starts.sort((a, b) => a[0] - b[0]),
+      [
+        [1, 1000.25],
+        [2, 1000.5],
+        [3, 1001],
+      ],
+    );
+    assert.equal(copy[11], 1000.25, 'a start time is not decoded as a result');
+    // A batch without them: the results go to its end.
+    assert.equal(
+      readStarts([5, Outcome.Ok, 1], () => assert.fail('no start times')),
+      3,
+    );
+    // Lost with several results: each start time goes again as it is.
+    const again = resultsAfterLoss(out, 'too deep');
+    assert.deepEqual(again.slice(-3), [
+      [1, Outcome.Started, 1000.25],
+      [2, Outcome.Started, 1000.5],
+      [3, Outcome.Started, 1001],
+    ]);
   });
 });

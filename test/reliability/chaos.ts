@@ -39,6 +39,7 @@ import {
   type Future,
   type IMapIterator,
   InvalidStateError,
+  type PoolStats,
   ThreadPool,
   ThreadPoolExecutor,
   TimeoutError,
@@ -1044,6 +1045,77 @@ function judgeRound(ledger: Ledger): void {
   }
 }
 
+/**
+ * The pool's own counts (`stats()`, in calls: a map's items each count) against the ledger, once
+ * the pool has stopped: nothing queued, running or live; every call the ledger saw settle counted
+ * as it settled (a value: completed; CancelledError: cancelled; any other error: failed); no more
+ * calls than the ledger issued, and no fewer than started; cancellations only where something
+ * cancelled. A map that rejected hides how its other items ended, so for rounds with maps these
+ * are bounds; a round of single calls only (an executor's) must match exactly.
+ */
+function judgeStats(ledger: Ledger, s: PoolStats): void {
+  const wrong = (message: string): void =>
+    ledger.violation(undefined, undefined, `stats(): ${message} (${JSON.stringify(s)})`);
+  if (s.queued !== 0 || s.running !== 0) wrong('calls left queued or running after the end');
+  if (s.threads.live !== 0) wrong('threads left live after the end');
+  if (s.threads.replaced > s.threads.started) wrong('more threads replaced than started');
+  if (ledger.flavour === 'local' && s.threads.started > 1)
+    wrong('more than one main-thread carrier');
+  const seen = { completed: 0, failed: 0, cancelled: 0 };
+  const count = (outcome: Outcome, by = 1): void => {
+    if (outcome.ok) seen.completed += by;
+    else if (outcome.error instanceof CancelledError) seen.cancelled += by;
+    else seen.failed += by;
+  };
+  let issuable = 0;
+  let started = 0;
+  let onlySingles = true;
+  let cancelling = ledger.terminateCalled || ledger.shutdownCancel;
+  for (const item of ledger.items) {
+    if (!item.refused) issuable++;
+    if ((ledger.runs[item.id] as number) > 0) started++;
+  }
+  for (const unit of ledger.units) {
+    if (unit.cancelledByUser || unit.end === 'return') cancelling = true;
+    if (SINGLE.has(unit.method)) {
+      if (unit.outcome && !unit.items[0]?.refused) count(unit.outcome);
+      continue;
+    }
+    onlySingles = false;
+    if (unit.method === 'imap' || unit.method === 'imapUnordered') {
+      // Only values are sure to be one call each (an error may stand for a whole chunk).
+      for (const step of unit.sequence) if (step.outcome.ok) seen.completed++;
+    } else if (unit.outcome?.ok) {
+      seen.completed += unit.items.length;
+    }
+  }
+  const total = s.completed + s.failed + s.cancelled;
+  if (total > issuable) wrong(`${total} calls settled, but only ${issuable} were issued`);
+  if (s.runTime && s.waitTime) {
+    // Timed rounds: one sample per task that started and settled (a chunk is one task).
+    if (s.runTime.count !== s.waitTime.count) wrong('runTime and waitTime counts differ');
+    if (s.runTime.count > total) wrong('more timed tasks than settled calls');
+    if (!(s.utilization !== null && s.utilization >= 0 && s.utilization <= 1))
+      wrong('utilization out of 0..1');
+    if (s.runTime.count > 0 && !(s.runTime.min <= s.runTime.p50 && s.runTime.p99 <= s.runTime.max))
+      wrong('runTime percentiles out of order');
+  } else if (s.runTime || s.waitTime || s.utilization !== null) {
+    if ((ledger.seed & 1) === 0) wrong('timings without the timings option');
+  }
+  if (total < started) wrong(`${total} calls settled, but ${started} started`);
+  if (!cancelling && s.cancelled > 0) wrong('calls counted cancelled, but nothing cancelled');
+  if (onlySingles) {
+    const counted = { completed: s.completed, failed: s.failed, cancelled: s.cancelled };
+    if (!isDeepStrictEqual(counted, seen)) wrong(`expected ${JSON.stringify(seen)}`);
+  } else if (
+    s.completed < seen.completed ||
+    s.failed < seen.failed ||
+    s.cancelled < seen.cancelled
+  ) {
+    wrong(`fewer than the ledger saw: ${JSON.stringify(seen)}`);
+  }
+}
+
 function outcomeName(outcome: Outcome): string {
   if (outcome.ok) return 'resolved';
   const error = outcome.error;
@@ -1794,6 +1866,8 @@ async function runRound(
     ...(flavour !== 'local' && rng.chance(0.2) ? { maxTasksPerThread: rng.int(50, 500) } : {}),
     ...(flavour !== 'local' && rng.chance(0.15) ? { idleTimeout: rng.int(1, 30) } : {}),
     ...(oom ? { resourceLimits: { maxOldGenerationSizeMb: 32 } } : {}),
+    // Half the rounds time their tasks (decided by the seed: no draw, so replays stay as they were).
+    timings: (seed & 1) === 1,
   };
   let host: Host;
   if (flavour === 'executor') {
@@ -1961,6 +2035,7 @@ async function runRound(
   live.delete(ledger);
   const before = stats.violations;
   judgeRound(ledger);
+  judgeStats(ledger, host.flavour === 'executor' ? host.executor.stats() : host.pool.stats());
   if (VERBOSE) console.error(`round ${round} done in ${Date.now() - roundStarted} ms`);
   if (ledger.callbackReports !== ledger.callbackThrows) {
     ledger.violation(
