@@ -136,6 +136,8 @@ export class WorkerThread extends ThreadHandle {
   #gone = false;
   #stopTimer: NodeJS.Timeout | undefined;
   #exited: Promise<void>;
+  /** Inside `Worker.terminate()`, which may report the exit before it returns. */
+  #terminating = false;
 
   /** Throws (e.g. a DataCloneError for uncloneable `initargs`) if the thread cannot be created. */
   constructor(host: ThreadReports, options: WorkerThreadOptions) {
@@ -186,13 +188,19 @@ export class WorkerThread extends ThreadHandle {
       this.#lastError = error;
     });
     this.#exited = new Promise((resolve) => {
-      this.#worker.once('exit', (code) => {
+      const exited = (code: number): void => {
         this.#gone = true;
         if (this.#stopTimer) clearTimeout(this.#stopTimer);
         forgetThread(this.#control);
         this.#drain();
         resolve();
         this.#host.threadExited(this, code, this.#lastError);
+      };
+      // Node emits 'exit' on a later turn; Deno from within terminate(). The engine must hear of
+      // it as it does from Node, not in the middle of its own call (say, a loop over its threads).
+      this.#worker.once('exit', (code) => {
+        if (this.#terminating) queueMicrotask(() => exited(code));
+        else exited(code);
       });
     });
   }
@@ -395,17 +403,26 @@ export class WorkerThread extends ThreadHandle {
       this.setBusy(true);
       if (graceful && !this.#gone) {
         this.#postControl(STOP);
-        this.#stopTimer = setTimeout(() => void this.#worker.terminate(), GRACEFUL_STOP_MS);
+        this.#stopTimer = setTimeout(() => this.#terminate(), GRACEFUL_STOP_MS);
         this.#stopTimer.unref();
         return this.#exited;
       }
-      void this.#worker.terminate();
+      this.#terminate();
     } else if (!graceful && this.#stopTimer) {
       clearTimeout(this.#stopTimer);
       this.#stopTimer = undefined;
-      void this.#worker.terminate();
+      this.#terminate();
     }
     return this.#exited;
+  }
+
+  #terminate(): void {
+    this.#terminating = true;
+    try {
+      void this.#worker.terminate();
+    } finally {
+      this.#terminating = false;
+    }
   }
 }
 
