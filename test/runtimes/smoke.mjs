@@ -43,7 +43,10 @@ await check('applyAsync with a callback', async () => {
 
 await check('map (chunked)', async () => {
   const input = Array.from({ length: 100 }, (_, i) => i);
-  assert.deepEqual(await pool.map((x) => x * 2, input, 7), input.map((x) => x * 2));
+  assert.deepEqual(
+    await pool.map((x) => x * 2, input, 7),
+    input.map((x) => x * 2),
+  );
 });
 
 await check('imap and imapUnordered', async () => {
@@ -51,15 +54,21 @@ await check('imap and imapUnordered', async () => {
   for await (const value of pool.imap((x) => x * 3, [1, 2, 3, 4])) ordered.push(value);
   assert.deepEqual(ordered, [3, 6, 9, 12]);
   const unordered = await pool.imapUnordered((x) => -x, [1, 2, 3]).toArray();
-  assert.deepEqual(unordered.sort((a, b) => a - b), [-3, -2, -1]);
+  assert.deepEqual(
+    unordered.sort((a, b) => a - b),
+    [-3, -2, -1],
+  );
 });
 
 await check('starmap', async () => {
   assert.deepEqual(
-    await pool.starmap((a, b) => `${a}${b}`, [
-      ['a', 1],
-      ['b', 2],
-    ]),
+    await pool.starmap(
+      (a, b) => `${a}${b}`,
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    ),
     ['a1', 'b2'],
   );
 });
@@ -119,7 +128,10 @@ await check('executor submit, map and asCompleted', async () => {
   );
   const completed = [];
   for await (const done of asCompleted(futures)) completed.push(await done.result());
-  assert.deepEqual(completed.sort((a, b) => a - b), [10, 20, 30]);
+  assert.deepEqual(
+    completed.sort((a, b) => a - b),
+    [10, 20, 30],
+  );
   const failing = executor.submit(() => {
     throw new Error('from a future');
   });
