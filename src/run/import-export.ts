@@ -4,7 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ModuleFunctionDef } from '../protocol/functions.js';
-import { TYPESCRIPT_LOADER_FIX, typeScriptReady } from './typescript-loader.js';
+import {
+  TYPESCRIPT_LOADER_FIX,
+  typeScriptReady,
+  unmappedTypeScriptImport,
+} from './typescript-loader.js';
 
 /** Why a module could not be imported, in words that say what to do. */
 function whyNotLoaded(url: string, cause: unknown): string {
@@ -12,12 +16,20 @@ function whyNotLoaded(url: string, cause: unknown): string {
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.(?:[cm]?ts|tsx)\b/.test(String(cause))) {
     return `no TypeScript loader could load it: ${TYPESCRIPT_LOADER_FIX}`;
   }
+  const unmapped = unmappedTypeScriptImport(cause);
+  if (unmapped) {
+    return (
+      'it is TypeScript, and no TypeScript loader was found to map the `.js` name it imports ' +
+      `to ${unmapped} (Node's own type stripping does not): ${TYPESCRIPT_LOADER_FIX}`
+    );
+  }
   if (code === 'ERR_MODULE_NOT_FOUND' && url.startsWith('file:')) {
     let path = url;
     try {
       path = fileURLToPath(url);
     } catch {}
-    if (String((cause as Error).message).includes(path)) {
+    // The module itself, not one it imports ("… imported from <path>").
+    if (String((cause as Error).message).includes(`'${path}'`)) {
       return `not found: there is no file ${path} (fromModule() resolves a relative path against the file that calls it)`;
     }
   }

@@ -4,11 +4,11 @@
  *
  * - The main thread runs under tsx (`node --import tsx`, the `tsx` command, `NODE_OPTIONS`, `tsx
  *   --test`): the thread registers the same tsx, whose location the main thread sends it.
- * - Node strips types itself (Node >= 22.18, or `--experimental-strip-types`): the thread has the
- *   same support, inherited with the process's options; nothing to do for a `.ts` file.
- * - Neither (vitest, which transforms TypeScript only in its own module runner; or plain
- *   `node` on Node 20): tsx is looked for beside the task module, then in the working directory,
- *   and registered if found.
+ * - Otherwise (plain `node`, vitest, which transforms TypeScript only in its own module runner):
+ *   tsx is looked for beside the task module, then in the working directory, and registered if
+ *   found. Even where Node strips types itself (Node >= 22.18, or `--experimental-strip-types`):
+ *   TypeScript modules import each other by `.js` names, which only a loader maps to `.ts` files.
+ * - No tsx, and Node strips types: a `.ts` file named as such is left to Node.
  * - Nothing found: the import fails with an error that says what to install or run.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -176,16 +176,32 @@ export async function typeScriptReady(url: string): Promise<void> {
   const ts = typeScriptFile(url);
   if (!ts) return;
   if (tsxLoaded || loaderInOptions()) return;
-  // Node strips types itself, but maps no `.js` specifier to a `.ts` file.
-  if (ts.named && nativeTypeScript()) return;
   for (const from of [ts.path, join(process.cwd(), 'noop.js')]) {
     const api = resolveTsxApi(from);
     if (api && (await registerTsx(api))) return;
   }
+  // Node strips types itself, but maps no `.js` specifier to a `.ts` file (see
+  // unmappedTypeScriptImport for the error when the module needs it).
+  if (ts.named && nativeTypeScript()) return;
   const what = ts.named ? 'it is TypeScript' : `it stands for the TypeScript file ${ts.path}`;
   const mapping =
     !ts.named && nativeTypeScript() ? ' that maps `.js` specifiers to `.ts` files' : '';
   throw new Error(
     `${what}, and no TypeScript loader${mapping} was found: ${TYPESCRIPT_LOADER_FIX}`,
   );
+}
+
+/**
+ * A module that Node's own type stripping loaded failed on an import of a `.js` name that stands
+ * for a `.ts` file (`import './scale.js'` for scale.ts), which Node does not map: that file, or
+ * undefined if the failure is anything else.
+ */
+export function unmappedTypeScriptImport(cause: unknown): string | undefined {
+  if ((cause as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const message = String((cause as Error).message);
+  // "Cannot find module '/abs/scale.js' imported from /abs/tasks.ts"
+  const match = /Cannot find module '([^']+)' imported from (\S+)/.exec(message);
+  if (!match || !TS_EXTENSION.test(match[2] as string)) return undefined;
+  const wanted = typeScriptFile(pathToFileURL(match[1] as string).href);
+  return wanted && !wanted.named ? wanted.path : undefined;
 }

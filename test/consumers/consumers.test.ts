@@ -79,7 +79,12 @@ describe('TypeScript task modules, under each way of running TypeScript', () => 
   });
 
   test('tsx --test', T, () => {
-    const result = run(project('typescript-tasks'), [TSX_CLI, '--test', 'app.spec.ts']);
+    const result = run(project('typescript-tasks'), [
+      TSX_CLI,
+      '--test',
+      '--test-reporter=tap',
+      'app.spec.ts',
+    ]);
     assert.equal(result.status, 0, result.out);
     assert.match(result.out, /# pass 1\b/);
   });
