@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # The whole test suite under the current Node.js 22 and 24 releases (installed from the npm
-# registry into $SPINDLE_CI_CACHE), against the build made by the Node.js that runs CI. Each
-# runs `npm test`'s command with that Node first on the PATH, so that the processes the tests
-# start (consumer projects, child programs) run under it too.
+# registry into $SPINDLE_CI_CACHE), against the build made by the Node.js that runs CI: `npm
+# test`'s command, and the consumer projects' when the package has them, with that Node first on
+# the PATH, so that the processes the tests start (consumer projects, child programs) run under it
+# too. Both releases strip types, so the consumer test of Node's own type stripping must run there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/ci/tools.sh
 
-test_command="$(node -p 'require("./package.json").scripts.test')"
+script() { node -p "require('./package.json').scripts['$1'] ?? ''"; }
+test_command="$(script test)"
+consumers_command="$(script test:consumers)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
 for version in "$NODE_22_VERSION" "$NODE_24_VERSION"; do
   bin="$(node_bin "$version")"
   start=$(date +%s)
   echo "== tests on node $("$bin/node" --version)"
-  PATH="$bin:$PATH" bash -c "$test_command"
+  PATH="$bin:$PATH" bash -c "$test_command" 2>&1 | tee "$log"
+  if [ -n "$consumers_command" ]; then
+    PATH="$bin:$PATH" bash -c "$consumers_command" 2>&1 | tee -a "$log"
+  fi
+  if ! grep -q "Node's own type stripping" "$log" || grep -q 'cannot strip types' "$log"; then
+    echo "node $version: the consumer test of Node's own type stripping did not run" >&2
+    exit 1
+  fi
   stage_time "tests on node $version" "$start"
 done
