@@ -8,12 +8,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
 import type { Task } from '../engine/task.js';
 import type { Transferable } from '../options/types.js';
@@ -34,6 +29,7 @@ import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
+import { PortReader } from '../protocol/port-reader.js';
 import { decodeResults } from '../protocol/results.js';
 import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
 import { execArgvForThreads, tsxForThreads, withoutInvalidFlags } from './exec-argv.js';
@@ -211,10 +207,11 @@ export class WorkerThread extends ThreadHandle {
    * the task it was running fails.
    */
   #drain(): void {
+    const reader = new PortReader(this.#port);
     for (;;) {
       let entry: { message: unknown } | undefined;
       try {
-        entry = receiveMessageOnPort(this.#port);
+        entry = reader.take();
       } catch {
         // Unreadable, and no thread left to ask again: its tasks fail with the thread's exit.
         continue;
