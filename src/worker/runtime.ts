@@ -302,6 +302,8 @@ export class ThreadRuntime implements ExecutionSink {
           if (this.#enqueue(entry.message as ToWorker)) return true;
           continue;
         }
+        // The runtime refused the port: the message comes as an event, once the loop is free.
+        if (!this.#reader.works) return false;
       }
       if ((polls & 31) === 0 && hrtime() >= deadline) return false;
     }
