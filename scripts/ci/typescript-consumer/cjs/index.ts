@@ -13,10 +13,9 @@ async function main(): Promise<void> {
   try {
     const rows = pool.starmap((host: string, port: number) => `${host}:${port}`, [['a', 1]]);
     same<typeof rows, Promise<string[]>>(true);
+    const hostPort = (host: string, port: number) => `${host}:${port}`;
     // @ts-expect-error starmap checks each tuple against the function's parameters
-    void pool
-      .starmap((host: string, port: number) => `${host}:${port}`, [[1, 'a']])
-      .catch(() => {});
+    void pool.starmap(hostPort, [[1, 'a']]).catch(() => {});
     const result = pool.applyAsync((a: number, b: string) => `${a}${b}`, [1, 'x']);
     same<typeof result, AsyncResult<string>>(true);
     const tasks = fromModule<typeof Tasks>(require.resolve('./tasks'));

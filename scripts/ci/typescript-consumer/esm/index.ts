@@ -14,8 +14,9 @@ try {
   same<typeof inferred, Promise<string[]>>(true);
   const rows = pool.starmap((host: string, port: number) => `${host}:${port}`, [['a', 1]]);
   same<typeof rows, Promise<string[]>>(true);
+  const hostPort = (host: string, port: number) => `${host}:${port}`;
   // @ts-expect-error starmap checks each tuple against the function's parameters
-  void pool.starmap((host: string, port: number) => `${host}:${port}`, [[1, 'a']]).catch(() => {});
+  void pool.starmap(hostPort, [[1, 'a']]).catch(() => {});
   // @ts-expect-error apply checks the arguments
   void pool.apply((a: number) => a, ['not a number']).catch(() => {});
   const result = pool.applyAsync((a: number, b: string) => `${a}${b}`, [1, 'x']);
