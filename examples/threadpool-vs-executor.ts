@@ -4,7 +4,7 @@ import { asCompleted, FIRST_COMPLETED, ThreadPool, ThreadPoolExecutor, wait } fr
 
 // custom function executed in another thread
 async function task(value: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 50 * value));
+  await new Promise((resolve) => setTimeout(resolve, 50 * Math.max(0, value)));
   if (value < 0) {
     throw new Error(`Bad value: ${value}`);
   }

@@ -57,6 +57,6 @@ export type {
 } from './options/types.js';
 export { AsyncResult } from './thread-pool/async-result.js';
 export { IMapIterator } from './thread-pool/imap.js';
-export type { Input, ThreadPoolEvents } from './thread-pool/thread-pool.js';
+export type { FromFunctionOnly, Input, ThreadPoolEvents } from './thread-pool/thread-pool.js';
 export { ThreadPool } from './thread-pool/thread-pool.js';
 export type { ThreadExitReason } from './threads/exit-reason.js';

@@ -39,6 +39,13 @@ import { MapJob } from './map-job.js';
 /** Any iterable or async iterable of `T`. */
 export type Input<T> = Iterable<T> | AsyncIterable<T>;
 
+/**
+ * `T`, not a site to infer `T` from: TypeScript 5.4's `NoInfer<T>`, written so that TypeScript 5.0
+ * reads it too (a conditional type on `T` is left unresolved until `T` is known). starmap takes
+ * its tuple type from the function alone, so a wrong tuple is an error rather than a widening.
+ */
+export type FromFunctionOnly<T> = [T][T extends unknown ? 0 : never];
+
 const APPLY_KEYS = ['transfer'];
 const APPLY_ASYNC_KEYS = ['transfer', 'callback', 'errorCallback'];
 const MAP_KEYS = ['chunksize', 'transfer'];
@@ -258,8 +265,8 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    */
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
-    iterable: Input<NoInfer<A>>,
-    chunksize?: number | MapOptions<NoInfer<A>>,
+    iterable: Input<FromFunctionOnly<A>>,
+    chunksize?: number | MapOptions<FromFunctionOnly<A>>,
   ): Promise<Awaited<R>[]> {
     return this.#mapAsync<Awaited<R>>(
       fn,
@@ -283,8 +290,8 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    */
   starmapAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
-    iterable: Input<NoInfer<A>>,
-    options?: number | MapAsyncOptions<NoInfer<A>, Awaited<R>>,
+    iterable: Input<FromFunctionOnly<A>>,
+    options?: number | MapAsyncOptions<FromFunctionOnly<A>, Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapAsync<Awaited<R>>(
       fn,

@@ -4,12 +4,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
 import type { Task } from '../engine/task.js';
 import type { Transferable } from '../options/types.js';
@@ -30,6 +25,7 @@ import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
+import { PortReader } from '../protocol/port-reader.js';
 import { decodeResults } from '../protocol/results.js';
 import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
 import { execArgvForThreads, tsxForThreads, withoutInvalidFlags } from './exec-argv.js';
@@ -72,6 +68,8 @@ export class WorkerThread extends ThreadHandle {
   #gone = false;
   #stopTimer: NodeJS.Timeout | undefined;
   #exited: Promise<void>;
+  /** Inside `Worker.terminate()`, which may report the exit before it returns. */
+  #terminating = false;
 
   /** Throws (e.g. a DataCloneError for uncloneable `initargs`) if the thread cannot be created. */
   constructor(host: ThreadReports, options: WorkerThreadOptions) {
@@ -123,13 +121,19 @@ export class WorkerThread extends ThreadHandle {
       this.#lastError = error;
     });
     this.#exited = new Promise((resolve) => {
-      this.#worker.once('exit', (code) => {
+      const exited = (code: number): void => {
         this.#gone = true;
         if (this.#stopTimer) clearTimeout(this.#stopTimer);
         forgetThread(this.#control);
         this.#drain();
         resolve();
         this.#host.threadExited(this, code, this.#lastError);
+      };
+      // Node emits 'exit' on a later turn; Deno from within terminate(). The engine must hear of
+      // it as it does from Node, not in the middle of its own call (say, a loop over its threads).
+      this.#worker.once('exit', (code) => {
+        if (this.#terminating) queueMicrotask(() => exited(code));
+        else exited(code);
       });
     });
   }
@@ -140,10 +144,11 @@ export class WorkerThread extends ThreadHandle {
    * the task it was running fails.
    */
   #drain(): void {
+    const reader = new PortReader(this.#port);
     for (;;) {
       let entry: { message: unknown } | undefined;
       try {
-        entry = receiveMessageOnPort(this.#port);
+        entry = reader.take();
       } catch {
         // Unreadable, and no thread left to ask again: its tasks fail with the thread's exit.
         continue;
@@ -332,17 +337,26 @@ export class WorkerThread extends ThreadHandle {
       this.setBusy(true);
       if (graceful && !this.#gone) {
         this.#postControl(STOP);
-        this.#stopTimer = setTimeout(() => void this.#worker.terminate(), GRACEFUL_STOP_MS);
+        this.#stopTimer = setTimeout(() => this.#terminate(), GRACEFUL_STOP_MS);
         this.#stopTimer.unref();
         return this.#exited;
       }
-      void this.#worker.terminate();
+      this.#terminate();
     } else if (!graceful && this.#stopTimer) {
       clearTimeout(this.#stopTimer);
       this.#stopTimer = undefined;
-      void this.#worker.terminate();
+      this.#terminate();
     }
     return this.#exited;
+  }
+
+  #terminate(): void {
+    this.#terminating = true;
+    try {
+      void this.#worker.terminate();
+    } finally {
+      this.#terminating = false;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  * first of them has waited about a millisecond behind long synchronous work.
  */
 import v8 from 'node:v8';
-import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
 import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
 import {
@@ -28,6 +28,7 @@ import {
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
+import { PortReader } from '../protocol/port-reader.js';
 import {
   appendOutput,
   appendResult,
@@ -56,7 +57,6 @@ const hrtime = process.hrtime.bigint;
  * perf_hooks would add ~1 ms to every thread's start.
  */
 const clock = (): number => Number(hrtime()) / 1e6;
-const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
@@ -80,7 +80,8 @@ const IDLE_SPIN_NS = 200_000n;
 const FIRST_SPIN_NS = 3_000_000n;
 
 export class ThreadRuntime implements ExecutionSink {
-  readonly #port: MessagePort;
+  /** Takes the next batch at once while the thread watches for it. */
+  readonly #reader: PortReader;
   readonly #cache: FunctionCache;
   readonly #control: Int32Array;
   readonly #activity: Int32Array;
@@ -114,7 +115,7 @@ export class ThreadRuntime implements ExecutionSink {
   #spinNs = FIRST_SPIN_NS;
 
   constructor(port: MessagePort, boot: ThreadBootData) {
-    this.#port = port;
+    this.#reader = new PortReader(port);
     this.#postMessage = port.postMessage.bind(port) as PostMessage;
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
@@ -289,7 +290,7 @@ export class ThreadRuntime implements ExecutionSink {
    * message came.
    */
   #nextMessageSoon(): boolean {
-    if (this.#head < this.#queue.length) return false;
+    if (this.#head < this.#queue.length || !this.#reader.works) return false;
     // The main thread is busy feeding the threads (see BACKLOG), or, counting this thread, more
     // awake threads than that would take a core from it: sleep.
     if (load(this.#control, BACKLOG) !== 0) return false;
@@ -304,7 +305,7 @@ export class ThreadRuntime implements ExecutionSink {
       if (((load(this.#control, POSTED) - this.#inbox.count) | 0) > 0) {
         let entry: { message: unknown } | undefined;
         try {
-          entry = receive(this.#port);
+          entry = this.#reader.take();
         } catch (error) {
           // The message could not be deserialized (it is consumed all the same).
           this.#lost(error);
@@ -314,6 +315,8 @@ export class ThreadRuntime implements ExecutionSink {
           if (this.#enqueue(entry.message as ToWorker)) return true;
           continue;
         }
+        // The runtime refused the port: the message comes as an event, once the loop is free.
+        if (!this.#reader.works) return false;
       }
       if ((polls & 31) === 0 && hrtime() >= deadline) return false;
     }

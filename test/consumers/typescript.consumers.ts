@@ -1,5 +1,5 @@
-// spindle's declarations, as users' compilers see them: under the oldest TypeScript the README
-// names as supported (5.4, for `NoInfer`) and the current one, an ES module project (strict,
+// spindle's declarations, as users' compilers see them: under TypeScript 5.4 and the current one
+// (scripts/ci/oldest-typescript.sh checks the oldest supported, 5.0), an ES module project (strict,
 // nodenext) type-checks with the declarations checked too (`skipLibCheck: false`), and a project
 // compiled to CommonJS (`module: commonjs`) compiles and runs. `npm run test:consumers`.
 import { join } from 'node:path';

@@ -1018,7 +1018,9 @@ describe('functions that cannot be sent to a thread, and odd ones that can', () 
     assert.throws(() => pool.apply(getter), TypeError);
     const proxied = new Proxy((x: number) => x, {});
     assert.throws(() => pool.apply(proxied, [1]), /native or bound/);
-    for (const native of [console.log, structuredClone, [].values, Promise.resolve]) {
+    // Engine builtins: Node implements some of its own globals in JavaScript (structuredClone
+    // from Node 22), and their source, which does cross, fails in the thread instead.
+    for (const native of [console.log, JSON.parse, [].values, Promise.resolve]) {
       assert.throws(() => pool.apply(native as () => unknown), /native or bound/);
     }
     assert.throws(() => pool.apply(() => typeof import.meta), /import\.meta/);

@@ -1,0 +1,44 @@
+/**
+ * Taking the next message from a port at once, without waiting for the event loop (Node's
+ * `receiveMessageOnPort`): a thread watching for its next batch takes it this way, and the main
+ * thread takes what an exited thread left on the channel. A runtime whose
+ * `receiveMessageOnPort` rejects the port (some Deno releases did, for the pool's own channel)
+ * still delivers every message as a 'message' event: the reader then says so, once, and takes
+ * nothing, rather than fail on every try (the callers would retry for ever).
+ */
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+
+// Captured once: in a thread, task code may replace what it likes.
+const receive = receiveMessageOnPort as typeof receiveMessageOnPort | undefined;
+
+export class PortReader {
+  readonly #port: MessagePort;
+  #works = typeof receive === 'function';
+
+  constructor(port: MessagePort) {
+    this.#port = port;
+  }
+
+  /** Whether messages can be taken at once here; false once the runtime has refused. */
+  get works(): boolean {
+    return this.#works;
+  }
+
+  /**
+   * The next message waiting, or undefined if none (or none can be taken at once). Throws if the
+   * message cannot be deserialized: it is consumed all the same.
+   */
+  take(): { message: unknown } | undefined {
+    if (!this.#works) return undefined;
+    try {
+      return (receive as typeof receiveMessageOnPort)(this.#port);
+    } catch (error) {
+      // The port itself refused (nothing was consumed), not a message that cannot be read.
+      if ((error as { code?: unknown } | null)?.code === 'ERR_INVALID_ARG_TYPE') {
+        this.#works = false;
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}
