@@ -10,6 +10,7 @@
  *      ├──(a thread cannot start, an initializer fails)──▶ Broken: every task fails with it
  *      └──────────────terminate() from any state──────────▶ Terminated
  */
+import { Controls } from '../control/controls.js';
 import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
@@ -53,6 +54,8 @@ export class Engine implements ThreadReports, SchedulerOwner {
   readonly #host: HostKind;
   readonly #scheduler: Scheduler;
   readonly #deliveries: Deliveries;
+  /** Aborts, time limits and progress of the tasks whose call asked for them (control/). */
+  readonly #controls: Controls;
   #pumpQueued = false;
   /** What producers want to hear when the pool terminates or breaks. */
   readonly #stopListeners = new StopRegistry((error) => this.reportError(error));
@@ -67,6 +70,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#host = hostKindFor(options);
     this.#deliveries = new Deliveries(reportError);
     this.#scheduler = new Scheduler(options, this.#host, this);
+    this.#controls = new Controls({
+      options,
+      isolated: this.#host.isolated,
+      step: (body) => this.step(body),
+      reject: (task, reason) => this.#settle(task, Outcome.Error, reason),
+      withdraw: (task) => this.#scheduler.withdraw(task),
+      pumpSoon: () => this.#schedulePump(),
+    });
     this.#finished = new Promise((resolve) => {
       this.#finish = resolve;
     });
@@ -115,6 +126,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
       queueMicrotask(() => this.#settle(task, Outcome.Error, error));
       return;
     }
+    if (task.control !== undefined && !this.#controls.attach(task)) {
+      // Its call's signal has aborted: it is never sent.
+      const reason = task.control.reason;
+      queueMicrotask(() => this.#settle(task, Outcome.Error, reason));
+      return;
+    }
     // Values cross to a thread by copy: taken now, not when the task is sent.
     if (this.#host.copiesValues) capturePayload(task);
     this.#scheduler.queue.push(task);
@@ -131,8 +148,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
       task.state = TaskState.Settled;
       task.payload = undefined;
       task.job = null;
+      if (task.control !== undefined) this.#controls.released(task);
       return true;
     });
+  }
+
+  /** Aborts these tasks (their signal aborted): see control/controls.ts. */
+  abort(tasks: readonly Task[], reason: unknown): void {
+    this.#controls.abort(tasks, reason);
   }
 
   /** Whether the task is running on a thread now. */
@@ -222,8 +245,13 @@ export class Engine implements ThreadReports, SchedulerOwner {
       for (let i = 0; i < results.length; i += 3) {
         const task = outstanding.get(results[i] as number);
         if (!task) continue;
+        if (results[i + 1] === Outcome.Progress) {
+          this.#progress(task, results[i + 2]);
+          continue;
+        }
         outstanding.delete(task.seq);
         count++;
+        if (task.control !== undefined) this.#controls.ended(task);
         this.#settle(task, results[i + 1] as Outcome, results[i + 2]);
       }
       this.#scheduler.finished(thread, count);
@@ -238,6 +266,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
       // will come back to dispatch the rest of the queue.
       this.#schedulePump();
     });
+  }
+
+  taskStarted(_thread: ThreadHandle, task: Task, at: number): void {
+    this.#controls.started(task, at);
+  }
+
+  taskProgress(_thread: ThreadHandle, task: Task, value: unknown): void {
+    this.step(() => this.#progress(task, value));
   }
 
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
@@ -262,7 +298,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
         );
         return;
       }
-      if (!expected || thread.outstanding.size > 0) this.#failStarted(thread, exitCode, error);
+      if (!expected || thread.outstanding.size > 0) {
+        this.#failStarted(thread, exitCode, error ?? thread.exitCause);
+      }
       this.#pump();
       if (this.#phase === Phase.Closing) this.#finishIfStopped();
     });
@@ -315,9 +353,17 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#scheduler.requeue(requeue);
   }
 
+  /** A value the task passed to `progress()`: its call's onProgress hears of it after the step. */
+  #progress(task: Task, value: unknown): void {
+    const control = task.control;
+    if (task.state === TaskState.Settled || control?.onProgress === undefined) return;
+    this.#deliveries.add(control, task, Outcome.Progress, value);
+  }
+
   #settle(task: Task, outcome: Outcome, value: unknown): void {
     if (task.state === TaskState.Settled) return;
     task.state = TaskState.Settled;
+    if (task.control !== undefined) this.#controls.released(task);
     const job = task.job;
     task.job = null;
     task.payload = undefined;

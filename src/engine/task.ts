@@ -4,6 +4,7 @@
  * ThreadHandle (threads/thread-handle.ts).
  */
 
+import type { CallControl } from '../control/call-control.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options/types.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
@@ -39,6 +40,10 @@ export class Task {
   seq = 0;
   /** The carrier it was sent to (a ThreadHandle, see threads/thread-handle.ts), while it is there. */
   thread: TaskCarrier | null = null;
+  /** Its call's signal, timeout and onProgress (control/call-control.ts); none for most tasks. */
+  control: CallControl | undefined = undefined;
+  /** What it asks of its thread besides running (protocol TaskFlags), from `control`. */
+  flags = 0;
 
   constructor(
     readonly fn: AnyFunction,

@@ -9,6 +9,7 @@ import {
   copyArgs,
   describe,
   expectArgsArray,
+  expectDuration,
   expectInteger,
   expectOptionalFunction,
   expectPlainObject,
@@ -30,6 +31,7 @@ const POOL_OPTION_KEYS = new Set([
   'name',
   'resourceLimits',
   'idleTimeout',
+  'abortGrace',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -42,6 +44,7 @@ const EXECUTOR_KEYS = new Set([
   'maxTasksPerThread',
   'resourceLimits',
   'idleTimeout',
+  'abortGrace',
 ]);
 
 let executorCounter = 0;
@@ -98,6 +101,8 @@ export function resolvePoolOptions(
       ? Number.POSITIVE_INFINITY
       : expectInteger('idleTimeout', options.idleTimeout, 0);
   if (idleTimeout > MAX_TIMER_MS) idleTimeout = Number.POSITIVE_INFINITY;
+  const abortGrace =
+    options.abortGrace === undefined ? 1000 : expectDuration('abortGrace', options.abortGrace);
   return {
     workers,
     threads,
@@ -108,6 +113,7 @@ export function resolvePoolOptions(
     name: options.name ?? 'spindle',
     resourceLimits,
     idleTimeout,
+    abortGrace,
   };
 }
 

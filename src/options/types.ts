@@ -39,6 +39,17 @@ export interface ThreadPoolOptions {
   resourceLimits?: ResourceLimits;
   /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
   idleTimeout?: number;
+  /**
+   * How long a running task that was aborted (its `signal`, or its `timeout`) may take to stop
+   * before its thread is stopped and replaced (the tasks running beside it fail with
+   * WorkerExitError). Milliseconds, a non-negative finite number.
+   * @default 1000
+   * @example
+   * ```ts
+   * const pool = new ThreadPool({ abortGrace: 200 });
+   * ```
+   */
+  abortGrace?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -51,6 +62,7 @@ export interface ResolvedPoolOptions {
   name: string;
   resourceLimits: ResourceLimits | undefined;
   idleTimeout: number;
+  abortGrace: number;
 }
 
 export interface ThreadPoolExecutorOptions {
@@ -79,9 +91,31 @@ export interface ThreadPoolExecutorOptions {
   resourceLimits?: ResourceLimits;
   /** A thread with no work for this many milliseconds exits (it restarts when needed). @default Infinity */
   idleTimeout?: number;
+  /**
+   * How long a running call that was aborted (its `signal`, or its `timeout`) may take to stop
+   * before its thread is stopped and replaced. Milliseconds. @default 1000
+   * @example
+   * ```ts
+   * const executor = new ThreadPoolExecutor({ abortGrace: 200 });
+   * ```
+   */
+  abortGrace?: number;
 }
 
 export interface ExecutorMapOptions {
+  /**
+   * Aborting it cancels the whole map: calls not started are removed, running ones see it
+   * through `signal()` of `spindle/task`, no more input is read, and the iterator throws the
+   * signal's reason. (`timeout` here is Python's: the wait for each result, not a running-time
+   * limit; `submitWith` takes one.)
+   * @example
+   * ```ts
+   * for await (const page of executor.map(fetchPage, urls, { signal: AbortSignal.timeout(10_000) })) {
+   *   console.log(page.length);
+   * }
+   * ```
+   */
+  signal?: AbortSignal;
   /**
    * Milliseconds, counted from the `map()` call, within which each result must be ready; past it
    * `next()` throws TimeoutError and the calls not yet started are cancelled. @default Infinity
@@ -106,12 +140,58 @@ export interface ShutdownOptions {
 /** Transferables for a map's items: a list (matched to the items that hold them) or a function of an item. */
 export type MapTransfer<T> = readonly Transferable[] | ((item: T) => readonly Transferable[]);
 
-export interface IssueOptions {
+/** Cancelling a call and limiting its tasks' running time (every issuing method takes these). */
+export interface ControlOptions {
+  /**
+   * Aborting it cancels the call: a task not started is removed (it never runs) and rejects with
+   * `signal.reason`; a running task sees it through `signal()` of `spindle/task`, rejects with
+   * the reason at once, and has `abortGrace` ms to stop before its thread is stopped and
+   * replaced. For the map family one signal cancels the whole call; `imap` also stops reading.
+   * An already aborted signal rejects the call before anything is sent.
+   * @example
+   * ```ts
+   * const result = await pool.apply(crunch, [data], { signal: AbortSignal.timeout(5000) });
+   * ```
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds each task may run, counted from when it starts on a thread (not while it
+   * waits). Past it, the task is aborted as by `signal` and rejects with TimeoutError: this stops
+   * even a synchronous endless loop (its thread is replaced), and the pool goes on serving. For
+   * the map family it applies to each task (chunk). @default Infinity
+   * @example
+   * ```ts
+   * await pool.apply(mayLoopForever, [input], { timeout: 2000 }); // TimeoutError after 2 s
+   * ```
+   */
+  timeout?: number;
+}
+
+/** Progress reported by a running task. */
+export interface ProgressOptions {
+  /**
+   * Receives each value the task passes to `progress()` of `spindle/task`, in order, on the main
+   * thread, before the task's result. If it throws, the error goes to the pool's `'error'` event.
+   * @example
+   * ```ts
+   * pool.applyAsync(render, [scene], { onProgress: (done) => bar.update(done) });
+   * ```
+   */
+  onProgress?(value: unknown): void;
+}
+
+export interface IssueOptions extends ControlOptions {
   /** ArrayBuffers (and other transferables) in the arguments to move to the thread instead of copying. */
   transfer?: readonly Transferable[];
 }
 
-export interface MapOptions<T> {
+/** The options of `apply`. */
+export interface ApplyOptions extends IssueOptions, ProgressOptions {}
+
+/** The options of the executor's `submitWith`. */
+export interface SubmitOptions extends IssueOptions, ProgressOptions {}
+
+export interface MapOptions<T> extends ControlOptions {
   /** Items per task. @default Math.ceil(items / (workers * 4)) for map/starmap, 1 for imap */
   chunksize?: number;
   /** Transferables in the items, moved to the thread instead of copied. */
@@ -125,7 +205,7 @@ export interface ResultCallbacks<R> {
   errorCallback?(error: unknown): void;
 }
 
-export interface ApplyAsyncOptions<R> extends IssueOptions, ResultCallbacks<R> {}
+export interface ApplyAsyncOptions<R> extends IssueOptions, ProgressOptions, ResultCallbacks<R> {}
 
 export interface MapAsyncOptions<T, R> extends MapOptions<T>, ResultCallbacks<R[]> {}
 

@@ -7,6 +7,7 @@
  * On the thread a value is as the task produced it (an error serialized, see errors.ts; a chunk's
  * numbers maybe packed, see packing.ts); `decodeResults` turns it into what a job is settled with.
  */
+import { deserialize } from 'node:v8';
 import {
   deserializeError,
   type SerializedError,
@@ -41,6 +42,11 @@ export function appendResult(
   out.push(seq, outcome, value);
 }
 
+/** Adds a value the task `seq` passed to `progress()`, already serialized. */
+export function appendProgress(out: ResultsMessage, seq: number, bytes: Uint8Array): void {
+  out.push(seq, Outcome.Progress, bytes);
+}
+
 /** Adds what the thread wrote (a string or bytes) to its stdout or stderr. */
 export function appendOutput(
   out: ResultsMessage,
@@ -52,6 +58,11 @@ export function appendOutput(
 
 function isOutput(outcome: Outcome): boolean {
   return outcome === Outcome.Stdout || outcome === Outcome.Stderr;
+}
+
+/** Output and progress values: bytes or strings, which always cross, and settle no task. */
+function isNotResult(outcome: Outcome): boolean {
+  return isOutput(outcome) || outcome === Outcome.Progress;
 }
 
 /** The batch's entries as batches of one each, in order. */
@@ -71,13 +82,13 @@ export function splitResults(message: ResultsMessage): ResultsMessage[] {
  */
 export function resultsAfterLoss(message: ResultsMessage, reason: string): ResultsMessage[] {
   let results = 0;
-  for (let i = 1; i < message.length; i += 3) if (!isOutput(message[i] as Outcome)) results++;
+  for (let i = 1; i < message.length; i += 3) if (!isNotResult(message[i] as Outcome)) results++;
   const again: ResultsMessage[] = [];
   for (let i = 0; i < message.length; i += 3) {
     const seq = message[i] as number;
     const outcome = message[i + 1] as Outcome;
     const value = message[i + 2];
-    if (isOutput(outcome) || (results > 1 && outcome !== Outcome.OkPacked)) {
+    if (isNotResult(outcome) || (results > 1 && outcome !== Outcome.OkPacked)) {
       again.push([seq, outcome, value]);
     } else if (outcome === Outcome.Error && (value as WireError).$error) {
       // The error itself can cross without what made it unreadable (its own properties).
@@ -147,9 +158,25 @@ export function decodeResults(
       message[i] = Outcome.Ok;
     } else if (isOutput(outcome)) {
       output(outcome, message[i + 1] as string | Uint8Array);
+    } else if (outcome === Outcome.Progress) {
+      message[i + 1] = readProgress(message[i + 1] as Uint8Array);
     } else {
       message[i + 1] = decodeFailure(outcome, message[i + 1]);
     }
+  }
+}
+
+/**
+ * A progress value, deserialized; one the main thread cannot read (too deep for its stack) is an
+ * Error that says so, handed to `onProgress` in its place, so that the values keep their order.
+ */
+function readProgress(bytes: Uint8Array): unknown {
+  try {
+    return deserialize(bytes);
+  } catch (error) {
+    return new Error(
+      `A progress value could be sent but not read by the main thread (${(error as Error).message})`,
+    );
   }
 }
 

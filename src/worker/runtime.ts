@@ -18,18 +18,21 @@ import {
   lostMessage,
   READY,
   resentMessage,
+  startedMessage,
 } from '../protocol/control.js';
 import { BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
-import { serializeError } from '../protocol/errors.js';
+import { deserializeError, serializeError } from '../protocol/errors.js';
 import {
   type FromWorker,
   Outcome,
+  TaskFlags,
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
 import {
   appendOutput,
+  appendProgress,
   appendResult,
   type ResultsMessage,
   resultsAfterLoss,
@@ -39,6 +42,13 @@ import {
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
+import {
+  executeInContext,
+  type TaskContext,
+  type TaskContextSlot,
+  taskContextSlot,
+  UNCONTROLLED,
+} from '../run/task-context.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
 import { captureOutput } from './output.js';
@@ -53,6 +63,7 @@ const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
+const serialize = v8.serialize;
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
@@ -101,6 +112,12 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #outbox: Outbox<FromWorker>;
   readonly #postMessage: PostMessage;
   #spinNs = FIRST_SPIN_NS;
+  /** Where `spindle/task` finds the running task (see run/task-context.ts). */
+  readonly #slot: TaskContextSlot = taskContextSlot();
+  /** The running tasks that can be aborted or report progress, by seq. */
+  readonly #controlled = new Map<number, AbortController>();
+  /** When progress values were last sent in the middle of a synchronous task. */
+  #progressSentAt = 0;
 
   constructor(port: MessagePort, boot: ThreadBootData) {
     this.#port = port;
@@ -203,6 +220,10 @@ export class ThreadRuntime implements ExecutionSink {
         break;
       case 'resent':
         this.#inbox.answered(message.n);
+        break;
+      case 'abort':
+        // Listeners the task added run here; one that throws is the thread's uncaught error.
+        this.#controlled.get(message.seq)?.abort(deserializeError(message.reason));
         break;
       case 'stop':
         // Everything written has gone with the results; end the thread here, whatever timers
@@ -323,23 +344,87 @@ export class ThreadRuntime implements ExecutionSink {
         return;
       }
     }
+    const context = task.flags === 0 ? UNCONTROLLED : this.#controlContext(task.seq, task.flags);
     if (fn) {
       // Seen by the main thread while this task's synchronous code runs (see RUNNING).
       this.#claims.runningSync(task.seq);
-      execute(fn, task.mode, task.payload, task.seq, this);
+      this.#execute(fn, task, context);
       this.#claims.runningSync(0);
       return;
     }
     this.#cache.load(task.fn).then(
-      (loaded) => execute(loaded, task.mode, task.payload, task.seq, this),
+      (loaded) => this.#execute(loaded, task, context),
       (thrown) => this.complete(task.seq, Outcome.Error, serializeError(thrown)),
     );
   }
 
+  #execute(fn: AnyFunction, task: ReceivedTask, context: TaskContext): void {
+    const slot = this.#slot;
+    // Kept across awaits only where something may ask for it (see run/task-context.ts).
+    const stored = task.flags !== 0 || slot.apiLoaded || this.#cache.usesTaskApi(fn);
+    executeInContext(slot, context, stored, fn, task.mode, task.payload, task.seq, this);
+  }
+
+  /** The context of a task that can be aborted or reports progress. */
+  #controlContext(seq: number, flags: number): TaskContext {
+    const controller = new AbortController();
+    this.#controlled.set(seq, controller);
+    // Before it runs: the main thread counts its running time from here, even if it blocks.
+    if (flags & TaskFlags.Timed) this.#post(startedMessage(seq, now()));
+    const reports = (flags & TaskFlags.Progress) !== 0;
+    return {
+      signal: controller.signal,
+      progress: (value) => this.#progress(seq, reports, value),
+    };
+  }
+
+  /** `progress(value)` of a running task: in the results stream, before its result. */
+  #progress(seq: number, reports: boolean, value: unknown): void {
+    if (!this.#controlled.has(seq)) {
+      throw new Error("progress() of 'spindle/task' was called after its task settled");
+    }
+    if (!reports) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(value);
+    } catch (error) {
+      throw new DOMException(
+        `progress() was given a value that cannot be cloned to the main thread: ${(error as Error)?.message}`,
+        'DataCloneError',
+      );
+    }
+    if (this.#out.length === 0) this.#oldestResultAt = now();
+    appendProgress(this.#out, seq, bytes);
+    if (this.#pumping) {
+      // In a synchronous task: what it reports is sent at most every millisecond, as it goes.
+      const at = now();
+      if (at - this.#progressSentAt >= FLUSH_DELAY_MS) {
+        this.#progressSentAt = at;
+        this.#flush();
+      }
+    } else this.#flushSoon();
+  }
+
   complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void {
     this.#running--;
+    let aborted = false;
+    if (this.#controlled.size !== 0) {
+      const controller = this.#controlled.get(seq);
+      if (controller !== undefined) {
+        this.#controlled.delete(seq);
+        aborted = controller.signal.aborted;
+      }
+    }
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendResult(this.#out, this.#outTransfer, seq, outcome, value, chunk);
+    // An aborted task that stopped goes out at once: were it to wait behind a long synchronous
+    // task that starts next, its grace would run out and its thread be stopped for nothing.
+    if (aborted) this.#flush();
+    else this.#flushSoon();
+  }
+
+  /** Outside the task loop (an asynchronous task reported): send soon, then start what waits. */
+  #flushSoon(): void {
     if (!this.#pumping && !this.#flushQueued) {
       // An asynchronous task finished. Wait for the end of this turn of the event loop (many
       // sockets or timers finish in one turn) and send the results together, then start what
