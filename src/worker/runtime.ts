@@ -41,7 +41,7 @@ import {
   unreadableByMain,
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
-import { type ExecutionSink, execute } from '../run/execution.js';
+import type { ExecutionSink } from '../run/execution.js';
 import {
   executeInContext,
   type TaskContext,
