@@ -84,8 +84,7 @@ export class Controls {
       this.#timeouts.delete(task);
       this.abort([task], timedOut(task, limit));
     }, left);
-    // The task's thread keeps the process alive while it runs; this timer need not.
-    timer.unref();
+    // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
     this.#timeouts.set(task, timer);
   }
 
@@ -135,7 +134,6 @@ export class Controls {
         void thread.stop(false);
       });
     }, grace);
-    timer.unref();
     this.#graces.set(task, timer);
   }
 }
