@@ -395,13 +395,12 @@ export class ThreadRuntime implements ExecutionSink {
     }
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendProgress(this.#out, seq, bytes);
-    if (this.#pumping) {
-      // In a synchronous task: what it reports is sent at most every millisecond, as it goes.
-      const at = now();
-      if (at - this.#progressSentAt >= FLUSH_DELAY_MS) {
-        this.#progressSentAt = at;
-        this.#flush();
-      }
+    // Sent as it goes, at most every millisecond: a task reporting from a long synchronous
+    // stretch gives the thread no turn in which to send it later.
+    const at = now();
+    if (at - this.#progressSentAt >= FLUSH_DELAY_MS) {
+      this.#progressSentAt = at;
+      this.#flush();
     } else this.#flushSoon();
   }
 
