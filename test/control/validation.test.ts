@@ -1,6 +1,7 @@
 // Bad control options are a TypeError or RangeError at the call, saying what was expected and
 // what was received, and nothing is issued.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { ThreadPool, ThreadPoolExecutor } from 'spindle';
 
@@ -81,7 +82,6 @@ test('submitWith checks its options object and transfer list', async () => {
 });
 
 test('a failed check leaves no listener on the signal', async () => {
-  const { getEventListeners } = await import('node:events');
   await using pool = new ThreadPool({ workers: 1, threads: 0 });
   const controller = new AbortController();
   pool.close();
