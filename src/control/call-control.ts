@@ -1,8 +1,10 @@
 /**
  * What one issuing call asked for its tasks besides running them: an AbortSignal, a running-time
  * limit, a progress callback. One per call, shared by its tasks (a map's chunks, an imap's chunks
- * as they are read), so that a long-lived signal has one listener per call in flight, removed as
- * soon as the call has no task left: a signal reused for 100k calls holds none of them.
+ * as they are read). A signal has one listener however many calls in flight use it (adding and
+ * removing an EventTarget listener costs time in proportion to the listeners it has, and more
+ * than ten earn the user a warning), removed as soon as no call in flight uses it: a signal
+ * reused for 100k calls holds none of them once they have settled.
  */
 import { type Job, SETTLE, type Task } from '../engine/task.js';
 import { type Outcome, TaskFlags } from '../protocol/messages.js';
@@ -13,12 +15,45 @@ export interface Aborter {
   abort(tasks: readonly Task[], reason: unknown): void;
 }
 
+/** The calls in flight that use a signal, and its one listener. */
+interface SignalWatch {
+  calls: Set<CallControl>;
+  listener: () => void;
+}
+
+const watches = new WeakMap<AbortSignal, SignalWatch>();
+
+function watch(signal: AbortSignal, call: CallControl, aborted: (call: CallControl) => void): void {
+  let watch = watches.get(signal);
+  if (watch === undefined) {
+    const calls = new Set<CallControl>();
+    const listener = (): void => {
+      watches.delete(signal);
+      for (const one of calls) aborted(one);
+    };
+    watch = { calls, listener };
+    watches.set(signal, watch);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  watch.calls.add(call);
+}
+
+function unwatch(signal: AbortSignal, call: CallControl): void {
+  const watch = watches.get(signal);
+  if (watch === undefined || !watch.calls.delete(call) || watch.calls.size > 0) return;
+  watches.delete(signal);
+  signal.removeEventListener('abort', watch.listener);
+}
+
 export interface ControlSettings {
   signal: AbortSignal | undefined;
   /** Milliseconds of running time per task; Infinity for none. */
   timeout: number;
   onProgress: ((value: unknown) => void) | undefined;
 }
+
+/** The signal of a call in flight aborted (a static block gives it access to the call's fields). */
+let abortCall: (call: CallControl) => void;
 
 /** The job progress values are delivered to (see engine/deliveries.ts): the caller's onProgress. */
 export class CallControl implements Job {
@@ -51,7 +86,7 @@ export class CallControl implements Job {
       (settings.timeout !== Number.POSITIVE_INFINITY ? TaskFlags.Timed : 0) |
       (settings.onProgress !== undefined ? TaskFlags.Progress : 0);
     if (settings.signal !== undefined && !settings.signal.aborted) {
-      settings.signal.addEventListener('abort', this.#aborted);
+      watch(settings.signal, this, abortCall);
       this.#listening = true;
     }
   }
@@ -94,16 +129,19 @@ export class CallControl implements Job {
     this.onProgress?.(value);
   }
 
-  readonly #aborted = (): void => {
-    this.#stopListening();
-    const reason = this.reason;
-    this.onAbort?.(reason);
-    if (this.#tasks.size > 0) this.#engine.abort([...this.#tasks], reason);
-  };
+  static {
+    abortCall = (call) => {
+      call.#listening = false;
+      const reason = call.reason;
+      call.onAbort?.(reason);
+      if (call.#tasks.size > 0) call.#engine.abort([...call.#tasks], reason);
+    };
+  }
 
   #stopListening(): void {
     if (!this.#listening) return;
     this.#listening = false;
-    this.signal?.removeEventListener('abort', this.#aborted);
+    unwatch(this.signal as AbortSignal, this);
   }
 }
+
