@@ -144,4 +144,3 @@ export class CallControl implements Job {
     unwatch(this.signal as AbortSignal, this);
   }
 }
-

@@ -30,7 +30,14 @@ import {
   resentMessage,
   STOP,
 } from '../protocol/control.js';
-import { BACKLOG, createControl, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import {
+  ABORT_REQUESTED,
+  BACKLOG,
+  createControl,
+  DELIVERED,
+  POSTED,
+  TAKEN,
+} from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
@@ -352,6 +359,8 @@ export class WorkerThread extends ThreadHandle {
 
   abortTask(task: Task, reason: unknown): void {
     this.#postControl(abortMessage(task.seq, serializeError(reason)));
+    // After the post: a thread that sees the word finds the message on its port.
+    Atomics.store(this.#control, ABORT_REQUESTED, task.seq);
   }
 
   unstarted(): number {

@@ -20,7 +20,7 @@ import {
   resentMessage,
   startedMessage,
 } from '../protocol/control.js';
-import { BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import { ABORT_REQUESTED, BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import {
@@ -372,10 +372,36 @@ export class ThreadRuntime implements ExecutionSink {
     // Before it runs: the main thread counts its running time from here, even if it blocks.
     if (flags & TaskFlags.Timed) this.#post(startedMessage(seq, now()));
     const reports = (flags & TaskFlags.Progress) !== 0;
+    const runtime = this;
     return {
-      signal: controller.signal,
+      get signal(): AbortSignal {
+        // A task in a long synchronous stretch reads no message: look for its abort now.
+        if (!controller.signal.aborted && load(runtime.#control, ABORT_REQUESTED) === seq) {
+          runtime.#takeMessagesNow(controller.signal);
+        }
+        return controller.signal;
+      },
       progress: (value) => this.#progress(seq, reports, value),
     };
+  }
+
+  /**
+   * Takes the messages waiting on the port now, in order, in the middle of a task, until
+   * `signal` has aborted (its `abort` message was posted before the word that sent us here).
+   * Tasks they bring are queued, not started: the running task has the thread.
+   */
+  #takeMessagesNow(signal: AbortSignal): void {
+    while (!signal.aborted) {
+      let entry: { message: unknown } | undefined;
+      try {
+        entry = receive(this.#port);
+      } catch (error) {
+        this.#lost(error);
+        continue;
+      }
+      if (entry === undefined) return;
+      this.#enqueue(entry.message as ToWorker);
+    }
   }
 
   /** `progress(value)` of a running task: in the results stream, before its result. */

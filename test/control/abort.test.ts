@@ -209,3 +209,44 @@ for (const threads of [1, 0]) {
     }
   });
 }
+
+describe('a synchronous task that checks its signal', () => {
+  test(
+    'sees the abort in the middle of its loop, on a worker thread, and its thread stays',
+    T,
+    async () => {
+      await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 2000 });
+      const bystander = flags();
+      const controllerB = new AbortController();
+      const beside = pool.apply(waitForAbort, [bystander.sab], { signal: controllerB.signal });
+      await until(() => Atomics.load(bystander.words, STARTED) === 1, 'the bystander');
+      const { sab, words } = flags();
+      const controller = new AbortController();
+      const call = pool.apply(
+        async (shared: SharedArrayBuffer) => {
+          const { signal } = await import('spindle/task');
+          const own = new Int32Array(shared);
+          Atomics.store(own, 0, 1);
+          // From here on synchronous: the thread reads no message until this returns.
+          let laps = 0;
+          while (!signal().aborted) laps++;
+          Atomics.store(own, 1, 1);
+          return `${String(signal().reason)} after ${laps > 0 ? 'some' : 'no'} laps`;
+        },
+        [sab],
+        { signal: controller.signal },
+      );
+      await until(() => Atomics.load(words, STARTED) === 1, 'the loop');
+      controller.abort('halt');
+      assert.equal(await rejection(call), 'halt');
+      await until(() => Atomics.load(words, SAW_ABORT) === 1, 'the loop to see its signal');
+      // It stopped well within the grace: the task beside it was not touched.
+      controllerB.abort('done');
+      assert.equal(await rejection(beside), 'done');
+      await until(
+        () => Atomics.load(bystander.words, SAW_ABORT) === 1,
+        'the bystander to see its signal',
+      );
+    },
+  );
+});
