@@ -445,7 +445,8 @@ export class ThreadRuntime implements ExecutionSink {
     // An aborted task that stopped goes out at once: were it to wait behind a long synchronous
     // task that starts next, its grace would run out and its thread be stopped for nothing.
     if (aborted) this.#flush();
-    else this.#flushSoon();
+    // Either way the loop runs again: tasks that waited for this slot start.
+    this.#flushSoon();
   }
 
   /** Outside the task loop (an asynchronous task reported): send soon, then start what waits. */

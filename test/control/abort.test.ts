@@ -250,3 +250,33 @@ describe('a synchronous task that checks its signal', () => {
     },
   );
 });
+
+describe('after an aborted task stops', () => {
+  test('a task its thread took in meanwhile starts', T, async () => {
+    for (let round = 0; round < 5; round++) {
+      await using pool = new ThreadPool({ workers: 2, threads: 1 });
+      const { sab, words } = flags();
+      const controller = new AbortController();
+      const aborted = pool.apply(
+        async (shared: SharedArrayBuffer) => {
+          const { signal } = await import('spindle/task');
+          Atomics.store(new Int32Array(shared), 0, 1);
+          // Synchronous from here: what is sent meanwhile waits on the port until signal()
+          // takes it in, along with the abort.
+          while (!signal().aborted) {}
+          return 'stopped';
+        },
+        [sab],
+        { signal: controller.signal },
+      );
+      await until(() => Atomics.load(words, STARTED) === 1, 'the task to start');
+      // Sent to the thread's free slot while it is busy; then the abort, at once.
+      const after = pool.apply((x: number) => x, [round]);
+      await Promise.resolve();
+      await Promise.resolve();
+      controller.abort('stop');
+      assert.equal(await rejection(aborted), 'stop');
+      assert.equal(await after, round);
+    }
+  });
+});
