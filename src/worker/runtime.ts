@@ -20,13 +20,12 @@ import {
   resentMessage,
   startedMessage,
 } from '../protocol/control.js';
-import { ABORT_REQUESTED, BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import { BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import {
   type FromWorker,
   Outcome,
-  TaskFlags,
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
@@ -49,6 +48,7 @@ import {
   taskContextSlot,
   UNCONTROLLED,
 } from '../run/task-context.js';
+import { ControlledTasks } from './controlled-tasks.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
 import { captureOutput } from './output.js';
@@ -63,7 +63,6 @@ const receive = receiveMessageOnPort;
 const { load } = Atomics;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
-const serialize = v8.serialize;
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
@@ -114,8 +113,8 @@ export class ThreadRuntime implements ExecutionSink {
   #spinNs = FIRST_SPIN_NS;
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
-  /** The running tasks that can be aborted or report progress, by seq. */
-  readonly #controlled = new Map<number, AbortController>();
+  /** The running tasks issued with a signal, a timeout or onProgress. */
+  readonly #controlled: ControlledTasks;
   /** When progress values were last sent in the middle of a synchronous task. */
   #progressSentAt = 0;
 
@@ -125,6 +124,12 @@ export class ThreadRuntime implements ExecutionSink {
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
     this.#claims = new ThreadClaims(this.#control);
+    this.#controlled = new ControlledTasks({
+      words: this.#control,
+      started: (seq) => this.#post(startedMessage(seq, now())),
+      takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
+      sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
+    });
     this.#inbox = new Inbox(this.#control, TAKEN);
     this.#outbox = new Outbox(this.#control, DELIVERED);
     this.#activity = new Int32Array(boot.activity);
@@ -223,7 +228,7 @@ export class ThreadRuntime implements ExecutionSink {
         break;
       case 'abort':
         // Listeners the task added run here; one that throws is the thread's uncaught error.
-        this.#controlled.get(message.seq)?.abort(deserializeError(message.reason));
+        this.#controlled.abort(message.seq, deserializeError(message.reason));
         break;
       case 'stop':
         // Everything written has gone with the results; end the thread here, whatever timers
@@ -344,7 +349,8 @@ export class ThreadRuntime implements ExecutionSink {
         return;
       }
     }
-    const context = task.flags === 0 ? UNCONTROLLED : this.#controlContext(task.seq, task.flags);
+    const context =
+      task.flags === 0 ? UNCONTROLLED : this.#controlled.context(task.seq, task.flags);
     if (fn) {
       // Seen by the main thread while this task's synchronous code runs (see RUNNING).
       this.#claims.runningSync(task.seq);
@@ -363,26 +369,6 @@ export class ThreadRuntime implements ExecutionSink {
     // Kept across awaits only where something may ask for it (see run/task-context.ts).
     const stored = task.flags !== 0 || slot.apiLoaded || this.#cache.usesTaskApi(fn);
     executeInContext(slot, context, stored, fn, task.mode, task.payload, task.seq, this);
-  }
-
-  /** The context of a task that can be aborted or reports progress. */
-  #controlContext(seq: number, flags: number): TaskContext {
-    const controller = new AbortController();
-    this.#controlled.set(seq, controller);
-    // Before it runs: the main thread counts its running time from here, even if it blocks.
-    if (flags & TaskFlags.Timed) this.#post(startedMessage(seq, now()));
-    const reports = (flags & TaskFlags.Progress) !== 0;
-    const runtime = this;
-    return {
-      get signal(): AbortSignal {
-        // A task in a long synchronous stretch reads no message: look for its abort now.
-        if (!controller.signal.aborted && load(runtime.#control, ABORT_REQUESTED) === seq) {
-          runtime.#takeMessagesNow(controller.signal);
-        }
-        return controller.signal;
-      },
-      progress: (value) => this.#progress(seq, reports, value),
-    };
   }
 
   /**
@@ -404,21 +390,8 @@ export class ThreadRuntime implements ExecutionSink {
     }
   }
 
-  /** `progress(value)` of a running task: in the results stream, before its result. */
-  #progress(seq: number, reports: boolean, value: unknown): void {
-    if (!this.#controlled.has(seq)) {
-      throw new Error("progress() of 'spindle/task' was called after its task settled");
-    }
-    if (!reports) return;
-    let bytes: Uint8Array;
-    try {
-      bytes = serialize(value);
-    } catch (error) {
-      throw new DOMException(
-        `progress() was given a value that cannot be cloned to the main thread: ${(error as Error)?.message}`,
-        'DataCloneError',
-      );
-    }
+  /** A `progress()` value of a running task: in the results stream, before its result. */
+  #sendProgress(seq: number, bytes: Uint8Array): void {
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendProgress(this.#out, seq, bytes);
     // Sent as it goes, at most every millisecond: a task reporting from a long synchronous
@@ -432,14 +405,7 @@ export class ThreadRuntime implements ExecutionSink {
 
   complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void {
     this.#running--;
-    let aborted = false;
-    if (this.#controlled.size !== 0) {
-      const controller = this.#controlled.get(seq);
-      if (controller !== undefined) {
-        this.#controlled.delete(seq);
-        aborted = controller.signal.aborted;
-      }
-    }
+    const aborted = this.#controlled.ended(seq);
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendResult(this.#out, this.#outTransfer, seq, outcome, value, chunk);
     // An aborted task that stopped goes out at once: were it to wait behind a long synchronous
