@@ -134,6 +134,8 @@ export class Controls {
         void thread.stop(false);
       });
     }, grace);
+    // Only worker threads get a grace, and a thread running a task keeps the process alive.
+    timer.unref();
     this.#graces.set(task, timer);
   }
 }
