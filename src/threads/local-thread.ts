@@ -7,7 +7,7 @@
 import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
 import { type Outcome, TaskFlags } from '../protocol/messages.js';
-import type { ExecutionSink } from '../run/execution.js';
+import { type ExecutionSink, execute } from '../run/execution.js';
 import { importExport } from '../run/import-export.js';
 import {
   executeInContext,
@@ -103,6 +103,11 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
 
   #execute(fn: AnyFunction, task: Task, context: TaskContext): void {
     const stored = task.flags !== 0 || this.#slot.apiLoaded;
+    if (!stored && this.#slot.storage === undefined) {
+      // Nothing in this process can ask for the context: the task runs as it is.
+      execute(fn, task.mode, task.payload, task.seq, this);
+      return;
+    }
     executeInContext(this.#slot, context, stored, fn, task.mode, task.payload, task.seq, this);
   }
 

@@ -24,6 +24,7 @@ export class FunctionCache {
   readonly #loading = new Map<number, Promise<AnyFunction>>();
   /** Inline functions that import `spindle/task` (their tasks keep their context across awaits). */
   readonly #taskApiUsers = new WeakSet<AnyFunction>();
+  #anyTaskApiUser = false;
 
   /** `beforeImport` runs (and is awaited) before a task module is first imported. */
   constructor(beforeImport: () => Promise<void>) {
@@ -54,7 +55,10 @@ export class FunctionCache {
       );
     if (def.kind === 'inline') {
       const fn = compileFunction(def.source, def.name, def.origin);
-      if (def.source.includes('spindle/task')) this.#taskApiUsers.add(fn);
+      if (def.source.includes('spindle/task')) {
+        this.#taskApiUsers.add(fn);
+        this.#anyTaskApiUser = true;
+      }
       this.#ready.set(id, fn);
       return fn;
     }
@@ -66,7 +70,7 @@ export class FunctionCache {
    * await, before the API has ever been loaded in this thread.
    */
   usesTaskApi(fn: AnyFunction): boolean {
-    return this.#taskApiUsers.has(fn);
+    return this.#anyTaskApiUser && this.#taskApiUsers.has(fn);
   }
 
   /** Loads a module export (or compiles an inline function) asynchronously. */

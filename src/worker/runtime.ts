@@ -40,7 +40,7 @@ import {
   unreadableByMain,
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
-import type { ExecutionSink } from '../run/execution.js';
+import { type ExecutionSink, execute } from '../run/execution.js';
 import {
   executeInContext,
   type TaskContext,
@@ -368,6 +368,11 @@ export class ThreadRuntime implements ExecutionSink {
     const slot = this.#slot;
     // Kept across awaits only where something may ask for it (see run/task-context.ts).
     const stored = task.flags !== 0 || slot.apiLoaded || this.#cache.usesTaskApi(fn);
+    if (!stored && slot.storage === undefined) {
+      // Nothing in this thread can ask: the task runs as it is.
+      execute(fn, task.mode, task.payload, task.seq, this);
+      return;
+    }
     executeInContext(slot, context, stored, fn, task.mode, task.payload, task.seq, this);
   }
 
