@@ -2,6 +2,7 @@
 //
 //   dist/lib/spindle.js     the library as an ES module (import, and require() on Node >= 20.19)
 //   dist/lib/spindle.cjs    the library as CommonJS (tools that cannot load an ES module: Jest, ...)
+//   dist/lib/task.js        `spindle/task`, the task-side API, as an ES module (task.cjs: CommonJS)
 //   dist/worker/thread.cjs  the worker thread's entry, shared by both
 //   dist/types/*.d.ts       declarations for the ES module; *.d.cts the same for CommonJS
 //
@@ -57,6 +58,20 @@ await Promise.all([
     inject: ['scripts/cjs-import-meta-url.mjs'],
     define: { 'import.meta.url': 'importMetaUrl' },
     outfile: 'dist/lib/spindle.cjs',
+  }),
+  // The task-side API: small, and apart from the library (a task module imports only this). It
+  // meets the thread's runtime through a registered symbol on globalThis (src/run/task-context.ts).
+  build({
+    ...common,
+    entryPoints: ['src/task/index.ts'],
+    format: 'esm',
+    outfile: 'dist/lib/task.js',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/task/index.ts'],
+    format: 'cjs',
+    outfile: 'dist/lib/task.cjs',
   }),
 ]);
 

@@ -90,7 +90,10 @@ export function typeCheckExamples(root, examples) {
   const parsed = ts.parseJsonConfigFileContent(
     {
       extends: './tsconfig.json',
-      compilerOptions: { noEmit: true, paths: { spindle: ['./src/index.ts'] } },
+      compilerOptions: {
+        noEmit: true,
+        paths: { spindle: ['./src/index.ts'], 'spindle/task': ['./src/task/index.ts'] },
+      },
       files: [],
     },
     ts.sys,

@@ -3,6 +3,7 @@
  * {@link ThreadPool} or {@link ThreadPoolExecutor}; task functions are inline functions or the
  * exports of a task module ({@link fromModule}).
  * @packageDocumentation
+ * @module spindle
  * @sortStrategy kind, alphabetical
  */
 // This file holds the public exports only.
@@ -40,15 +41,19 @@ export type { ModuleTasks } from './functions/functions.js';
 export { fromModule } from './functions/functions.js';
 export type {
   ApplyAsyncOptions,
+  ApplyOptions,
   AsCompletedOptions,
+  ControlOptions,
   ExecutorMapOptions,
   IssueOptions,
   MapAsyncOptions,
   MapOptions,
   MapTransfer,
+  ProgressOptions,
   ResultCallbacks,
   ReturnWhen,
   ShutdownOptions,
+  SubmitOptions,
   TaskFunction,
   ThreadPoolExecutorOptions,
   ThreadPoolOptions,

@@ -10,6 +10,7 @@
  *      ├──(a thread cannot start, an initializer fails)──▶ Broken: every task fails with it
  *      └──────────────terminate() from any state──────────▶ Terminated
  */
+import { Controls } from '../control/controls.js';
 import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
@@ -56,6 +57,8 @@ export class Engine implements ThreadReports, SchedulerOwner {
   readonly #host: HostKind;
   readonly #scheduler: Scheduler;
   readonly #deliveries: Deliveries;
+  /** Aborts, time limits and progress of the tasks whose call asked for them (control/). */
+  readonly #controls: Controls;
   #pumpQueued = false;
   /** What producers want to hear when the pool terminates or breaks. */
   readonly #stopListeners = new StopRegistry((error) => this.reportError(error));
@@ -81,6 +84,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
     this.#events = new WorkAnnouncer(events, this.#deliveries, reportError);
     this.#scheduler = new Scheduler(options, this.#host, this);
+    this.#controls = new Controls({
+      options,
+      isolated: this.#host.isolated,
+      step: (body) => this.step(body),
+      reject: (task, reason, cancelled) => this.#settle(task, Outcome.Error, reason, cancelled),
+      withdraw: (task) => this.#scheduler.withdraw(task),
+      pumpSoon: () => this.#schedulePump(),
+    });
     this.#finished = new Promise((resolve) => {
       this.#finish = resolve;
     });
@@ -132,6 +143,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
       queueMicrotask(() => this.step(() => this.#settle(task, Outcome.Error, error, !broken)));
       return;
     }
+    if (task.control !== undefined && !this.#controls.attach(task)) {
+      // Its call's signal has aborted: it is never sent.
+      const reason = task.control.reason;
+      queueMicrotask(() => this.#settle(task, Outcome.Error, reason));
+      return;
+    }
     // Values cross to a thread by copy: taken now, not when the task is sent.
     if (this.#host.copiesValues) capturePayload(task);
     this.#scheduler.queue.push(task);
@@ -149,6 +166,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
       task.payload = undefined;
       task.job = null;
       this.#stats.withdrawn(task);
+      if (task.control !== undefined) this.#controls.released(task);
       return true;
     });
   }
@@ -156,6 +174,11 @@ export class Engine implements ThreadReports, SchedulerOwner {
   /** A snapshot of the pool's counts, threads and timings (see stats.ts). */
   stats(): PoolStats {
     return this.#stats.snapshot(this.#scheduler.threads);
+  }
+
+  /** Aborts these tasks (their signal aborted): see control/controls.ts. */
+  abort(tasks: readonly Task[], reason: unknown): void {
+    this.#controls.abort(tasks, reason);
   }
 
   /** Whether the task is running on a thread now. */
@@ -253,8 +276,13 @@ export class Engine implements ThreadReports, SchedulerOwner {
       for (let i = 0; i < end; i += 3) {
         const task = outstanding.get(results[i] as number);
         if (!task) continue;
+        if (results[i + 1] === Outcome.Progress) {
+          this.#progress(task, results[i + 2]);
+          continue;
+        }
         outstanding.delete(task.seq);
         count++;
+        if (task.control !== undefined) this.#controls.ended(task);
         this.#settle(task, results[i + 1] as Outcome, results[i + 2]);
       }
       this.#scheduler.finished(thread, count);
@@ -274,6 +302,14 @@ export class Engine implements ThreadReports, SchedulerOwner {
   threadStarted(thread: ThreadHandle): void {
     this.#stats.threadStarted();
     this.#events.threadStarted(thread.name);
+  }
+
+  taskStarted(_thread: ThreadHandle, task: Task, at: number): void {
+    this.#controls.started(task, at);
+  }
+
+  taskProgress(_thread: ThreadHandle, task: Task, value: unknown): void {
+    this.step(() => this.#progress(task, value));
   }
 
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void {
@@ -302,7 +338,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
         );
         return;
       }
-      if (!expected || thread.outstanding.size > 0) this.#failStarted(thread, exitCode, error);
+      if (!expected || thread.outstanding.size > 0) {
+        this.#failStarted(thread, exitCode, error ?? thread.exitCause);
+      }
       this.#pump();
       if (this.#phase === Phase.Closing) this.#finishIfStopped();
     });
@@ -355,11 +393,19 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#scheduler.requeue(requeue);
   }
 
+  /** A value the task passed to `progress()`: its call's onProgress hears of it after the step. */
+  #progress(task: Task, value: unknown): void {
+    const control = task.control;
+    if (task.state === TaskState.Settled || control?.onProgress === undefined) return;
+    this.#deliveries.add(control, task, Outcome.Progress, value);
+  }
+
   /** `cancelled`: settled by a cancellation (terminate), counted so in the stats. */
   #settle(task: Task, outcome: Outcome, value: unknown, cancelled = false): void {
     if (task.state === TaskState.Settled) return;
     task.state = TaskState.Settled;
     this.#stats.settled(task, outcome, value, cancelled);
+    if (task.control !== undefined) this.#controls.released(task);
     const job = task.job;
     task.job = null;
     task.payload = undefined;

@@ -4,6 +4,7 @@
  * ThreadHandle (threads/thread-handle.ts).
  */
 
+import type { CallControl } from '../control/call-control.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options/types.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
@@ -44,6 +45,10 @@ export class Task {
   /** When it was issued, and when it started on its carrier (0: not known), in main-thread ms. */
   queuedAt = 0;
   startedAt = 0;
+  /** Its call's signal, timeout and onProgress (control/call-control.ts); none for most tasks. */
+  control: CallControl | undefined = undefined;
+  /** What it asks of its thread besides running (protocol TaskFlags), from `control`. */
+  flags = 0;
 
   constructor(
     readonly fn: AnyFunction,

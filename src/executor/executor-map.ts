@@ -15,6 +15,7 @@
  *   comes after every item read before it, and ends the iteration.
  * - `return()` (breaking out of `for await`) cancels the calls not yet started.
  */
+import type { CallControl } from '../control/call-control.js';
 import { ChunkResult } from '../engine/chunk-result.js';
 import { Fifo } from '../engine/fifo.js';
 import { timedWait } from '../engine/wakers.js';
@@ -34,6 +35,8 @@ export interface ExecutorMapSource {
   buffersize: number;
   /** `performance.now()` deadline; Infinity without `timeout`. */
   deadline: number;
+  /** The call's signal, if it has one. */
+  control: CallControl | undefined;
 }
 
 const MapState = {
@@ -84,6 +87,8 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   #unregisterReader: (() => void) | undefined;
   /** next() calls run one after the other. */
   #chain: Promise<unknown> = Promise.resolve();
+  /** The map was aborted: the reason, for the next next() to throw (once). */
+  #aborted: { reason: unknown } | null = null;
 
   /** @internal Made by `ThreadPoolExecutor.map()`. */
   constructor(source: ExecutorMapSource) {
@@ -101,6 +106,11 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
         // Everything will be read and submitted, as Python does, even after shutdown().
         this.#release = submitter.engine.holdOpen();
       }
+    }
+    const control = source.control;
+    if (control) {
+      if (control.aborted) this.#abort(control.reason);
+      else control.onAbort = (reason) => this.#abort(reason);
     }
     if (this.#reader.done) this.#inputDone();
     this.#fill();
@@ -182,7 +192,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
 
   async #step(): Promise<IteratorResult<R>> {
     for (;;) {
-      if (this.#state === MapState.Done) return DONE;
+      if (this.#state === MapState.Done) return this.#ended();
       const chunk = this.#chunk;
       if (chunk) {
         const position = this.#position++;
@@ -205,8 +215,8 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
         return DONE;
       }
       if (!(await whenDone(head, this.#source.deadline))) return this.#timedOut(head);
-      // Left (return()) while this step waited.
-      if ((this.#state as MapState) === MapState.Done) return DONE;
+      // Left (return()) or aborted while this step waited.
+      if ((this.#state as MapState) === MapState.Done) return this.#ended();
       // A failed call throws here; the iteration can go on past it.
       if (this.#source.chunksize === 1) return { done: false, value: (await head) as R };
       const size = this.#sizes.shift() as number;
@@ -221,6 +231,26 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
       this.#position = 0;
       this.#chunk = this.#count > 0 ? result : null;
     }
+  }
+
+  /** After the end: done, but an abort's reason is thrown once first. */
+  #ended(): IteratorResult<R> {
+    const aborted = this.#aborted;
+    if (aborted) {
+      this.#aborted = null;
+      throw aborted.reason;
+    }
+    return DONE;
+  }
+
+  /**
+   * The call's signal aborted: no more input is read, the calls not yet taken are dropped (the
+   * call's control aborts them right after this), and the iteration ends with the reason.
+   */
+  #abort(reason: unknown): void {
+    if (this.#state === MapState.Done) return;
+    this.#aborted = { reason };
+    this.#finish();
   }
 
   #timedOut(head: Future<unknown> | undefined): never {
@@ -309,6 +339,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   #inputDone(): void {
     if (this.#state > MapState.Reading) return;
     this.#state = MapState.Draining;
+    this.#source.control?.seal();
     this.#releaseEngine();
     this.#signalReader();
   }
@@ -332,10 +363,11 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
     const { submitter, fn, record, chunksize } = this.#source;
     this.#credits--;
     if (chunksize > 1) this.#sizes.push(argLists.length);
+    const control = this.#source.control;
     this.#queue.push(
       chunksize === 1
-        ? submitter.call(fn, record, argLists[0] as unknown[])
-        : submitter.chunk(fn, record, argLists),
+        ? submitter.call(fn, record, argLists[0] as unknown[], control)
+        : submitter.chunk(fn, record, argLists, control),
     );
   }
 
@@ -357,6 +389,7 @@ export class ExecutorMapIterator<R> implements AsyncIterableIterator<R> {
   #finish(): void {
     if (this.#state === MapState.Done) return;
     this.#state = MapState.Done;
+    this.#source.control?.seal();
     for (const future of this.#queue.drain()) future.cancel();
     this.#sizes.drain();
     this.#chunk = null;

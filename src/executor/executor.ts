@@ -5,6 +5,7 @@
  * Submitter, which binds each to a Future.
  */
 import { EventEmitter } from 'node:events';
+import { controlOf, parseControl } from '../control/parse.js';
 import { Engine } from '../engine/engine.js';
 import type { WorkEvents } from '../engine/pool-events.js';
 import { reportCallbackError } from '../engine/report-error.js';
@@ -15,13 +16,16 @@ import { resolveExecutorOptions, resolvePoolOptions } from '../options/resolve.j
 import type {
   ExecutorMapOptions,
   ShutdownOptions,
+  SubmitOptions,
   ThreadPoolExecutorOptions,
+  Transferable,
 } from '../options/types.js';
 import {
   describe,
   expectInteger,
   expectIterable,
   expectPlainObject,
+  expectSignal,
   expectTimeout,
   isAsyncIterable,
   isIterable,
@@ -66,7 +70,8 @@ export type MapIterables<A extends readonly unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
 };
 
-const MAP_KEYS = new Set(['timeout', 'chunksize', 'buffersize']);
+const MAP_KEYS = new Set(['timeout', 'chunksize', 'buffersize', 'signal']);
+const SUBMIT_KEYS = new Set(['signal', 'timeout', 'onProgress', 'transfer']);
 const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
 
 /** An executor nobody can reach any more is shut down (without waiting), as in Python. */
@@ -184,9 +189,60 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
   }
 
   /**
+   * `submit` with options: `signal` (aborting it cancels the call, or aborts it while it runs),
+   * `timeout` (ms of running time, then TimeoutError), `onProgress` (receives what the call
+   * passes to `progress()` of `spindle/task`, in order, before the result) and `transfer`
+   * (ArrayBuffers in the arguments to move instead of copy).
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const render = async (frames: number) => {
+   *   const { progress, signal } = await import('spindle/task');
+   *   for (let frame = 1; frame <= frames && !signal().aborted; frame++) progress(frame);
+   *   return `${frames} frames`;
+   * };
+   * const future = executor.submitWith(
+   *   { timeout: 5000, onProgress: (frame) => console.log('frame', frame) },
+   *   render,
+   *   3,
+   * );
+   * console.log(await future.result()); // '3 frames', after frame 1, 2, 3
+   * ```
+   */
+  submitWith<A extends unknown[], R>(
+    options: SubmitOptions,
+    fn: (...args: A) => R,
+    ...args: A
+  ): Future<Awaited<R>> {
+    const submitter = this.#submitter;
+    const record = submitter.record(fn);
+    const parsed = expectPlainObject('submitWith options', options);
+    rejectUnknownKeys('submitWith', parsed, SUBMIT_KEYS);
+    const transfer = parsed.transfer;
+    if (transfer !== undefined && !Array.isArray(transfer)) {
+      throw new TypeError(
+        `Expected \`transfer\` to be an array of transferables, got ${describe(transfer)}`,
+      );
+    }
+    const settings = parseControl(parsed);
+    this.#checkOpen();
+    const control = controlOf(submitter.engine, settings);
+    const future = submitter.call<Awaited<R>>(
+      fn as AnyFunction,
+      record,
+      args,
+      control,
+      transfer as readonly Transferable[] | undefined,
+    );
+    control?.seal();
+    return future;
+  }
+
+  /**
    * `fn` applied to the items of the iterables zipped together (Python's `Executor.map`), as an
    * async iterator of results in input order. Options come last:
-   * `executor.map(fn, xs, ys, { timeout, chunksize, buffersize })`.
+   * `executor.map(fn, xs, ys, { timeout, chunksize, buffersize, signal })`.
    * @example
    * ```ts
    * import { ThreadPoolExecutor } from 'spindle';
@@ -221,6 +277,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
     if (options.buffersize !== undefined && options.buffersize !== null) {
       buffersize = expectInteger('buffersize', options.buffersize, 1);
     }
+    const signal = options.signal === undefined ? undefined : expectSignal(options.signal);
     this.#checkOpen();
     return new ExecutorMapIterator<Awaited<R>>({
       submitter,
@@ -230,6 +287,12 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
       chunksize,
       buffersize,
       deadline: performance.now() + timeout,
+      control: controlOf(
+        submitter.engine,
+        signal === undefined
+          ? undefined
+          : { signal, timeout: Number.POSITIVE_INFINITY, onProgress: undefined },
+      ),
     });
   }
 

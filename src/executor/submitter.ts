@@ -4,11 +4,13 @@
  * share it. It holds no reference to the executor itself.
  */
 
+import type { CallControl } from '../control/call-control.js';
 import { ChunkResult } from '../engine/chunk-result.js';
 import { type Engine, PoolState } from '../engine/engine.js';
 import { StopRegistry } from '../engine/stop-registry.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
+import type { Transferable } from '../options/types.js';
 import { Mode, Outcome } from '../protocol/messages.js';
 import { Future, type FutureBinding, futureInternals } from './future.js';
 
@@ -93,14 +95,25 @@ export class Submitter {
     return this.engine.record(fn);
   }
 
-  /** `fn(...args)` as a Future. */
-  call<R>(fn: AnyFunction, record: FunctionRecord, args: unknown[]): Future<R> {
-    return this.#launch(fn, record, Mode.Call, args, false) as Future<R>;
+  /** `fn(...args)` as a Future; `control`: its call's signal, timeout and onProgress. */
+  call<R>(
+    fn: AnyFunction,
+    record: FunctionRecord,
+    args: unknown[],
+    control?: CallControl,
+    transfer?: readonly Transferable[],
+  ): Future<R> {
+    return this.#launch(fn, record, Mode.Call, args, false, control, transfer) as Future<R>;
   }
 
   /** `fn(...args)` for each argument list of a chunk, as one Future of a ChunkResult. */
-  chunk(fn: AnyFunction, record: FunctionRecord, argLists: unknown[][]): Future<ChunkResult> {
-    return this.#launch(fn, record, Mode.Starmap, argLists, true) as Future<ChunkResult>;
+  chunk(
+    fn: AnyFunction,
+    record: FunctionRecord,
+    argLists: unknown[][],
+    control?: CallControl,
+  ): Future<ChunkResult> {
+    return this.#launch(fn, record, Mode.Starmap, argLists, true, control) as Future<ChunkResult>;
   }
 
   #launch(
@@ -109,6 +122,8 @@ export class Submitter {
     mode: Mode,
     payload: unknown[],
     chunk: boolean,
+    control: CallControl | undefined,
+    transfer?: readonly Transferable[],
   ): Future<unknown> {
     const future = new Future<unknown>();
     const engine = this.engine;
@@ -117,8 +132,14 @@ export class Submitter {
       futureInternals.finish(future, false, engine.broken);
       return future;
     }
+    if (control?.aborted) {
+      // Nothing is sent: the future fails with the signal's reason.
+      futureInternals.finish(future, false, control.reason);
+      return future;
+    }
     const job = new FutureJob(future, engine, this.reportError, this, chunk);
-    job.task = new Task(fn, record, mode, payload, undefined, job, 0);
+    job.task = new Task(fn, record, mode, payload, transfer, job, 0);
+    control?.adopt(job.task);
     futureInternals.bind(future, job);
     job.previous = this.#last;
     if (this.#last) this.#last.next = job;

@@ -10,6 +10,7 @@ import {
   copyArgs,
   describe,
   expectArgsArray,
+  expectDuration,
   expectInteger,
   expectOptionalFunction,
   expectPlainObject,
@@ -34,6 +35,7 @@ const POOL_OPTION_KEYS = new Set([
   'idleTimeout',
   'workerEntry',
   'timings',
+  'abortGrace',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -48,6 +50,7 @@ const EXECUTOR_KEYS = new Set([
   'idleTimeout',
   'workerEntry',
   'timings',
+  'abortGrace',
 ]);
 
 let executorCounter = 0;
@@ -107,6 +110,8 @@ export function resolvePoolOptions(
   if (options.timings !== undefined && typeof options.timings !== 'boolean') {
     throw new TypeError(`Expected \`timings\` to be a boolean, got ${describe(options.timings)}`);
   }
+  const abortGrace =
+    options.abortGrace === undefined ? 1000 : expectDuration('abortGrace', options.abortGrace);
   return {
     workers,
     threads,
@@ -119,6 +124,7 @@ export function resolvePoolOptions(
     idleTimeout,
     workerEntry: resolveWorkerEntry(options.workerEntry),
     timings: options.timings ?? false,
+    abortGrace,
   };
 }
 

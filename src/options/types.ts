@@ -142,6 +142,18 @@ export interface ThreadPoolOptions {
    * ```
    */
   timings?: boolean;
+  /**
+   * How long a running task that was aborted (its `signal`, or its `timeout`) may take to stop
+   * before its thread is stopped and replaced (the tasks running beside it fail with
+   * WorkerExitError). Milliseconds, a non-negative finite number.
+   * @default 1000
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ abortGrace: 200 }); // a stuck aborted task: 200 ms, then its thread goes
+   * ```
+   */
+  abortGrace?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -157,6 +169,7 @@ export interface ResolvedPoolOptions {
   /** The `workerEntry` option as an absolute path, checked; undefined: looked for. */
   workerEntry: string | undefined;
   timings: boolean;
+  abortGrace: number;
 }
 
 /** The options of `new ThreadPoolExecutor(options)`. */
@@ -289,10 +302,44 @@ export interface ThreadPoolExecutorOptions {
    * ```
    */
   timings?: boolean;
+  /**
+   * How long a running call that was aborted (its `signal`, or its `timeout`) may take to stop
+   * before its thread is stopped and replaced (the calls running beside it fail with
+   * WorkerExitError). Milliseconds, a non-negative finite number.
+   * @default 1000
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor({ abortGrace: 200 });
+   * ```
+   */
+  abortGrace?: number;
 }
 
 /** The options of `ThreadPoolExecutor.map()`, given after the iterables. */
 export interface ExecutorMapOptions {
+  /**
+   * Aborting it cancels the whole map: calls not started are removed, running ones see it
+   * through `signal()` of `spindle/task`, no more input is read, and the iterator throws the
+   * signal's reason. (`timeout` here is Python's: the wait for each result, not a running-time
+   * limit; `submitWith` takes one.)
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'spindle';
+   * await using executor = new ThreadPoolExecutor();
+   * const controller = new AbortController();
+   * const squares = executor.map((x: number) => x * x, [1, 2, 3, 4], { signal: controller.signal });
+   * try {
+   *   for await (const square of squares) {
+   *     console.log(square); // 1, then the abort
+   *     controller.abort(new Error('enough'));
+   *   }
+   * } catch (error) {
+   *   console.log((error as Error).message); // 'enough'
+   * }
+   * ```
+   */
+  signal?: AbortSignal;
   /**
    * Milliseconds, counted from the `map()` call, within which each result must be ready; past it
    * `next()` throws TimeoutError and the calls not yet started are cancelled.
@@ -369,8 +416,69 @@ export interface ShutdownOptions {
 /** Transferables for a map's items: a list (matched to the items that hold them) or a function of an item. */
 export type MapTransfer<T> = readonly Transferable[] | ((item: T) => readonly Transferable[]);
 
-/** The options of `ThreadPool.apply()`. */
-export interface IssueOptions {
+/** Cancelling a call and limiting its tasks' running time (every issuing method takes these). */
+export interface ControlOptions {
+  /**
+   * Aborting it cancels the call: a task not started is removed (it never runs) and rejects with
+   * `signal.reason`; a running task sees it through `signal()` of `spindle/task`, rejects with
+   * the reason at once, and has `abortGrace` ms to stop before its thread is stopped and
+   * replaced. For the map family one signal cancels the whole call; `imap` also stops reading.
+   * An already aborted signal rejects the call before anything is sent.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ abortGrace: 100 });
+   * const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+   * const outcome = await pool
+   *   .apply(sleep, [60_000], { signal: AbortSignal.timeout(100) })
+   *   .catch((error: Error) => error.name);
+   * console.log(outcome); // 'TimeoutError': the reason AbortSignal.timeout() aborts with
+   * ```
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds each task may run, counted from when it starts on a thread (not while it
+   * waits). Past it, the task is aborted as by `signal` and rejects with TimeoutError: this stops
+   * even a synchronous endless loop (its thread is replaced), and the pool goes on serving. For
+   * the map family it applies to each task (chunk).
+   * @default Infinity
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool({ abortGrace: 100 });
+   * const spin = (): number => {
+   *   for (;;) {}
+   * };
+   * await pool.apply(spin, [], { timeout: 200 }).catch((error: Error) => console.log(error.message));
+   * // Task "spin" ran longer than its timeout of 200 ms
+   * console.log(await pool.apply((x: number) => x + 1, [1])); // 2: the pool goes on serving
+   * ```
+   */
+  timeout?: number;
+}
+
+/** Progress reported by a running task. */
+export interface ProgressOptions {
+  /**
+   * Receives each value the task passes to `progress()` of `spindle/task`, in order, on the main
+   * thread, before the task's result. If it throws, the error goes to the pool's `'error'` event.
+   * @example
+   * ```ts
+   * import { ThreadPool } from 'spindle';
+   * await using pool = new ThreadPool();
+   * const count = async (n: number) => {
+   *   const { progress } = await import('spindle/task');
+   *   for (let i = 1; i <= n; i++) progress(i);
+   *   return n;
+   * };
+   * await pool.apply(count, [3], { onProgress: (done) => console.log('done', done) }); // 1, 2, 3
+   * ```
+   */
+  onProgress?(value: unknown): void;
+}
+
+/** What every single-task issuing method takes: `transfer`, `signal`, `timeout`. */
+export interface IssueOptions extends ControlOptions {
   /**
    * ArrayBuffers (and other transferables) in the arguments to move to the thread instead of
    * copying. A moved buffer is empty (detached) on the caller's side.
@@ -387,8 +495,14 @@ export interface IssueOptions {
   transfer?: readonly Transferable[];
 }
 
+/** The options of `ThreadPool.apply()`. */
+export interface ApplyOptions extends IssueOptions, ProgressOptions {}
+
+/** The options of the executor's `submitWith()`. */
+export interface SubmitOptions extends IssueOptions, ProgressOptions {}
+
 /** The options of `map`, `starmap`, `imap` and `imapUnordered` (or just a chunksize number). */
-export interface MapOptions<T> {
+export interface MapOptions<T> extends ControlOptions {
   /**
    * Items per task.
    * @default Math.ceil(items / (workers * 4)) for map/starmap, 1 for imap
@@ -453,7 +567,7 @@ export interface ResultCallbacks<R> {
 }
 
 /** The options of `ThreadPool.applyAsync()`. */
-export interface ApplyAsyncOptions<R> extends IssueOptions, ResultCallbacks<R> {}
+export interface ApplyAsyncOptions<R> extends IssueOptions, ProgressOptions, ResultCallbacks<R> {}
 
 /** The options of `ThreadPool.mapAsync()` and `starmapAsync()` (or just a chunksize number). */
 export interface MapAsyncOptions<T, R> extends MapOptions<T>, ResultCallbacks<R[]> {}

@@ -162,3 +162,21 @@ export function copyArgs(args: readonly unknown[]): unknown[] {
   for (let i = 0; i < length; i++) copy[i] = args[i];
   return copy;
 }
+
+export function expectSignal(value: unknown): AbortSignal {
+  if (!(value instanceof AbortSignal)) {
+    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A duration option in milliseconds (`timeout`, `abortGrace`): a non-negative finite number.
+ * Past MAX_TIMER_MS (about 24.8 days, the longest a Node.js timer waits) it is Infinity: none.
+ */
+export function expectDuration(what: string, value: unknown): number {
+  const expected = `Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${describe(value)}`;
+  if (typeof value !== 'number') throw new TypeError(expected);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(expected);
+  return value > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : value;
+}

@@ -45,7 +45,14 @@ export const LAST_TASK_LONG = 6;
 export const TAKEN = 7;
 /** The same count the other way: messages of the thread the main thread has taken. */
 export const DELIVERED = 8;
-export const CONTROL_WORDS = 9;
+/**
+ * The seq of the running task the main thread last aborted, written right after its `abort`
+ * message is posted. A task stuck in synchronous code reads no message, but it can call
+ * `signal()`: seeing its own seq here, the thread takes the message from its port at once, and the
+ * signal the task gets back has aborted (see worker/runtime.ts).
+ */
+export const ABORT_REQUESTED = 9;
+export const CONTROL_WORDS = 10;
 
 export function createControl(): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);

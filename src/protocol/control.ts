@@ -42,6 +42,27 @@ export interface StopMessage {
   t: 'stop';
 }
 
+/**
+ * Main → worker: the running task `seq` is aborted (its caller's signal, or its timeout): its
+ * `signal()` aborts with `reason`.
+ */
+export interface AbortMessage {
+  t: 'abort';
+  seq: number;
+  reason: WireError;
+}
+
+/**
+ * Worker → main: the task `seq`, whose running time is limited, started at `at` (`Date.now()`,
+ * a clock both threads share). Posted before the task runs, so it arrives even if the task then
+ * blocks its thread.
+ */
+export interface StartedMessage {
+  t: 'started';
+  seq: number;
+  at: number;
+}
+
 /** Worker → main: the initializer finished; the thread takes tasks. */
 export interface ReadyMessage {
   t: 'ready';
@@ -53,8 +74,18 @@ export interface InitFailedMessage {
   error: WireError;
 }
 
-export type ControlToWorker = DefineMessage | LostMessage | ResentMessage | StopMessage;
-export type ControlFromWorker = ReadyMessage | InitFailedMessage | LostMessage | ResentMessage;
+export type ControlToWorker =
+  | DefineMessage
+  | LostMessage
+  | ResentMessage
+  | StopMessage
+  | AbortMessage;
+export type ControlFromWorker =
+  | ReadyMessage
+  | InitFailedMessage
+  | LostMessage
+  | ResentMessage
+  | StartedMessage;
 
 export function defineMessage(defs: FunctionDef[], forget: number[] | null): DefineMessage {
   return { t: 'define', defs, forget };
@@ -69,6 +100,14 @@ export function resentMessage(n: number): ResentMessage {
 }
 
 export const STOP: StopMessage = { t: 'stop' };
+
+export function abortMessage(seq: number, reason: WireError): AbortMessage {
+  return { t: 'abort', seq, reason };
+}
+
+export function startedMessage(seq: number, at: number): StartedMessage {
+  return { t: 'started', seq, at };
+}
 
 export const READY: ReadyMessage = { t: 'ready' };
 

@@ -15,7 +15,7 @@ import type { ResultsMessage } from './results.js';
 import type { RunMessage } from './run-batch.js';
 
 export type { ChunkFailure } from './outcomes.js';
-export { Mode, Outcome } from './outcomes.js';
+export { MODE_BITS, Mode, Outcome, TaskFlags } from './outcomes.js';
 
 export type ToWorker = RunMessage | ControlToWorker;
 export type FromWorker = ResultsMessage | ControlFromWorker;

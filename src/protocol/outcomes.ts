@@ -15,6 +15,19 @@ export const Mode = {
 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
+/**
+ * What a task asks of its thread besides running, sent in the high bits of its mode (so a task
+ * without any costs nothing on the wire): an AbortSignal for `signal()` (it may be aborted), a
+ * word when it starts (its running time is limited), its `progress()` values sent back.
+ */
+export const TaskFlags = {
+  Abortable: 4,
+  Timed: 8,
+  Progress: 16,
+} as const;
+/** The bits of a wire mode that are the Mode itself. */
+export const MODE_BITS = 3;
+
 /** How a task ended. */
 export const Outcome = {
   /** value: the result (for a chunk, the array of results). */
@@ -34,6 +47,11 @@ export const Outcome = {
    * `process.hrtime`). Such entries end a batch, after its results.
    */
   Started: 6,
+  /**
+   * Not a result: a value the task passed to `progress()`, serialized in the thread (so that one
+   * that cannot be cloned throws there, in the task). Its task's result comes after it.
+   */
+  Progress: 7,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 

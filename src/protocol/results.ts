@@ -8,6 +8,7 @@
  * On the thread a value is as the task produced it (an error serialized, see errors.ts; a chunk's
  * numbers maybe packed, see packing.ts); `decodeResults` turns it into what a job is settled with.
  */
+import { deserialize } from 'node:v8';
 import {
   deserializeError,
   type SerializedError,
@@ -40,6 +41,11 @@ export function appendResult(
     }
   }
   out.push(seq, outcome, value);
+}
+
+/** Adds a value the task `seq` passed to `progress()`, already serialized. */
+export function appendProgress(out: ResultsMessage, seq: number, bytes: Uint8Array): void {
+  out.push(seq, Outcome.Progress, bytes);
 }
 
 /** Adds what the thread wrote (a string or bytes) to its stdout or stderr. */
@@ -76,9 +82,9 @@ function isOutput(outcome: Outcome): boolean {
   return outcome === Outcome.Stdout || outcome === Outcome.Stderr;
 }
 
-/** An entry that is not a task's result: output, or start times. */
+/** An entry that is not a task's result: output, progress values, or start times. */
 function isNotResult(outcome: Outcome): boolean {
-  return outcome === Outcome.Stdout || outcome === Outcome.Stderr || outcome === Outcome.Started;
+  return isOutput(outcome) || outcome === Outcome.Progress || outcome === Outcome.Started;
 }
 
 /** The batch's entries as batches of one each, in order. */
@@ -174,9 +180,25 @@ export function decodeResults(
       message[i] = Outcome.Ok;
     } else if (isOutput(outcome)) {
       output(outcome, message[i + 1] as string | Uint8Array);
+    } else if (outcome === Outcome.Progress) {
+      message[i + 1] = readProgress(message[i + 1] as Uint8Array);
     } else {
       message[i + 1] = decodeFailure(outcome, message[i + 1]);
     }
+  }
+}
+
+/**
+ * A progress value, deserialized; one the main thread cannot read (too deep for its stack) is an
+ * Error that says so, handed to `onProgress` in its place, so that the values keep their order.
+ */
+function readProgress(bytes: Uint8Array): unknown {
+  try {
+    return deserialize(bytes);
+  } catch (error) {
+    return new Error(
+      `A progress value could be sent but not read by the main thread (${(error as Error).message})`,
+    );
   }
 }
 

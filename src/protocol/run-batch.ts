@@ -6,7 +6,7 @@
  * task's arguments are spread into the data entries rather than nested. The functions it names
  * were defined by an earlier DefineMessage (see control.ts).
  */
-import { Mode } from './outcomes.js';
+import { MODE_BITS, Mode } from './outcomes.js';
 import { packNumbers } from './packing.js';
 import { SerializedPayload } from './serialized.js';
 
@@ -15,8 +15,8 @@ export type RunMessage = [
   count: number,
   /** Function id of each task, or one id for all. */
   fns: number[] | number,
-  /** Mode of each task, or one mode for all. */
-  modes: Mode[] | Mode,
+  /** Mode of each task, or one mode for all, with its TaskFlags in the high bits. */
+  modes: number[] | number,
   /**
    * For each task, how many data entries it takes: a Call task's arguments one by one; a chunk
    * task takes exactly one entry (the chunk's items: an array, or a transferred Float64Array when
@@ -36,6 +36,8 @@ export interface TaskToSend {
   readonly mode: Mode;
   /** The argument list (Call), or the chunk's items, or either serialized (SerializedPayload). */
   readonly payload: unknown;
+  /** TaskFlags (0 for a task issued without signal, timeout or onProgress). */
+  readonly flags: number;
 }
 
 /** A data entry of -1 size: one entry for the task (a chunk's items). */
@@ -48,6 +50,8 @@ export interface ReceivedTask {
   seq: number;
   fn: number;
   mode: Mode;
+  /** TaskFlags: what the task asks of its thread besides running. */
+  flags: number;
   /**
    * The argument list (Call), or the chunk's items (an array, or a Float64Array when packed); with
    * `serialized`, the bytes of either, for the thread to deserialize.
@@ -65,7 +69,7 @@ export function encodeRunBatch(
   const n = tasks.length;
   const first = tasks[0] as TaskToSend;
   let fns: number[] | number = first.record.id;
-  let modes: Mode[] | Mode = first.mode;
+  let modes: number[] | number = first.mode | first.flags;
   let sizes: number[] | number = sizeOf(first);
   const message: RunMessage = [firstSeq, n, fns, modes, sizes];
   for (let i = 0; i < n; i++) {
@@ -74,8 +78,9 @@ export function encodeRunBatch(
     // Per-task arrays only once the batch stops being uniform.
     if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
     if (typeof fns !== 'number') fns.push(id);
-    if (typeof modes === 'number' && task.mode !== modes) modes = new Array<Mode>(i).fill(modes);
-    if (typeof modes !== 'number') modes.push(task.mode);
+    const mode = task.mode | task.flags;
+    if (typeof modes === 'number' && mode !== modes) modes = new Array<number>(i).fill(modes);
+    if (typeof modes !== 'number') modes.push(mode);
     const size = sizeOf(task);
     if (typeof sizes === 'number' && size !== sizes) sizes = new Array<number>(i).fill(sizes);
     if (typeof sizes !== 'number') sizes.push(size);
@@ -124,10 +129,12 @@ export function decodeRunBatch(
     }
     const seq = firstSeq + i;
     if (seq <= droppedUpTo) continue;
+    const mode = typeof modes === 'number' ? modes : (modes[i] as number);
     into.push({
       seq,
       fn: typeof fns === 'number' ? fns : (fns[i] as number),
-      mode: typeof modes === 'number' ? modes : (modes[i] as Mode),
+      mode: (mode & MODE_BITS) as Mode,
+      flags: mode & ~MODE_BITS,
       payload,
       serialized: size === SERIALIZED,
     });

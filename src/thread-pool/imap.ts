@@ -7,6 +7,7 @@
  * after every item read before it has been delivered, and ends the iteration.
  */
 
+import type { CallControl } from '../control/call-control.js';
 import { ChunkResult } from '../engine/chunk-result.js';
 import type { Engine } from '../engine/engine.js';
 import { Fifo } from '../engine/fifo.js';
@@ -29,6 +30,8 @@ export interface IMapSource {
   ordered: boolean;
   /** Transferables of a chunk's items. */
   transferOf: ((items: unknown[]) => Transferable[] | undefined) | undefined;
+  /** The call's signal and timeout, if it has any. */
+  control: CallControl | undefined;
 }
 
 const IMapState = {
@@ -75,6 +78,8 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   /** next() calls waiting for a result, in call order. */
   readonly #waiters = new Fifo<Wake>();
   #release: (() => void) | undefined;
+  /** The call was aborted: the reason, for the next next() to throw (once). */
+  #aborted: { reason: unknown } | null = null;
   /** What this call's tasks report to (kept off the public surface). */
   readonly #job: Job = { [SETTLE]: (task, outcome, value) => this.#settle(task, outcome, value) };
 
@@ -85,6 +90,15 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     this.#release = source.engine.holdOpen((error) => this.#stopped(error));
     // The input is opened now (like a for-of would); reading waits for the first free capacity.
     this.#reader = new InputReader([input], false);
+    const control = source.control;
+    if (control) {
+      if (control.aborted) {
+        // Nothing is read or sent: the first next() throws the reason.
+        this.#abort(control.reason);
+        return;
+      }
+      control.onAbort = (reason) => this.#abort(reason);
+    }
     if (this.#reader.done) this.#inputDone();
     queueMicrotask(() => this.#fill());
   }
@@ -179,6 +193,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       this.#early.clear();
       this.#ready.drain();
       for (const wake of this.#waiters.drain()) wake({ done: true, value: undefined });
+      this.#source.control?.seal();
       this.#releaseEngine();
       // Closed as a for-of would; an error of the input's return() is this call's.
       await this.#reader.close();
@@ -195,6 +210,11 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** A settled next() result if one is available now, else undefined. */
   #take(): Promise<IteratorResult<unknown>> | undefined {
+    const aborted = this.#aborted;
+    if (aborted) {
+      this.#aborted = null;
+      return Promise.reject(aborted.reason);
+    }
     if (this.#state === IMapState.Done) return Promise.resolve({ done: true, value: undefined });
     const chunk = this.#ready.peek();
     if (chunk) {
@@ -331,6 +351,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   #inputDone(): void {
     if (this.#state > IMapState.Reading) return;
     this.#state = IMapState.Draining;
+    this.#source.control?.seal();
     this.#releaseEngine();
   }
 
@@ -355,8 +376,28 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
       this.#job,
       this.#nextChunk++,
     );
+    source.control?.adopt(task);
     this.#inFlight.add(task);
     source.engine.submit(task);
+  }
+
+  /**
+   * The call's signal aborted: no more input is read (the input is closed), what was not handed
+   * out is dropped, the chunks in flight are aborted (by the call's control, right after this),
+   * and the iteration ends with the reason: thrown by the next next(), or by those waiting.
+   */
+  #abort(reason: unknown): void {
+    if (this.#state === IMapState.Done) return;
+    this.#state = IMapState.Done;
+    this.#inFlight.clear();
+    this.#early.clear();
+    this.#ready.drain();
+    this.#reader.stop(null);
+    this.#releaseEngine();
+    this.#source.control?.seal();
+    const waiting = this.#waiters.drain();
+    if (waiting.length === 0) this.#aborted = { reason };
+    for (const wake of waiting) wake(Promise.reject(reason));
   }
 
   #releaseEngine(): void {

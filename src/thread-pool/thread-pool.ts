@@ -3,6 +3,7 @@
  * public edge: it validates every argument synchronously, then hands tasks to the Engine.
  */
 import { EventEmitter } from 'node:events';
+import { CONTROL_KEYS, controlOf, PROGRESS_KEYS, parseControl } from '../control/parse.js';
 import { Engine, PoolState } from '../engine/engine.js';
 import type { WorkEvents } from '../engine/pool-events.js';
 import { reportCallbackError } from '../engine/report-error.js';
@@ -13,7 +14,7 @@ import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import { resolvePoolOptions } from '../options/resolve.js';
 import type {
   ApplyAsyncOptions,
-  IssueOptions,
+  ApplyOptions,
   MapAsyncOptions,
   MapOptions,
   MapTransfer,
@@ -46,10 +47,10 @@ export type Input<T> = Iterable<T> | AsyncIterable<T>;
  */
 export type FromFunctionOnly<T> = [T][T extends unknown ? 0 : never];
 
-const APPLY_KEYS = ['transfer'];
-const APPLY_ASYNC_KEYS = ['transfer', 'callback', 'errorCallback'];
-const MAP_KEYS = ['chunksize', 'transfer'];
-const MAP_ASYNC_KEYS = ['chunksize', 'transfer', 'callback', 'errorCallback'];
+const APPLY_KEYS = ['transfer', ...PROGRESS_KEYS];
+const APPLY_ASYNC_KEYS = ['transfer', 'callback', 'errorCallback', ...PROGRESS_KEYS];
+const MAP_KEYS = ['chunksize', 'transfer', ...CONTROL_KEYS];
+const MAP_ASYNC_KEYS = ['chunksize', 'transfer', 'callback', 'errorCallback', ...CONTROL_KEYS];
 
 const STATE_NAMES = ['RUN', 'CLOSE', 'TERMINATE'] as const;
 
@@ -178,7 +179,8 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   }
 
   /**
-   * Runs `fn(...args)` in a thread and resolves with its result (Python's `apply`).
+   * Runs `fn(...args)` in a thread and resolves with its result (Python's `apply`). Options:
+   * `transfer`, `signal`, `timeout`, `onProgress` (see ControlOptions and ProgressOptions).
    * @example
    * ```ts
    * import { ThreadPool } from 'spindle';
@@ -189,14 +191,15 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
   apply<A extends unknown[], R>(
     fn: (...args: A) => R,
     args?: A,
-    options?: IssueOptions,
+    options?: ApplyOptions,
   ): Promise<Awaited<R>> {
     const result = this.#applyAsync<Awaited<R>>(fn, args, options, APPLY_KEYS, 'apply');
     return result.get();
   }
 
   /**
-   * Issues `fn(...args)` and returns an AsyncResult at once (Python's `apply_async`).
+   * Issues `fn(...args)` and returns an AsyncResult at once (Python's `apply_async`). Options:
+   * `callback`, `errorCallback`, `transfer`, `signal`, `timeout`, `onProgress`.
    * @example
    * ```ts
    * import { ThreadPool } from 'spindle';
@@ -444,6 +447,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const record = this.#record(fn);
     const argList = expectArgsArray('args', args);
     const parsed = parseOptions(what, options, allowed);
+    const settings = parseControl(parsed);
     this.#checkRunning();
     const result = new AsyncResult<R>(
       parsed.callback === undefined && parsed.errorCallback === undefined
@@ -451,6 +455,12 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
         : (parsed as ResultCallbacks<R>),
       this.#engine.reportError,
     );
+    if (settings?.signal?.aborted) {
+      // Nothing is sent: the call rejects with the reason (on a later turn, as every failure).
+      const reason = settings.signal.reason;
+      queueMicrotask(() => settleResult(result, false, reason));
+      return result;
+    }
     let captured: unknown[];
     try {
       captured = copyArgs(argList);
@@ -461,9 +471,11 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       return result;
     }
     const transfer = parsed.transfer as Transferable[] | undefined;
-    this.#engine.submit(
-      new Task(fn as AnyFunction, record, Mode.Call, captured, transfer, result, 0),
-    );
+    const task = new Task(fn as AnyFunction, record, Mode.Call, captured, transfer, result, 0);
+    const control = controlOf(this.#engine, settings);
+    control?.adopt(task);
+    this.#engine.submit(task);
+    control?.seal();
     return result;
   }
 
@@ -478,9 +490,19 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const record = this.#record(fn);
     expectIterable('iterable', iterable, true);
     const { chunksize, options } = parseMapArgument(what, argument, allowed);
+    const settings = parseControl(options);
     this.#checkRunning();
     const result = new AsyncResult<R[]>(options as ResultCallbacks<R[]>, this.#engine.reportError);
     const fail = (error: unknown): void => settleResult(result, false, error);
+    if (settings?.signal?.aborted) {
+      // Nothing is read or sent: the call rejects with the reason.
+      const reason = settings.signal.reason;
+      queueMicrotask(() => fail(reason));
+      return result;
+    }
+    const control = controlOf(this.#engine, settings);
+    // Aborted while an async input is read: the call fails at once, and what is read is dropped.
+    if (control) control.onAbort = fail;
     // Everything that runs the caller's code (reading items, starmap's argument lists, the
     // transfer function) is done before the first task is submitted: if any of it throws, the
     // call fails with that error and no task of it runs.
@@ -494,12 +516,14 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       for (let i = 0; i < chunks.length; i++) {
         const items = chunks[i] as unknown[];
         tasks[i] = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
+        control?.adopt(tasks[i] as Task);
       }
       for (const task of tasks) this.#engine.submit(task);
     };
     const broken = this.#engine.broken;
     if (broken) {
       // A broken pool runs nothing: the input is not read (an async one might never end).
+      control?.seal();
       queueMicrotask(() => fail(broken));
       return result;
     }
@@ -511,17 +535,23 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
         const release = this.#engine.holdOpen(fail);
         items
           .then((read) => {
-            // A pool terminated or broken while the input was read has failed the call already.
+            // A pool terminated or broken (or the call aborted) while the input was read has
+            // failed the call already.
             if (!result.ready()) issue(read);
           })
           .then(undefined, fail)
-          .finally(release);
+          .finally(() => {
+            control?.seal();
+            release();
+          });
+        return result;
       }
     } catch (error) {
       // The input threw while being read (or an item is not an argument list): the call fails
       // with that very error, on a later turn like any other failure.
       queueMicrotask(() => fail(error));
     }
+    control?.seal();
     return result;
   }
 
@@ -535,6 +565,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
     const record = this.#record(fn);
     expectIterable('iterable', iterable, true);
     const { chunksize, options } = parseMapArgument(what, argument, MAP_KEYS);
+    const settings = parseControl(options);
     this.#checkRunning();
     return new IMapIterator<R>({
       engine: this.#engine,
@@ -545,6 +576,7 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       chunksize: chunksize ?? 1,
       ordered,
       transferOf: chunkTransfer(options.transfer as MapTransfer<unknown> | undefined),
+      control: controlOf(this.#engine, settings),
     });
   }
 

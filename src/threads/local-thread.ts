@@ -7,9 +7,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Task } from '../engine/task.js';
 import { type AnyFunction, moduleDefOf } from '../functions/functions.js';
-import type { Outcome } from '../protocol/messages.js';
+import { type Outcome, TaskFlags } from '../protocol/messages.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
 import { importExport } from '../run/import-export.js';
+import {
+  executeInContext,
+  type TaskContext,
+  type TaskContextSlot,
+  taskContextSlot,
+  UNCONTROLLED,
+} from '../run/task-context.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
 
 export class LocalThread extends ThreadHandle implements ExecutionSink {
@@ -22,6 +29,10 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   #stopped = false;
   /** Note when each task starts, for the pool's timings. */
   readonly #timings: boolean;
+  /** Where `spindle/task` finds the running task (see run/task-context.ts). */
+  readonly #slot: TaskContextSlot = taskContextSlot();
+  /** The running tasks that can be aborted or report progress, by seq. */
+  readonly #controlled = new Map<number, AbortController>();
 
   constructor(
     host: ThreadReports,
@@ -80,19 +91,53 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
       this.#lastStarted = task.seq;
       this.#running++;
       if (this.#timings) task.startedAt = performance.now();
+      const context = task.flags === 0 ? UNCONTROLLED : this.#control(task);
       if (moduleDefOf(task.fn)) {
         this.#load(task.fn).then(
-          (fn) => execute(fn, task.mode, task.payload, task.seq, this),
+          (fn) => this.#execute(fn, task, context),
           (error) => this.complete(task.seq, 1, error),
         );
       } else {
-        execute(task.fn, task.mode, task.payload, task.seq, this);
+        this.#execute(task.fn, task, context);
       }
       if (++ran >= 1024) {
         this.#schedule();
         break;
       }
     }
+  }
+
+  #execute(fn: AnyFunction, task: Task, context: TaskContext): void {
+    const stored = task.flags !== 0 || this.#slot.apiLoaded;
+    if (!stored && this.#slot.storage === undefined) {
+      // Nothing in this process can ask for the context: the task runs as it is.
+      execute(fn, task.mode, task.payload, task.seq, this);
+      return;
+    }
+    executeInContext(this.#slot, context, stored, fn, task.mode, task.payload, task.seq, this);
+  }
+
+  /** The context of a task that can be aborted or reports progress. */
+  #control(task: Task): TaskContext {
+    const controller = new AbortController();
+    this.#controlled.set(task.seq, controller);
+    if (task.flags & TaskFlags.Timed) this.#host.taskStarted(this, task, Date.now());
+    const reports = (task.flags & TaskFlags.Progress) !== 0;
+    return {
+      signal: controller.signal,
+      progress: (value) => {
+        if (!this.#controlled.has(task.seq)) {
+          throw new Error("progress() of 'spindle/task' was called after its task settled");
+        }
+        // Values are not copied on the main thread, as arguments and results are not.
+        if (reports) this.#host.taskProgress(this, task, value);
+      },
+    };
+  }
+
+  /** On the main thread the task sees the very reason its caller aborted with. */
+  abortTask(task: Task, reason: unknown): void {
+    this.#controlled.get(task.seq)?.abort(reason);
   }
 
   #load(ref: AnyFunction): Promise<AnyFunction> {
@@ -107,6 +152,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
 
   complete(seq: number, outcome: Outcome, value: unknown): void {
     this.#running--;
+    if (this.#controlled.size !== 0) this.#controlled.delete(seq);
     if (this.#stopped) return;
     this.#host.threadResults(this, [seq, outcome, value]);
     if (this.#waiting.length > 0) this.#schedule();

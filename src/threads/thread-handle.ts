@@ -31,6 +31,10 @@ export interface ThreadReports {
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void;
   /** A task could not be sent (its arguments cannot be cloned): it fails alone. */
   taskFailed(task: Task, error: unknown): void;
+  /** A task with a time limit started at `at` (`Date.now()`). */
+  taskStarted(thread: ThreadHandle, task: Task, at: number): void;
+  /** A running task passed `value` to `progress()`, on the main thread (`threads: 0`). */
+  taskProgress(thread: ThreadHandle, task: Task, value: unknown): void;
 }
 
 /** What the engine needs to make a carrier. */
@@ -55,6 +59,8 @@ export abstract class ThreadHandle {
   nextSeq = 1;
   /** Why it is being stopped, set before stop() by whoever stops it; none at exit: it crashed. */
   exitReason: ThreadExitReason | undefined = undefined;
+  /** What the tasks running on it fail with as `cause` when it is stopped on purpose (an abort). */
+  exitCause: Error | undefined = undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #startTimer: NodeJS.Timeout | undefined;
 
@@ -83,6 +89,9 @@ export abstract class ThreadHandle {
    * tasks wrote and exits by itself; otherwise at once. Resolves once it has exited.
    */
   abstract stop(graceful?: boolean): Promise<void>;
+
+  /** The running task was aborted: its `signal()` aborts with `reason`. */
+  abstract abortTask(task: Task, reason: unknown): void;
 
   /** Whether it has started a task that has not reported back yet. */
   isBusy(): boolean {

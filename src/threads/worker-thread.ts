@@ -11,6 +11,7 @@ import type { Transferable } from '../options/types.js';
 import { forgetThread, processActivity } from '../protocol/activity.js';
 import { MainClaims } from '../protocol/claims.js';
 import {
+  abortMessage,
   type ControlToWorker,
   type DefineMessage,
   defineMessage,
@@ -20,9 +21,16 @@ import {
   resentMessage,
   STOP,
 } from '../protocol/control.js';
-import { BACKLOG, createControl, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import {
+  ABORT_REQUESTED,
+  BACKLOG,
+  createControl,
+  DELIVERED,
+  POSTED,
+  TAKEN,
+} from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
-import { deserializeError } from '../protocol/errors.js';
+import { deserializeError, serializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
 import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
 import { PortReader } from '../protocol/port-reader.js';
@@ -180,6 +188,11 @@ export class WorkerThread extends ThreadHandle {
       case 'ready':
         this.#host.threadReady(this);
         break;
+      case 'started': {
+        const task = this.outstanding.get(message.seq);
+        if (task) this.#host.taskStarted(this, task, message.at);
+        break;
+      }
       case 'init-failed':
         this.#host.threadInitFailed(this, deserializeError(message.error));
         break;
@@ -284,6 +297,12 @@ export class WorkerThread extends ThreadHandle {
     // After the post, so that a thread that sees the count change finds the message there.
     const n = Atomics.add(this.#control, POSTED, 1) + 1;
     this.#outbox.keep(n, tasks);
+  }
+
+  abortTask(task: Task, reason: unknown): void {
+    this.#postControl(abortMessage(task.seq, serializeError(reason)));
+    // After the post: a thread that sees the word finds the message on its port.
+    Atomics.store(this.#control, ABORT_REQUESTED, task.seq);
   }
 
   unstarted(): number {

@@ -22,6 +22,9 @@ export class FunctionCache {
   readonly #defs = new Map<number, FunctionDef>();
   readonly #ready = new Map<number, AnyFunction>();
   readonly #loading = new Map<number, Promise<AnyFunction>>();
+  /** Inline functions that import `spindle/task` (their tasks keep their context across awaits). */
+  readonly #taskApiUsers = new WeakSet<AnyFunction>();
+  #anyTaskApiUser = false;
 
   /** `beforeImport` runs (and is awaited) before a task module is first imported. */
   constructor(beforeImport: () => Promise<void>) {
@@ -52,10 +55,22 @@ export class FunctionCache {
       );
     if (def.kind === 'inline') {
       const fn = compileFunction(def.source, def.name, def.origin);
+      if (def.source.includes('spindle/task')) {
+        this.#taskApiUsers.add(fn);
+        this.#anyTaskApiUser = true;
+      }
       this.#ready.set(id, fn);
       return fn;
     }
     return undefined;
+  }
+
+  /**
+   * Whether the function's source names `spindle/task`: its first task may import it after an
+   * await, before the API has ever been loaded in this thread.
+   */
+  usesTaskApi(fn: AnyFunction): boolean {
+    return this.#anyTaskApiUser && this.#taskApiUsers.has(fn);
   }
 
   /** Loads a module export (or compiles an inline function) asynchronously. */

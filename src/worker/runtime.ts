@@ -18,10 +18,11 @@ import {
   lostMessage,
   READY,
   resentMessage,
+  startedMessage,
 } from '../protocol/control.js';
 import { BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
-import { serializeError } from '../protocol/errors.js';
+import { deserializeError, serializeError } from '../protocol/errors.js';
 import {
   type FromWorker,
   Outcome,
@@ -31,6 +32,7 @@ import {
 import { PortReader } from '../protocol/port-reader.js';
 import {
   appendOutput,
+  appendProgress,
   appendResult,
   appendStarts,
   type ResultsMessage,
@@ -41,6 +43,14 @@ import {
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
+import {
+  executeInContext,
+  type TaskContext,
+  type TaskContextSlot,
+  taskContextSlot,
+  UNCONTROLLED,
+} from '../run/task-context.js';
+import { ControlledTasks } from './controlled-tasks.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
 import { captureOutput } from './output.js';
@@ -113,6 +123,12 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #outbox: Outbox<FromWorker>;
   readonly #postMessage: PostMessage;
   #spinNs = FIRST_SPIN_NS;
+  /** Where `spindle/task` finds the running task (see run/task-context.ts). */
+  readonly #slot: TaskContextSlot = taskContextSlot();
+  /** The running tasks issued with a signal, a timeout or onProgress. */
+  readonly #controlled: ControlledTasks;
+  /** When progress values were last sent in the middle of a synchronous task. */
+  #progressSentAt = 0;
 
   constructor(port: MessagePort, boot: ThreadBootData) {
     this.#reader = new PortReader(port);
@@ -120,6 +136,12 @@ export class ThreadRuntime implements ExecutionSink {
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
     this.#claims = new ThreadClaims(this.#control);
+    this.#controlled = new ControlledTasks({
+      words: this.#control,
+      started: (seq) => this.#post(startedMessage(seq, now())),
+      takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
+      sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
+    });
     this.#inbox = new Inbox(this.#control, TAKEN);
     this.#outbox = new Outbox(this.#control, DELIVERED);
     this.#activity = new Int32Array(boot.activity);
@@ -216,6 +238,10 @@ export class ThreadRuntime implements ExecutionSink {
         break;
       case 'resent':
         this.#inbox.answered(message.n);
+        break;
+      case 'abort':
+        // Listeners the task added run here; one that throws is the thread's uncaught error.
+        this.#controlled.abort(message.seq, deserializeError(message.reason));
         break;
       case 'stop':
         // Everything written has gone with the results; end the thread here, whatever timers
@@ -339,23 +365,79 @@ export class ThreadRuntime implements ExecutionSink {
         return;
       }
     }
+    const context =
+      task.flags === 0 ? UNCONTROLLED : this.#controlled.context(task.seq, task.flags);
     if (fn) {
       // Seen by the main thread while this task's synchronous code runs (see RUNNING).
       this.#claims.runningSync(task.seq);
-      execute(fn, task.mode, task.payload, task.seq, this);
+      this.#execute(fn, task, context);
       this.#claims.runningSync(0);
       return;
     }
     this.#cache.load(task.fn).then(
-      (loaded) => execute(loaded, task.mode, task.payload, task.seq, this),
+      (loaded) => this.#execute(loaded, task, context),
       (thrown) => this.complete(task.seq, Outcome.Error, serializeError(thrown)),
     );
   }
 
+  #execute(fn: AnyFunction, task: ReceivedTask, context: TaskContext): void {
+    const slot = this.#slot;
+    // Kept across awaits only where something may ask for it (see run/task-context.ts).
+    const stored = task.flags !== 0 || slot.apiLoaded || this.#cache.usesTaskApi(fn);
+    if (!stored && slot.storage === undefined) {
+      // Nothing in this thread can ask: the task runs as it is.
+      execute(fn, task.mode, task.payload, task.seq, this);
+      return;
+    }
+    executeInContext(slot, context, stored, fn, task.mode, task.payload, task.seq, this);
+  }
+
+  /**
+   * Takes the messages waiting on the port now, in order, in the middle of a task, until
+   * `signal` has aborted (its `abort` message was posted before the word that sent us here).
+   * Tasks they bring are queued, not started: the running task has the thread.
+   */
+  #takeMessagesNow(signal: AbortSignal): void {
+    while (!signal.aborted) {
+      let entry: { message: unknown } | undefined;
+      try {
+        entry = this.#reader.take();
+      } catch (error) {
+        this.#lost(error);
+        continue;
+      }
+      if (entry === undefined) return;
+      this.#enqueue(entry.message as ToWorker);
+    }
+  }
+
+  /** A `progress()` value of a running task: in the results stream, before its result. */
+  #sendProgress(seq: number, bytes: Uint8Array): void {
+    if (this.#out.length === 0) this.#oldestResultAt = now();
+    appendProgress(this.#out, seq, bytes);
+    // Sent as it goes, at most every millisecond: a task reporting from a long synchronous
+    // stretch gives the thread no turn in which to send it later.
+    const at = now();
+    if (at - this.#progressSentAt >= FLUSH_DELAY_MS) {
+      this.#progressSentAt = at;
+      this.#flush();
+    } else this.#flushSoon();
+  }
+
   complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void {
     this.#running--;
+    const aborted = this.#controlled.ended(seq);
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendResult(this.#out, this.#outTransfer, seq, outcome, value, chunk);
+    // An aborted task that stopped goes out at once: were it to wait behind a long synchronous
+    // task that starts next, its grace would run out and its thread be stopped for nothing.
+    if (aborted) this.#flush();
+    // Either way the loop runs again: tasks that waited for this slot start.
+    this.#flushSoon();
+  }
+
+  /** Outside the task loop (an asynchronous task reported): send soon, then start what waits. */
+  #flushSoon(): void {
     if (!this.#pumping && !this.#flushQueued) {
       // An asynchronous task finished. Wait for the end of this turn of the event loop (many
       // sockets or timers finish in one turn) and send the results together, then start what

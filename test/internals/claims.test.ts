@@ -52,6 +52,7 @@ class Pair {
     const tasks = Array.from({ length: count }, (_, i) => ({
       record: { id: 1 },
       mode: 0 as const,
+      flags: 0,
       payload: [first + i],
     }));
     this.inFlight.push(encodeRunBatch(tasks, first)[0]);

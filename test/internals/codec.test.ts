@@ -36,7 +36,7 @@ import {
 import { SerializedPayload } from '../../src/protocol/serialized.js';
 
 function task(id: number, mode: Mode, payload: unknown): TaskToSend {
-  return { record: { id }, mode, payload };
+  return { record: { id }, mode, flags: 0, payload };
 }
 
 /** Across a channel: cloned, with the transfer list moved. */
@@ -60,8 +60,8 @@ describe('run batches', () => {
     assert.deepEqual(message, [10, 2, 7, Mode.Call, 2, 1, 'a', 2, 'b']);
     assert.equal(transfer, undefined);
     assert.deepEqual(roundTrip(tasks, 10), [
-      { seq: 10, fn: 7, mode: Mode.Call, payload: [1, 'a'], serialized: false },
-      { seq: 11, fn: 7, mode: Mode.Call, payload: [2, 'b'], serialized: false },
+      { seq: 10, fn: 7, mode: Mode.Call, flags: 0, payload: [1, 'a'], serialized: false },
+      { seq: 11, fn: 7, mode: Mode.Call, flags: 0, payload: [2, 'b'], serialized: false },
     ]);
   });
 
@@ -90,6 +90,7 @@ describe('run batches', () => {
         seq: 1 + i,
         fn: t.record.id,
         mode: t.mode,
+        flags: 0,
         payload: t.payload,
         serialized: false,
       })),
@@ -104,6 +105,7 @@ describe('run batches', () => {
       seq: 3,
       fn: 6,
       mode: Mode.Call,
+      flags: 0,
       payload: [3],
       serialized: false,
     });
@@ -350,4 +352,19 @@ describe('result batches', () => {
       [3, Outcome.Started, 1001],
     ]);
   });
+});
+
+test('a task flags travel in the high bits of its mode, and come back apart', () => {
+  const controlled = { record: { id: 3 }, mode: Mode.Starmap, flags: 4 | 16, payload: [[1]] };
+  const plain = { record: { id: 3 }, mode: Mode.Starmap, flags: 0, payload: [[2]] };
+  const [message] = encodeRunBatch([controlled, plain], 1);
+  const received: ReceivedTask[] = [];
+  decodeRunBatch(message, 0, received);
+  assert.deepEqual(
+    received.map((task) => [task.mode, task.flags]),
+    [
+      [Mode.Starmap, 20],
+      [Mode.Starmap, 0],
+    ],
+  );
 });

@@ -154,6 +154,10 @@ describe('the package', () => {
         'dist/lib/spindle.cjs.map',
         'dist/worker/thread.cjs',
         'dist/worker/thread.cjs.map',
+        'dist/lib/task.js',
+        'dist/lib/task.cjs',
+        'dist/types/task/index.d.ts',
+        'dist/types/task/index.d.cts',
         'dist/types/index.d.ts',
         'dist/types/index.d.cts',
         'dist/types/errors.d.ts',
@@ -165,6 +169,8 @@ describe('the package', () => {
       assert.deepEqual(runnable.sort(), [
         'dist/lib/spindle.cjs',
         'dist/lib/spindle.js',
+        'dist/lib/task.cjs',
+        'dist/lib/task.js',
         'dist/worker/thread.cjs',
       ]);
       const stray = files.filter(
@@ -176,6 +182,7 @@ describe('the package', () => {
       for (const map of [
         'dist/lib/spindle.js.map',
         'dist/lib/spindle.cjs.map',
+        'dist/lib/task.js.map',
         'dist/worker/thread.cjs.map',
       ]) {
         const { sources, sourcesContent } = JSON.parse(readFileSync(join(ROOT, map), 'utf8')) as {

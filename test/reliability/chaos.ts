@@ -45,6 +45,7 @@ import {
   TimeoutError,
   WorkerExitError,
 } from 'spindle';
+import { type ControlChaosStats, runControlChaos } from './chaos-control.js';
 import { intFromEnv, osThreads, printResult, Rng, seedFromEnv, threadsSettle } from './harness.js';
 
 // ---- what a task does -------------------------------------------------------------------------
@@ -2086,6 +2087,7 @@ export async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
+  const control = replay ? undefined : await controlChaos(master.fork(), target);
   clearInterval(dumper);
   // terminate() cannot stop a task already running on a `threads: 0` pool (it runs on this very
   // thread): such a task's own timer (40 ms at most) may still be pending. It ends by itself.
@@ -2098,6 +2100,7 @@ export async function main(): Promise<void> {
     ms: Date.now() - started,
     ...stats,
     leakedThreads: leaked,
+    control,
     // What still holds the event loop, but this process's own stdout and stderr pipes.
     activeResources: process
       .getActiveResourcesInfo()
@@ -2111,6 +2114,22 @@ export async function main(): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+/**
+ * Random aborts and timeouts (chaos-control.ts): a part of its own, after the rounds above, with
+ * its own ledger; what it finds joins this run's violations. SPINDLE_CHAOS_CONTROL_CALLS sets its
+ * size (default a tenth of the tasks).
+ */
+async function controlChaos(seed: number, tasks: number): Promise<ControlChaosStats> {
+  const calls = intFromEnv('SPINDLE_CHAOS_CONTROL_CALLS', Math.ceil(tasks / 10));
+  console.log(`chaos: control part, seed ${seed}, ${calls} calls`);
+  const found = await runControlChaos(new Rng(seed), calls);
+  for (const violation of found.violations) {
+    violations.push(`control (seed ${seed}): ${violation}`);
+    stats.violations++;
+  }
+  return found.stats;
 }
 
 await main();

@@ -452,9 +452,14 @@ describe('wrong arguments to every method', () => {
         );
       }
       throwsNaming(
-        () => pool.applyAsync(id, [1], { timeout: 5 } as {}),
-        'timeout',
+        () => pool.applyAsync(id, [1], { deadline: 5 } as {}),
+        'deadline',
         'an unknown option',
+      );
+      throwsNaming(
+        () => pool.applyAsync(id, [1], { timeout: -5 }),
+        'timeout',
+        'a negative timeout',
       );
       throwsNaming(() => executor.map(id, [1], { timeout: -1 }), 'timeout', 'executor.map timeout');
       throwsNaming(() => executor.map(id, [1], { buffersize: 0 }), 'buffersize', 'buffersize 0');

@@ -1,0 +1,141 @@
+// timeout: a limit on running time, counted from when the task starts on a thread. Past it the
+// task is aborted (its signal() aborts) and rejects with TimeoutError naming the function and the
+// limit; a synchronous endless loop is stopped with its thread, and the pool goes on serving.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ThreadPool, ThreadPoolExecutor, TimeoutError, WorkerExitError } from 'spindle';
+import { delay, rejection, T } from '../helpers.js';
+import { METHODS, TIMED_METHODS } from './methods.js';
+
+function endless(_: unknown): never {
+  for (;;) {}
+}
+
+describe('timeout (worker threads)', () => {
+  for (const method of TIMED_METHODS) {
+    const issue = METHODS[method] as (typeof METHODS)[string];
+    test(
+      `${method}: stops a synchronous endless loop, and the pool goes on serving`,
+      T,
+      async () => {
+        const pool = new ThreadPool({ workers: 1, threads: 1, abortGrace: 50 });
+        const executor = new ThreadPoolExecutor({ maxWorkers: 1, threads: 1, abortGrace: 50 });
+        const started = Date.now();
+        const error = (await rejection(
+          issue({ pool, executor }, endless, 0, { timeout: 200 }),
+        )) as TimeoutError;
+        const took = Date.now() - started;
+        assert.ok(error instanceof TimeoutError, String(error));
+        assert.match(error.message, /"endless" ran longer than its timeout of 200 ms/);
+        assert.ok(took >= 190, `not before the limit (${took} ms)`);
+        // The thread was replaced: the next call runs.
+        assert.equal(await issue({ pool, executor }, (x: number) => x + 1, 1, {}), 2);
+        await pool.terminate();
+        await executor.shutdown();
+      },
+    );
+  }
+
+  test('the time waiting in the queue does not count', T, async () => {
+    await using pool = new ThreadPool({ workers: 1, threads: 1 });
+    const first = pool.apply(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return 'first';
+    });
+    // Queued behind the first for ~300 ms, then runs ~100 ms: within its 250 ms limit.
+    const second = pool.apply(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return 'second';
+      },
+      [],
+      { timeout: 250 },
+    );
+    assert.deepEqual(await Promise.all([first, second]), ['first', 'second']);
+  });
+
+  test('an async task sees its signal abort with a TimeoutError, and stops', T, async () => {
+    await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 5000 });
+    const sab = new SharedArrayBuffer(8);
+    const error = await rejection(
+      pool.apply(
+        async (shared: SharedArrayBuffer) => {
+          const { signal } = await import('spindle/task');
+          const own = signal();
+          // On a loaded machine the limit may pass before the task gets here.
+          if (!own.aborted) await new Promise((resolve) => own.addEventListener('abort', resolve));
+          Atomics.store(new Int32Array(shared), 0, own.reason?.name === 'TimeoutError' ? 1 : 2);
+        },
+        [sab],
+        { timeout: 50 },
+      ),
+    );
+    assert.ok(error instanceof TimeoutError);
+    for (let i = 0; i < 500 && Atomics.load(new Int32Array(sab), 0) === 0; i++) await delay(2);
+    assert.equal(Atomics.load(new Int32Array(sab), 0), 1, 'the task saw a TimeoutError reason');
+    // It stopped within the grace: its thread was not replaced, the other slot's task is fine.
+    assert.equal(await pool.apply(() => 5), 5);
+  });
+
+  test(
+    'tasks running beside a timed-out endless loop fail with WorkerExitError saying why',
+    T,
+    async () => {
+      await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 20 });
+      const beside = pool.apply(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        return 'never';
+      });
+      await delay(20);
+      assert.ok(
+        (await rejection(pool.apply(endless, [0], { timeout: 50 }))) instanceof TimeoutError,
+      );
+      const error = (await rejection(beside)) as WorkerExitError;
+      assert.ok(error instanceof WorkerExitError);
+      assert.match(
+        (error.cause as Error).message,
+        /"endless" was aborted \(TimeoutError: .*50 ms\)/,
+      );
+      assert.equal(await pool.apply(() => 'still serving'), 'still serving');
+    },
+  );
+
+  test('each chunk of a map has its own limit; the first timeout rejects the call', T, async () => {
+    await using pool = new ThreadPool({ workers: 2, threads: 2, abortGrace: 20 });
+    const error = await rejection(
+      pool.map(
+        (x: number) => {
+          while (x === 3) {}
+          return x;
+        },
+        [1, 2, 3, 4],
+        { chunksize: 1, timeout: 100 },
+      ),
+    );
+    assert.ok(error instanceof TimeoutError);
+    assert.deepEqual(await pool.map((x: number) => x * 2, [1, 2, 3]), [2, 4, 6]);
+  });
+});
+
+describe('timeout (threads: 0)', () => {
+  test('an async task is aborted and rejects with TimeoutError', T, async () => {
+    await using pool = new ThreadPool({ workers: 1, threads: 0 });
+    const seen: unknown[] = [];
+    const error = await rejection(
+      pool.apply(
+        async () => {
+          const { signal } = await import('spindle/task');
+          const own = signal();
+          // On a loaded machine the limit may pass before the task gets here.
+          if (!own.aborted) await new Promise((resolve) => own.addEventListener('abort', resolve));
+          seen.push(own.reason);
+        },
+        [],
+        { timeout: 30 },
+      ),
+    );
+    assert.ok(error instanceof TimeoutError);
+    await delay(10);
+    assert.equal(seen[0], error, 'on the main thread the task sees the very reason');
+  });
+});
