@@ -213,18 +213,46 @@ if (busy) {
 {
   const workers = 8;
   console.log(
-    `\n4. pool.stats() after a mixed load: new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40, timings: true })`,
+    `\n4. Cancelling, time limits and pool.stats(): new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40,\n   abortGrace: 200, timings: true })`,
   );
+  /** How a call ended, and after how long. */
+  const outcome = async (call: Promise<unknown>): Promise<string> => {
+    const start = performance.now();
+    const how = await call.then(
+      () => 'resolved',
+      (error: Error) => error.name,
+    );
+    return `${how} after ${seconds(start).toFixed(2)} s`;
+  };
+  const controlRows: [string, string][] = [];
   const exits = new Map<string, number>();
   const statsRows: [string, string][] = [];
   {
-    await using pool = new ThreadPool({ workers, maxTasksPerThread: 40, timings: true });
+    await using pool = new ThreadPool({
+      workers,
+      maxTasksPerThread: 40,
+      abortGrace: 200,
+      timings: true,
+    });
     pool.on('threadExit', ({ reason }) => exits.set(reason, (exits.get(reason) ?? 0) + 1));
     const waits = Array.from({ length: 100 }, (_, id): [number, number] => [
       id,
       10 + (id % 9) * 10,
     ]);
+    const endless = (): number => {
+      for (;;) {}
+    };
     await Promise.all([
+      // A call that would wait a minute, cancelled by its signal: it never holds the caller up.
+      outcome(
+        pool.apply(tasks.fetchItem, [[0, 60_000]], { signal: AbortSignal.timeout(100) }),
+      ).then((how) =>
+        controlRows.push(['cancelled', `a 60 s wait, signal: AbortSignal.timeout(100): ${how}`]),
+      ),
+      // A synchronous endless loop, stopped by its time limit: its thread is replaced.
+      outcome(pool.apply(endless, [], { timeout: 100 })).then((how) =>
+        controlRows.push(['time limit', `an endless loop, timeout: 100: ${how}`]),
+      ),
       pool.map(tasks.fetchItem, waits, 1),
       pool.map(tasks.fib, new Array<number>(12).fill(24), 1),
       pool
@@ -257,7 +285,9 @@ if (busy) {
       ['waitTime', `${ms(s.waitTime)}`],
     );
   }
-  for (const [label, text] of statsRows) console.log(`   ${label.padEnd(12)}${text}`);
+  for (const [label, text] of [...controlRows.sort(), ...statsRows]) {
+    console.log(`   ${label.padEnd(12)}${text}`);
+  }
   const reasons = [...exits].map(([reason, n]) => `${reason} ${n}`).join(', ');
   console.log(`   ${'threadExit'.padEnd(12)}${reasons}`);
 }
