@@ -440,8 +440,9 @@ export interface ControlOptions {
    * Milliseconds each task may run, counted from when it starts on a thread (not while it
    * waits). Past it, the task is aborted as by `signal` and rejects with TimeoutError: this stops
    * even a synchronous endless loop (its thread is replaced), and the pool goes on serving. For
-   * the map family it applies to each task (chunk).
-   * @default Infinity
+   * the map family it applies to each task (chunk). A non-negative finite number; leave it out
+   * for no limit.
+   * @default undefined (no limit)
    * @example
    * ```ts
    * import { ThreadPool } from 'spindle';

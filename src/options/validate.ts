@@ -15,7 +15,8 @@ export function describe(value: unknown): string {
   else if (typeof value === 'symbol') shown = value.toString();
   else if (value === null || typeof value !== 'object') shown = String(value);
   else if (Array.isArray(value)) shown = `array of ${value.length}`;
-  else shown = value.constructor?.name ? `${value.constructor.name} object` : 'object';
+  else if (value.constructor === Object || value.constructor === undefined) shown = 'plain object';
+  else shown = value.constructor.name ? `${value.constructor.name} object` : 'object';
   const type = value === null ? 'null' : typeof value;
   return `\`${shown}\` (${type})`;
 }
