@@ -139,4 +139,38 @@ await check('executor submit, map and asCompleted', async () => {
   await executor.shutdown({ wait: true });
 });
 
+await check('signal, timeout, progress and stats', async () => {
+  const controlled = new ThreadPool({ workers: 2, threads: 1, abortGrace: 100 });
+  const controller = new AbortController();
+  const waiting = controlled.apply(() => new Promise(() => {}), [], { signal: controller.signal });
+  controller.abort(new Error('cancelled'));
+  await assert.rejects(waiting, /cancelled/);
+  const endless = controlled.apply(
+    () => {
+      for (;;) {}
+    },
+    [],
+    { timeout: 100 },
+  );
+  await assert.rejects(endless, { name: 'TimeoutError' });
+  const seen = [];
+  const counted = await controlled.apply(
+    async (n) => {
+      const { progress } = await import('spindle/task');
+      for (let i = 1; i <= n; i++) progress(i);
+      return n;
+    },
+    [3],
+    { onProgress: (value) => seen.push(value) },
+  );
+  assert.equal(counted, 3);
+  assert.deepEqual(seen, [1, 2, 3]);
+  const stats = controlled.stats();
+  assert.deepEqual(
+    [stats.completed, stats.failed, stats.cancelled, stats.queued, stats.running],
+    [1, 1, 1, 0, 0],
+  );
+  await controlled.terminate();
+});
+
 console.log('smoke test passed: the process should now exit by itself');
