@@ -69,6 +69,11 @@ export class ControlledTasks {
     };
   }
 
+  /** Whether a controlled task is running on this thread. */
+  get any(): boolean {
+    return this.#running.size > 0;
+  }
+
   /** The main thread aborted the running task `seq`: its signal aborts (listeners run now). */
   abort(seq: number, reason: unknown): void {
     this.#running.get(seq)?.abort(reason);

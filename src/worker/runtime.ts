@@ -278,6 +278,9 @@ export class ThreadRuntime implements ExecutionSink {
       }
       this.#queue[this.#head++] = undefined;
       if (this.#timings) this.#starts.push(task.seq, clock());
+      // A task that may be aborted, or that starts beside one, may end with this thread stopped
+      // after the grace: the results already computed leave first, or they would be lost.
+      if (this.#out.length > 0 && (task.flags !== 0 || this.#controlled.any)) this.#flush();
       this.#start(task);
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when
