@@ -12,6 +12,7 @@ import { type ExecutionSink, execute } from '../run/execution.js';
 import { importExport } from '../run/import-export.js';
 import {
   executeInContext,
+  namesTaskApi,
   type TaskContext,
   type TaskContextSlot,
   taskContextSlot,
@@ -108,7 +109,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   }
 
   #execute(fn: AnyFunction, task: Task, context: TaskContext): void {
-    const stored = task.flags !== 0 || this.#slot.apiLoaded;
+    const stored = task.flags !== 0 || this.#slot.apiLoaded || namesTaskApi(fn);
     if (!stored && this.#slot.storage === undefined) {
       // Nothing in this process can ask for the context: the task runs as it is.
       execute(fn, task.mode, task.payload, task.seq, this);
