@@ -100,6 +100,26 @@ export function executeInContext(
   }
 }
 
+/**
+ * Aborts a running task's controller as code of that task: the listeners on its signal run now,
+ * outside the task's own code, and may call `signal()` (the usual `reject(signal().reason)`).
+ */
+export function abortAsTask(
+  slot: TaskContextSlot,
+  context: TaskContext,
+  controller: AbortController,
+  reason: unknown,
+): void {
+  const previous = slot.sync;
+  slot.sync = context;
+  try {
+    if (slot.storage !== undefined) slot.storage.run(context, () => controller.abort(reason));
+    else controller.abort(reason);
+  } finally {
+    slot.sync = previous;
+  }
+}
+
 const taskApiNamed = new WeakMap<AnyFunction, boolean>();
 
 /**

@@ -136,12 +136,15 @@ export class ThreadRuntime implements ExecutionSink {
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
     this.#claims = new ThreadClaims(this.#control);
-    this.#controlled = new ControlledTasks({
-      words: this.#control,
-      started: (seq) => this.#post(startedMessage(seq, now())),
-      takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
-      sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
-    });
+    this.#controlled = new ControlledTasks(
+      {
+        words: this.#control,
+        started: (seq) => this.#post(startedMessage(seq, now())),
+        takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
+        sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
+      },
+      this.#slot,
+    );
     this.#inbox = new Inbox(this.#control, TAKEN);
     this.#outbox = new Outbox(this.#control, DELIVERED);
     this.#activity = new Int32Array(boot.activity);
