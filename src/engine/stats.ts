@@ -20,7 +20,7 @@ import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
 import type { ThreadExitReason } from '../threads/exit-reason.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
 import { DurationHistogram } from './histogram.js';
-import type { Task } from './task.js';
+import { type Task, TaskState } from './task.js';
 
 /**
  * A summary of durations, in milliseconds (recorded in whole microseconds; percentiles within
@@ -249,6 +249,8 @@ export class StatsCollector {
       // Outstanding tasks are in seq order, and a carrier starts them in that order.
       for (const task of thread.outstanding.values()) {
         if (!thread.hasStarted(task)) break;
+        // Aborted and already counted as settled, though it still holds its slot (abortGrace).
+        if (task.state === TaskState.Settled) continue;
         running += task.calls;
         if (task.startedAt > 0) busyMs += now - task.startedAt;
       }

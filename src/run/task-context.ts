@@ -45,13 +45,31 @@ export function taskContextSlot(): TaskContextSlot {
   return slot;
 }
 
-const neverAborted = new AbortController().signal;
-
-/** The context of a task issued without `signal`, `timeout` or `onProgress`. */
+/**
+ * Stands for the context of a task issued without `signal`, `timeout` or `onProgress`; each such
+ * task that can ask gets one of its own (see uncontrolledContext).
+ */
 export const UNCONTROLLED: TaskContext = Object.freeze({
-  signal: neverAborted,
+  get signal(): AbortSignal {
+    return new AbortController().signal;
+  },
   progress(): void {},
 });
+
+/**
+ * A signal that never aborts, made when the task first asks, and the task's own: one shared by
+ * every task would keep the listeners each task leaves on it (as `fetch()` does) for ever.
+ */
+function uncontrolledContext(): TaskContext {
+  let own: AbortSignal | undefined;
+  return {
+    get signal(): AbortSignal {
+      own ??= new AbortController().signal;
+      return own;
+    },
+    progress(): void {},
+  };
+}
 
 /**
  * Runs a task (see execution.ts) as the task of `context`. With `stored`, the context follows the
@@ -69,16 +87,52 @@ export function executeInContext(
   seq: number,
   sink: ExecutionSink,
 ): void {
+  const own = context === UNCONTROLLED ? uncontrolledContext() : context;
   const previous = slot.sync;
-  slot.sync = context;
+  slot.sync = own;
   try {
     if (stored || slot.storage !== undefined) {
       slot.storage ??= new AsyncLocalStorage<TaskContext>();
-      slot.storage.run(context, execute, fn, mode, payload, seq, sink);
+      slot.storage.run(own, execute, fn, mode, payload, seq, sink);
     } else execute(fn, mode, payload, seq, sink);
   } finally {
     slot.sync = previous;
   }
+}
+
+/**
+ * Aborts a running task's controller as code of that task: the listeners on its signal run now,
+ * outside the task's own code, and may call `signal()` (the usual `reject(signal().reason)`).
+ */
+export function abortAsTask(
+  slot: TaskContextSlot,
+  context: TaskContext,
+  controller: AbortController,
+  reason: unknown,
+): void {
+  const previous = slot.sync;
+  slot.sync = context;
+  try {
+    if (slot.storage !== undefined) slot.storage.run(context, () => controller.abort(reason));
+    else controller.abort(reason);
+  } finally {
+    slot.sync = previous;
+  }
+}
+
+const taskApiNamed = new WeakMap<AnyFunction, boolean>();
+
+/**
+ * Whether the function's source names `spindle/task`: its first task may import it after an
+ * await, and must then find its context there (checked once per function).
+ */
+export function namesTaskApi(fn: AnyFunction): boolean {
+  let named = taskApiNamed.get(fn);
+  if (named === undefined) {
+    named = Function.prototype.toString.call(fn).includes('spindle/task');
+    taskApiNamed.set(fn, named);
+  }
+  return named;
 }
 
 /** The running task's context, or undefined outside any task. */

@@ -11,7 +11,9 @@ import { type Outcome, TaskFlags } from '../protocol/messages.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
 import { importExport } from '../run/import-export.js';
 import {
+  abortAsTask,
   executeInContext,
+  namesTaskApi,
   type TaskContext,
   type TaskContextSlot,
   taskContextSlot,
@@ -32,7 +34,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
   /** The running tasks that can be aborted or report progress, by seq. */
-  readonly #controlled = new Map<number, AbortController>();
+  readonly #controlled = new Map<number, { controller: AbortController; context: TaskContext }>();
 
   constructor(
     host: ThreadReports,
@@ -108,7 +110,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   }
 
   #execute(fn: AnyFunction, task: Task, context: TaskContext): void {
-    const stored = task.flags !== 0 || this.#slot.apiLoaded;
+    const stored = task.flags !== 0 || this.#slot.apiLoaded || namesTaskApi(fn);
     if (!stored && this.#slot.storage === undefined) {
       // Nothing in this process can ask for the context: the task runs as it is.
       execute(fn, task.mode, task.payload, task.seq, this);
@@ -120,10 +122,9 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   /** The context of a task that can be aborted or reports progress. */
   #control(task: Task): TaskContext {
     const controller = new AbortController();
-    this.#controlled.set(task.seq, controller);
     if (task.flags & TaskFlags.Timed) this.#host.taskStarted(this, task, Date.now());
     const reports = (task.flags & TaskFlags.Progress) !== 0;
-    return {
+    const context: TaskContext = {
       signal: controller.signal,
       progress: (value) => {
         if (!this.#controlled.has(task.seq)) {
@@ -133,11 +134,14 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
         if (reports) this.#host.taskProgress(this, task, value);
       },
     };
+    this.#controlled.set(task.seq, { controller, context });
+    return context;
   }
 
   /** On the main thread the task sees the very reason its caller aborted with. */
   abortTask(task: Task, reason: unknown): void {
-    this.#controlled.get(task.seq)?.abort(reason);
+    const running = this.#controlled.get(task.seq);
+    if (running) abortAsTask(this.#slot, running.context, running.controller, reason);
   }
 
   #load(ref: AnyFunction): Promise<AnyFunction> {

@@ -7,7 +7,7 @@
 import { serialize } from 'node:v8';
 import { ABORT_REQUESTED } from '../protocol/control-words.js';
 import { TaskFlags } from '../protocol/messages.js';
-import type { TaskContext } from '../run/task-context.js';
+import { abortAsTask, type TaskContext, type TaskContextSlot } from '../run/task-context.js';
 
 // Captured once: task code may replace globals of its thread.
 const { load } = Atomics;
@@ -28,9 +28,12 @@ export interface ControlledTasksHost {
 export class ControlledTasks {
   readonly #host: ControlledTasksHost;
   readonly #running = new Map<number, AbortController>();
+  readonly #contexts = new Map<number, TaskContext>();
+  readonly #slot: TaskContextSlot;
 
-  constructor(host: ControlledTasksHost) {
+  constructor(host: ControlledTasksHost, slot: TaskContextSlot) {
     this.#host = host;
+    this.#slot = slot;
   }
 
   /** The context of task `seq`, starting now, with its TaskFlags. */
@@ -42,7 +45,7 @@ export class ControlledTasks {
     const reports = (flags & TaskFlags.Progress) !== 0;
     const host = this.#host;
     const running = this.#running;
-    return {
+    const context: TaskContext = {
       get signal(): AbortSignal {
         // A task in a long synchronous stretch reads no message: look for its abort now.
         if (!controller.signal.aborted && load(host.words, ABORT_REQUESTED) === seq) {
@@ -67,11 +70,20 @@ export class ControlledTasks {
         host.sendProgress(seq, bytes);
       },
     };
+    this.#contexts.set(seq, context);
+    return context;
+  }
+
+  /** Whether a controlled task is running on this thread. */
+  get any(): boolean {
+    return this.#running.size > 0;
   }
 
   /** The main thread aborted the running task `seq`: its signal aborts (listeners run now). */
   abort(seq: number, reason: unknown): void {
-    this.#running.get(seq)?.abort(reason);
+    const controller = this.#running.get(seq);
+    const context = this.#contexts.get(seq);
+    if (controller && context) abortAsTask(this.#slot, context, controller, reason);
   }
 
   /** Task `seq` ended: returns whether it had been aborted. */
@@ -80,6 +92,7 @@ export class ControlledTasks {
     const controller = this.#running.get(seq);
     if (controller === undefined) return false;
     this.#running.delete(seq);
+    this.#contexts.delete(seq);
     return controller.signal.aborted;
   }
 }

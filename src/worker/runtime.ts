@@ -136,12 +136,15 @@ export class ThreadRuntime implements ExecutionSink {
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));
     this.#control = new Int32Array(boot.control);
     this.#claims = new ThreadClaims(this.#control);
-    this.#controlled = new ControlledTasks({
-      words: this.#control,
-      started: (seq) => this.#post(startedMessage(seq, now())),
-      takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
-      sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
-    });
+    this.#controlled = new ControlledTasks(
+      {
+        words: this.#control,
+        started: (seq) => this.#post(startedMessage(seq, now())),
+        takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
+        sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
+      },
+      this.#slot,
+    );
     this.#inbox = new Inbox(this.#control, TAKEN);
     this.#outbox = new Outbox(this.#control, DELIVERED);
     this.#activity = new Int32Array(boot.activity);
@@ -278,6 +281,9 @@ export class ThreadRuntime implements ExecutionSink {
       }
       this.#queue[this.#head++] = undefined;
       if (this.#timings) this.#starts.push(task.seq, clock());
+      // A task that may be aborted, or that starts beside one, may end with this thread stopped
+      // after the grace: the results already computed leave first, or they would be lost.
+      if (this.#out.length > 0 && (task.flags !== 0 || this.#controlled.any)) this.#flush();
       this.#start(task);
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when

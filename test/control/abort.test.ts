@@ -280,3 +280,39 @@ describe('after an aborted task stops', () => {
     }
   });
 });
+
+describe("the listeners on a task's signal", () => {
+  test('may call signal() when it aborts (worker threads and threads: 0)', T, async () => {
+    for (const threads of [1, 0]) {
+      await using pool = new ThreadPool({ workers: 2, threads });
+      const { sab, words } = flags();
+      const controller = new AbortController();
+      const call = pool.apply(
+        async (shared: SharedArrayBuffer) => {
+          const { signal } = await import('spindle/task');
+          const own = signal();
+          const seen = new Int32Array(shared);
+          Atomics.store(seen, 0, 1);
+          await new Promise((_, reject) => {
+            own.addEventListener('abort', () => {
+              // 1: signal() is the task's own signal here; 2: another one; 3: it threw.
+              try {
+                Atomics.store(seen, 1, signal() === own ? 1 : 2);
+              } catch {
+                Atomics.store(seen, 1, 3);
+              }
+              reject(own.reason);
+            });
+          });
+        },
+        [sab],
+        { signal: controller.signal },
+      );
+      await until(() => Atomics.load(words, STARTED) === 1, 'the task to start');
+      controller.abort('stop');
+      assert.equal(await rejection(call), 'stop');
+      await until(() => Atomics.load(words, SAW_ABORT) !== 0, 'the listener to run');
+      assert.equal(Atomics.load(words, SAW_ABORT), 1, `threads: ${threads}`);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { CancelledError, fromModule, ThreadPool, ThreadPoolExecutor } from 'spindle';
-import { delay, rejection, T } from '../helpers.js';
+import { delay, rejection, runScript, T } from '../helpers.js';
 
 const tasks = fromModule<typeof import('../fixtures/control-tasks.mjs')>(
   new URL('../fixtures/control-tasks.mjs', import.meta.url),
@@ -237,6 +237,40 @@ describe('spindle/task outside a task', () => {
         ),
       );
       assert.deepEqual(results, ids, `threads: ${threads}`);
+    }
+  });
+
+  // A fresh process: spindle/task is first loaded by the task itself, after it started.
+  test('a task issued without options that imports spindle/task sees its signal (threads: 0)', () => {
+    const run = runScript(`
+      import { ThreadPool } from 'spindle';
+      const pool = new ThreadPool({ workers: 1, threads: 0 });
+      const seen = await pool.apply(async () => {
+        const { signal } = await import('spindle/task');
+        return signal().aborted;
+      });
+      console.log(JSON.stringify(seen));
+      await pool.terminate();
+    `);
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout.trim(), 'false');
+  });
+
+  test('listeners left on the signal of tasks issued without options do not pile up', () => {
+    for (const threads of [1, 0]) {
+      const run = runScript(`
+        import { ThreadPool } from 'spindle';
+        const pool = new ThreadPool({ workers: 1, threads: ${threads} });
+        const leave = async () => {
+          const { signal } = await import('spindle/task');
+          signal().addEventListener('abort', () => {}); // never removed, as fetch() callers do
+        };
+        for (let i = 0; i < 20; i++) await pool.apply(leave);
+        console.log('done');
+        await pool.terminate();
+      `);
+      assert.equal(run.stderr, '', `threads: ${threads}`);
+      assert.equal(run.stdout.trim(), 'done', `threads: ${threads}`);
     }
   });
 });

@@ -100,6 +100,22 @@ describe('timeout (worker threads)', () => {
     },
   );
 
+  test(
+    'a task that returned just before a timed-out endless loop on its thread keeps its result',
+    T,
+    async () => {
+      await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 20 });
+      await pool.apply(() => 'thread started');
+      for (let round = 0; round < 5; round++) {
+        // Issued together: the quick one returns, then the loop starts on the same thread.
+        const quick = pool.apply((x: number) => x, [round]);
+        const loop = pool.apply(endless, [0], { timeout: 30 });
+        assert.equal(await quick, round, `round ${round}: a finished task is not lost`);
+        assert.ok((await rejection(loop)) instanceof TimeoutError);
+      }
+    },
+  );
+
   test('each chunk of a map has its own limit; the first timeout rejects the call', T, async () => {
     await using pool = new ThreadPool({ workers: 2, threads: 2, abortGrace: 20 });
     const error = await rejection(

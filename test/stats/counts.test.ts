@@ -10,7 +10,7 @@ import {
   ThreadPool,
   ThreadPoolExecutor,
 } from 'spindle';
-import { delay, Event, rejection, T, waitEvent } from '../helpers.js';
+import { delay, Event, rejection, T, until, waitEvent } from '../helpers.js';
 
 /** Throws for multiples of 7: a map's chunks are partly failed. */
 function sevens(x: number): number {
@@ -219,6 +219,36 @@ describe('stats of a broken pool', () => {
       assert.deepEqual([s.completed, s.failed, s.cancelled, s.queued, s.running], [0, 3, 0, 0, 0]);
       assert.deepEqual(s.threads, { live: 0, started: 1, replaced: 0 });
       assert.deepEqual(exits, ['terminate']);
+    },
+  );
+});
+
+describe('stats of an aborted call whose task runs on', () => {
+  test(
+    'it counts once, as cancelled: not running, and the calls behind it stay queued',
+    T,
+    async () => {
+      for (const threads of [1, 0]) {
+        await using pool = new ThreadPool({ workers: 1, threads, abortGrace: 5000 });
+        const release = new Event();
+        const controller = new AbortController();
+        // Ignores its signal: it keeps its slot until released.
+        const aborted = pool.apply(waitEvent, [release.sab, 'late'], {
+          signal: controller.signal,
+        });
+        const behind = pool.apply((x: number) => x, [1]);
+        await until(() => pool.stats().running === 1, 10_000, 'the first call to start');
+        controller.abort('stop');
+        assert.equal(await rejection(aborted), 'stop');
+        const s = pool.stats();
+        assert.deepEqual(
+          [s.queued, s.running, s.cancelled],
+          [1, 0, 1],
+          `threads: ${threads}: queued + running + settled is the calls issued`,
+        );
+        release.set();
+        assert.equal(await behind, 1);
+      }
     },
   );
 });
