@@ -45,7 +45,8 @@ for (const threads of [1, 0]) {
     await early.return();
     // Its tasks already started run on, and can still be aborted: the listener goes with them.
     const { queued, running } = pool.stats();
-    if (queued + running > 0) await new Promise<void>((resolve) => pool.once('idle', () => resolve()));
+    if (queued + running > 0)
+      await new Promise<void>((resolve) => pool.once('idle', () => resolve()));
     assert.equal(getEventListeners(signal, 'abort').length, 0, 'after an imap left early');
     assert.ok(
       timers() <= timersBefore,
