@@ -71,6 +71,17 @@ const { load } = Atomics;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
 
+/** What taking a message waiting on the port gave (see ThreadRuntime.#takeWaiting). */
+const Taken = {
+  /** Nothing waited (or the runtime refused the port). */
+  None: 0,
+  /** A message that brought tasks. */
+  Work: 1,
+  /** Another message, or one that could not be deserialized (reported lost). */
+  Other: 2,
+} as const;
+type Taken = (typeof Taken)[keyof typeof Taken];
+
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
 const FLUSH_COUNT = 128;
@@ -335,18 +346,9 @@ export class ThreadRuntime implements ExecutionSink {
       // The count goes up just after each post, so it can lag behind what the port has already
       // delivered (then the difference is negative): only a positive one means a message waits.
       if (((load(this.#control, POSTED) - this.#inbox.count) | 0) > 0) {
-        let entry: { message: unknown } | undefined;
-        try {
-          entry = this.#reader.take();
-        } catch (error) {
-          // The message could not be deserialized (it is consumed all the same).
-          this.#lost(error);
-          continue;
-        }
-        if (entry !== undefined) {
-          if (this.#enqueue(entry.message as ToWorker)) return true;
-          continue;
-        }
+        const taken = this.#takeWaiting();
+        if (taken === Taken.Work) return true;
+        if (taken === Taken.Other) continue;
         // The runtime refused the port: the message comes as an event, once the loop is free.
         if (!this.#reader.works) return false;
       }
@@ -404,17 +406,21 @@ export class ThreadRuntime implements ExecutionSink {
    * Tasks they bring are queued, not started: the running task has the thread.
    */
   #takeMessagesNow(signal: AbortSignal): void {
-    while (!signal.aborted) {
-      let entry: { message: unknown } | undefined;
-      try {
-        entry = this.#reader.take();
-      } catch (error) {
-        this.#lost(error);
-        continue;
-      }
-      if (entry === undefined) return;
-      this.#enqueue(entry.message as ToWorker);
+    while (!signal.aborted) if (this.#takeWaiting() === Taken.None) return;
+  }
+
+  /** Takes the next message waiting on the port, if any, and handles it: see Taken. */
+  #takeWaiting(): Taken {
+    let entry: { message: unknown } | undefined;
+    try {
+      entry = this.#reader.take();
+    } catch (error) {
+      // The message could not be deserialized (it is consumed all the same).
+      this.#lost(error);
+      return Taken.Other;
     }
+    if (entry === undefined) return Taken.None;
+    return this.#enqueue(entry.message as ToWorker) ? Taken.Work : Taken.Other;
   }
 
   /** A `progress()` value of a running task: in the results stream, before its result. */
