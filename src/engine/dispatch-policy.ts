@@ -183,8 +183,8 @@ export function stuckCarriers(carriers: readonly CarrierView[]): number[] {
 /**
  * Nothing is queued, and a carrier has a free slot: from whom to take back the tasks it has not
  * started, for it. The thief: ready, a free slot, nothing unstarted of its own, not stuck (the
- * least loaded such). The victim: one that cannot start what it holds, stuck or with every slot
- * running (the one holding most); one merely still receiving its batch is not, since taking that
+ * least loaded such). The victim: one that cannot start what it holds, still starting, stuck or
+ * with every slot running (the one holding most); one merely still receiving its batch is not, since taking that
  * back would only send it on a round trip. Undefined when there is no such pair.
  */
 export function takeBackPair(
@@ -208,7 +208,8 @@ export function takeBackPair(
   carriers.forEach((carrier, i) => {
     if (i === thief || carrier.phase === 'stopping') return;
     if (carrier.unstarted <= most) return;
-    if (carrier.running < carrier.quota && !carrier.stuck) return;
+    // One still starting cannot start what it holds yet either (its start takes milliseconds).
+    if (carrier.phase !== 'starting' && carrier.running < carrier.quota && !carrier.stuck) return;
     most = carrier.unstarted;
     victim = i;
   });

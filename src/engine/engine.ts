@@ -241,8 +241,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.step(() => {
       thread.clearStartTimer();
       if (thread.state !== ThreadState.Starting) return;
-      thread.state = ThreadState.Ready;
-      this.#scheduler.markIdle(thread);
+      this.#scheduler.ready(thread);
       this.#pump();
     });
   }
@@ -326,6 +325,8 @@ export class Engine implements ThreadReports, SchedulerOwner {
         return;
       }
       if (wasStarting) {
+        // Tasks sent while it started (none of them started) fail with the pool.
+        this.#failStarted(thread, exitCode, error);
         const why = error instanceof Error ? `: ${error.message}` : '';
         this.#break(
           new WorkerExitError(

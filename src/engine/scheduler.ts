@@ -196,7 +196,7 @@ export class Scheduler {
     // sent, cloned, twice).
     const deepQueue = this.queue.size >= 2 * this.threads.length;
     for (const thread of this.threads) {
-      if (thread.state !== ThreadState.Ready) continue;
+      if (!acceptsTasks(thread)) continue;
       const watch = this.#watch(thread);
       const syncSeq = thread.syncRunning();
       const lastTaskLong = thread.lastTaskLong();
@@ -234,19 +234,33 @@ export class Scheduler {
       }
       batch.push(task);
     }
-    // More is coming while tasks wait or an imap input is being read: the main thread is busy.
-    const backlog = this.queue.size > 0 || this.producers > 0;
     for (let i = 0; i < ready.length; i++) {
       const batch = batches[i];
       if (!batch) continue;
       const thread = ready[i] as ThreadHandle;
       thread.clearIdleTimer();
       this.#watch(thread).sent(thread.outstanding.size === 0);
-      thread.send(batch, backlog);
-      if (thread.dispatched >= maxTasks || thread.nextSeq >= MAX_SEQ) {
-        thread.state = ThreadState.Retiring;
-      }
+      thread.send(batch);
+      if (thread.state === ThreadState.Ready) this.#retireIfSpent(thread);
     }
+  }
+
+  /** A carrier that has been sent all the tasks it may run takes no more, and stops when done. */
+  #retireIfSpent(thread: ThreadHandle): void {
+    if (thread.dispatched >= this.#options.maxTasksPerThread || thread.nextSeq >= MAX_SEQ) {
+      thread.state = ThreadState.Retiring;
+    }
+  }
+
+  /**
+   * A carrier finished starting. It may hold tasks sent while it started: then its pace is
+   * measured from now, not from when they were sent.
+   */
+  ready(thread: ThreadHandle): void {
+    thread.state = ThreadState.Ready;
+    this.#retireIfSpent(thread);
+    if (thread.outstanding.size === 0) this.markIdle(thread);
+    else this.#watch(thread).restart();
   }
 
   #watch(thread: ThreadHandle): ThreadWatch {
@@ -378,4 +392,12 @@ export class Scheduler {
     this.requeue(taken);
     return true;
   }
+}
+
+/** Whether a carrier may be sent tasks now (a starting one only if it queues them until ready). */
+function acceptsTasks(thread: ThreadHandle): boolean {
+  return (
+    thread.state === ThreadState.Ready ||
+    (thread.state === ThreadState.Starting && thread.takesTasksWhileStarting)
+  );
 }

@@ -35,6 +35,11 @@ export class ThreadWatch {
     if (wasIdle || this.#since < 0) this.#since = performance.now();
   }
 
+  /** The thread finished starting while holding tasks: its pace counts from now. */
+  restart(): void {
+    if (this.#since >= 0) this.#since = performance.now();
+  }
+
   /** `count` results arrived; `idleNow`: nothing is outstanding after them. */
   finished(count: number, idleNow: boolean): void {
     const now = performance.now();

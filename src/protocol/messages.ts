@@ -32,10 +32,6 @@ export interface ThreadBootData {
   quota: number;
   /** The words shared with the main thread; see `control-words.ts`. */
   control: SharedArrayBuffer;
-  /** The process-wide count of awake threads; see `activity.ts`. */
-  activity: SharedArrayBuffer;
-  /** CPU cores the process may use. */
-  cores: number;
   initializer: FunctionDef | null;
   initargs: readonly unknown[];
   /** The tsx the main thread runs under (`tsx/esm/api`'s URL), to register before a task module. */

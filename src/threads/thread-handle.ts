@@ -70,8 +70,14 @@ export abstract class ThreadHandle {
     this.quota = spec.quota;
   }
 
-  /** Sends tasks to run; `backlog`: the pool still has tasks waiting after these. */
-  abstract send(tasks: Task[], backlog: boolean): void;
+  /**
+   * Whether tasks may be sent while it is still starting: they wait in it and start as soon as it
+   * is ready (after its initializer), which saves a round trip on the way to the first result.
+   */
+  readonly takesTasksWhileStarting: boolean = false;
+
+  /** Sends tasks to run. */
+  abstract send(tasks: Task[]): void;
   /** How many sent tasks have not started. */
   abstract unstarted(): number;
   /** Whether this outstanding task has started. */

@@ -3,12 +3,10 @@
  * batches of results, and takes back unstarted tasks through the shared claim words.
  */
 
-import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { isDetached } from '../engine/capture.js';
 import type { Task } from '../engine/task.js';
 import type { Transferable } from '../options/types.js';
-import { forgetThread, processActivity } from '../protocol/activity.js';
 import { MainClaims } from '../protocol/claims.js';
 import {
   abortMessage,
@@ -21,14 +19,7 @@ import {
   resentMessage,
   STOP,
 } from '../protocol/control.js';
-import {
-  ABORT_REQUESTED,
-  BACKLOG,
-  createControl,
-  DELIVERED,
-  POSTED,
-  TAKEN,
-} from '../protocol/control-words.js';
+import { ABORT_REQUESTED, createControl, DELIVERED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
@@ -71,6 +62,8 @@ export class WorkerThread extends ThreadHandle {
   readonly #outbox: Outbox<Posted>;
   /** Messages taken from the thread, counted as the thread counts its posts. */
   readonly #inbox: Inbox;
+  /** Messages posted to the thread (the thread counts those it takes: see protocol/delivery.ts). */
+  #posted = 0;
   #lastError: unknown;
   #busy = true;
   #gone = false;
@@ -95,8 +88,6 @@ export class WorkerThread extends ThreadHandle {
       port: channel.port2,
       quota: options.quota,
       control,
-      activity: processActivity(),
-      cores: availableParallelism(),
       initializer: options.initializer,
       initargs: options.initargs,
       typescriptLoader: tsxForThreads(),
@@ -132,7 +123,6 @@ export class WorkerThread extends ThreadHandle {
       const exited = (code: number): void => {
         this.#gone = true;
         if (this.#stopTimer) clearTimeout(this.#stopTimer);
-        forgetThread(this.#control);
         this.#drain();
         resolve();
         this.#host.threadExited(this, code, this.#lastError);
@@ -199,9 +189,8 @@ export class WorkerThread extends ThreadHandle {
     }
   }
 
-  send(tasks: Task[], backlog: boolean): void {
+  send(tasks: Task[]): void {
     if (tasks.length === 0) return;
-    Atomics.store(this.#control, BACKLOG, backlog ? 1 : 0);
     this.#define(tasks);
     const firstSeq = this.nextSeq;
     const message = encodeRunBatch(tasks, firstSeq);
@@ -233,7 +222,7 @@ export class WorkerThread extends ThreadHandle {
   #postControl(message: ControlToWorker): void {
     if (this.#gone) return;
     this.#port.postMessage(message);
-    const n = Atomics.add(this.#control, POSTED, 1) + 1;
+    const n = ++this.#posted;
     if (message.t === 'define') this.#outbox.keep(n, message);
   }
 
@@ -294,8 +283,7 @@ export class WorkerThread extends ThreadHandle {
       throw new DOMException('An ArrayBuffer listed in `transfer` is detached.', 'DataCloneError');
     }
     this.#port.postMessage(message, transfer);
-    // After the post, so that a thread that sees the count change finds the message there.
-    const n = Atomics.add(this.#control, POSTED, 1) + 1;
+    const n = ++this.#posted;
     this.#outbox.keep(n, tasks);
   }
 

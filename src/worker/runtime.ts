@@ -8,7 +8,6 @@
  */
 import v8 from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
-import { countAsleep, countAwake, othersAwake } from '../protocol/activity.js';
 import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
 import {
   type ControlToWorker,
@@ -20,7 +19,7 @@ import {
   resentMessage,
   startedMessage,
 } from '../protocol/control.js';
-import { BACKLOG, DELIVERED, POSTED, TAKEN } from '../protocol/control-words.js';
+import { DELIVERED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import {
@@ -67,47 +66,19 @@ const hrtime = process.hrtime.bigint;
  * perf_hooks would add ~1 ms to every thread's start.
  */
 const clock = (): number => Number(hrtime()) / 1e6;
-const { load } = Atomics;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
 
-/** What taking a message waiting on the port gave (see ThreadRuntime.#takeWaiting). */
-const Taken = {
-  /** Nothing waited (or the runtime refused the port). */
-  None: 0,
-  /** A message that brought tasks. */
-  Work: 1,
-  /** Another message, or one that could not be deserialized (reported lost). */
-  Other: 2,
-} as const;
-type Taken = (typeof Taken)[keyof typeof Taken];
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
 const FLUSH_COUNT = 128;
 const FLUSH_DELAY_MS = 1;
-/**
- * How long a thread that ran out of work watches for the next message before it sleeps in its
- * event loop. On a virtual machine, waking a sleeping thread takes about 100 µs, ten times the
- * round trip itself; a caller awaiting one task at a time sends the next well within this. Only
- * while a core is left to the main thread (see protocol/activity.ts).
- */
-const IDLE_SPIN_NS = 200_000n;
-/**
- * The first watch, just after the thread says it is ready, is longer: threads start because
- * tasks wait for them, so the first batch is on its way, and the main thread's first dispatch
- * runs cold (~1 ms). Sleeping instead would add the first wake-up (~1–2 ms) to every start.
- */
-const FIRST_SPIN_NS = 3_000_000n;
-
 export class ThreadRuntime implements ExecutionSink {
-  /** Takes the next batch at once while the thread watches for it. */
+  /** Takes a waiting message at once, in the middle of a task (see #takeMessagesNow). */
   readonly #reader: PortReader;
   readonly #cache: FunctionCache;
   readonly #control: Int32Array;
-  readonly #activity: Int32Array;
-  /** Threads that may be awake at once and still leave a core to the main thread. */
-  readonly #spinnersAllowed: number;
   readonly #quota: number;
   readonly #claims: ThreadClaims;
   /** Report when each task starts (the pool's `timings` option). */
@@ -127,13 +98,12 @@ export class ThreadRuntime implements ExecutionSink {
   #lastLookAt = 0;
   #lastTaskLong = false;
   #flushQueued = false;
-  /** Messages taken from the port (its count is compared with the main thread's POSTED). */
+  /** Messages taken from the port (counted as the main thread counts its posts). */
   readonly #inbox: Inbox;
   /** Messages posted to the main thread, and those it may still report lost. */
   #posted = 0;
   readonly #outbox: Outbox<FromWorker>;
   readonly #postMessage: PostMessage;
-  #spinNs = FIRST_SPIN_NS;
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
   /** The running tasks issued with a signal, a timeout or onProgress. */
@@ -158,8 +128,6 @@ export class ThreadRuntime implements ExecutionSink {
     );
     this.#inbox = new Inbox(this.#control, TAKEN);
     this.#outbox = new Outbox(this.#control, DELIVERED);
-    this.#activity = new Int32Array(boot.activity);
-    this.#spinnersAllowed = boot.cores - 1;
     this.#quota = boot.quota;
     this.#timings = boot.timings;
     port.on('message', (message: ToWorker) => this.#receive(message));
@@ -269,15 +237,11 @@ export class ThreadRuntime implements ExecutionSink {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#lastLookAt = now();
-    countAwake(this.#activity, this.#control);
     try {
-      do {
-        this.#startWhatFits();
-        this.#flush();
-      } while (this.#running === 0 && this.#nextMessageSoon());
+      this.#startWhatFits();
+      this.#flush();
     } finally {
       this.#pumping = false;
-      countAsleep(this.#activity, this.#control);
     }
   }
 
@@ -323,36 +287,6 @@ export class ThreadRuntime implements ExecutionSink {
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
-    }
-  }
-
-  /**
-   * Idle (nothing queued, nothing running, results sent): watch for the next message for up to
-   * IDLE_SPIN_NS (FIRST_SPIN_NS the first time) and take it straight from the port. Never while
-   * a task is in flight, since the watch holds up this thread's event loop. Returns whether a
-   * message came.
-   */
-  #nextMessageSoon(): boolean {
-    if (this.#head < this.#queue.length || !this.#reader.works) return false;
-    // The main thread is busy feeding the threads (see BACKLOG), or, counting this thread, more
-    // awake threads than that would take a core from it: sleep.
-    if (load(this.#control, BACKLOG) !== 0) return false;
-    if (othersAwake(this.#activity) >= this.#spinnersAllowed) return false;
-    // process.hrtime rather than performance.now(): loading perf_hooks would add ~1 ms to every
-    // thread's start. The clock is read every 32 polls.
-    const deadline = hrtime() + this.#spinNs;
-    this.#spinNs = IDLE_SPIN_NS;
-    for (let polls = 1; ; polls++) {
-      // The count goes up just after each post, so it can lag behind what the port has already
-      // delivered (then the difference is negative): only a positive one means a message waits.
-      if (((load(this.#control, POSTED) - this.#inbox.count) | 0) > 0) {
-        const taken = this.#takeWaiting();
-        if (taken === Taken.Work) return true;
-        if (taken === Taken.Other) continue;
-        // The runtime refused the port: the message comes as an event, once the loop is free.
-        if (!this.#reader.works) return false;
-      }
-      if ((polls & 31) === 0 && hrtime() >= deadline) return false;
     }
   }
 
@@ -406,21 +340,25 @@ export class ThreadRuntime implements ExecutionSink {
    * Tasks they bring are queued, not started: the running task has the thread.
    */
   #takeMessagesNow(signal: AbortSignal): void {
-    while (!signal.aborted) if (this.#takeWaiting() === Taken.None) return;
+    while (!signal.aborted) if (!this.#takeWaiting()) return;
   }
 
-  /** Takes the next message waiting on the port, if any, and handles it: see Taken. */
-  #takeWaiting(): Taken {
+  /**
+   * Takes the next message waiting on the port, if any, and handles it (tasks it brings are
+   * queued). False when none waited, or the runtime refused the port.
+   */
+  #takeWaiting(): boolean {
     let entry: { message: unknown } | undefined;
     try {
       entry = this.#reader.take();
     } catch (error) {
       // The message could not be deserialized (it is consumed all the same).
       this.#lost(error);
-      return Taken.Other;
+      return true;
     }
-    if (entry === undefined) return Taken.None;
-    return this.#enqueue(entry.message as ToWorker) ? Taken.Work : Taken.Other;
+    if (entry === undefined) return false;
+    this.#enqueue(entry.message as ToWorker);
+    return true;
   }
 
   /** A `progress()` value of a running task: in the results stream, before its result. */

@@ -163,6 +163,22 @@ describe('taking back', () => {
     assert.equal(takeBackPair([receiving, carrier()]), undefined);
   });
 
+  test('from a carrier still starting: what it was sent waits for its start-up (milliseconds)', () => {
+    const starting = carrier({
+      phase: 'starting',
+      quota: 2,
+      outstanding: 2,
+      running: 0,
+      unstarted: 2,
+    });
+    assert.deepEqual(takeBackPair([starting, carrier({ quota: 2 })]), { thief: 1, victim: 0 });
+    // Never a thief while starting, and nothing to take from one that holds nothing.
+    assert.equal(
+      takeBackPair([carrier({ phase: 'starting' }), carrier({ phase: 'starting' })]),
+      undefined,
+    );
+  });
+
   test('no thief: none has a free slot, or each has unstarted tasks of its own, or is stuck', () => {
     const full = carrier({ outstanding: 1, running: 1 });
     const victim = carrier({ outstanding: 3, running: 1, unstarted: 2, stuck: true });
