@@ -280,6 +280,8 @@ export class Scheduler {
 
   /** Starts threads while there are more tasks than slots. */
   #startThreadsForDemand(): void {
+    // Every carrier the pool may have is there (the common case, once the pool is warm).
+    if (this.#freeSlots.length === 0) return;
     const quotas = this.#freeSlots.map((slot) => this.#quotas[slot] as number).reverse();
     const count = carriersToStart(this.#views(), this.queue.size, quotas);
     for (let i = 0; i < count; i++) if (!this.#startThread()) return;
@@ -357,7 +359,11 @@ export class Scheduler {
   }
 
   #hasWaiting(): boolean {
-    if (this.queue.size > 0) return true;
+    return this.queue.size > 0 || this.#anyUnstarted();
+  }
+
+  /** Whether some carrier holds tasks it has not started (only those can be taken back). */
+  #anyUnstarted(): boolean {
     for (const thread of this.threads) if (thread.unstarted() > 0) return true;
     return false;
   }
@@ -370,6 +376,7 @@ export class Scheduler {
    * are free, or free first.
    */
   #takeBackFromStuck(): void {
+    if (this.threads.length < 2 || !this.#anyUnstarted()) return;
     for (const i of stuckCarriers(this.#views())) this.#takeBack(this.threads[i] as ThreadHandle);
   }
 
@@ -378,6 +385,7 @@ export class Scheduler {
    * start now, so they can run here instead of waiting there (and the oldest of them starts next).
    */
   #rebalance(): void {
+    if (this.threads.length < 2 || !this.#anyUnstarted()) return;
     const pair = takeBackPair(this.#views());
     if (!pair) return;
     const victim = this.threads[pair.victim] as ThreadHandle;
