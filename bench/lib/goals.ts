@@ -185,8 +185,8 @@ const GOALS: readonly GoalDef[] = [
     workload: 'scaling',
     subject: 'spindle 1M',
     metric: 'rssBytesPerTask',
-    goal: 'RSS per task in flight at 1M within 10% of 10k',
-    against: 'spindle 10k',
+    goal: 'RSS per task in flight at 1M at most 1.1× that at 100k',
+    against: 'spindle 100k',
     op: '<=',
     target: 1.1,
     context: '',
@@ -229,7 +229,11 @@ function median(row: Row | undefined, key: string): number | undefined {
 }
 
 export function evaluateGoals(reports: readonly WorkloadReport[]): GoalResult[] {
-  return GOALS.flatMap((g): GoalResult[] => {
+  const byWorkload = [...GOALS].sort(
+    (a, b) =>
+      reports.findIndex((r) => r.id === a.workload) - reports.findIndex((r) => r.id === b.workload),
+  );
+  return byWorkload.flatMap((g): GoalResult[] => {
     const report = reports.find((r) => r.id === g.workload);
     if (report === undefined) return [];
     const metric = report.metrics.find((m) => m.key === g.metric);

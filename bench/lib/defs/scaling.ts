@@ -10,7 +10,7 @@ import { count, peakRss } from './common.js';
 export const IMAP_VARIANT = 'imap';
 
 /** A size is skipped when the previous one, scaled up, would take longer than this. */
-const budgetS = (o: Options) => (o.quick ? 8 : 60);
+const budgetS = (o: Options) => (o.quick ? 3 : 60);
 
 function skipVariant(
   o: Options,
@@ -61,7 +61,7 @@ const scaling: WorkloadDef<'scaling'> = {
   timeoutMs: (o) => (o.quick ? 60_000 : 180_000),
   prepare: async (o) => {
     const params = o.quick
-      ? { imapItems: 1_000_000, imapBudgetMs: 10_000 }
+      ? { imapItems: 300_000, imapBudgetMs: 5_000 }
       : { imapItems: 10_000_000, imapBudgetMs: 60_000 };
     return {
       params,
