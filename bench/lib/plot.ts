@@ -3,9 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SCALING_SIZES } from '../shared/variants.js';
-import { formatValue } from './report.js';
 import type { WorkloadReport } from './results.js';
-import type { MetricDef } from './workloads.js';
 
 interface Series {
   name: string;
@@ -17,7 +15,6 @@ interface Chart {
   caption: string;
   xLabel: string;
   yLabel: string;
-  format: MetricDef['format'];
   series: Series[];
 }
 
@@ -28,6 +25,13 @@ const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'
 
 const xmlText = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/** A power of ten, short: 1k, 10k, 1M. */
+function tickLabel(value: number): string {
+  if (value >= 1e6) return `${value / 1e6}M`;
+  if (value >= 1e3) return `${value / 1e3}k`;
+  return String(value);
+}
 
 /** Powers of ten spanning [min, max], widened to whole decades. */
 function decades(min: number, max: number): number[] {
@@ -58,13 +62,13 @@ export function renderChart(chart: Chart): string {
   for (const t of xTicks) {
     out.push(
       `<line x1="${x(t)}" y1="${MARGIN.top}" x2="${x(t)}" y2="${MARGIN.top + plotH}" stroke="#ddd"/>`,
-      `<text x="${x(t)}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${formatValue(t, 'rate')}</text>`,
+      `<text x="${x(t)}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${tickLabel(t)}</text>`,
     );
   }
   for (const t of yTicks) {
     out.push(
       `<line x1="${MARGIN.left}" y1="${y(t)}" x2="${MARGIN.left + plotW}" y2="${y(t)}" stroke="#ddd"/>`,
-      `<text x="${MARGIN.left - 6}" y="${y(t) + 4}" text-anchor="end">${formatValue(t, chart.format)}</text>`,
+      `<text x="${MARGIN.left - 6}" y="${y(t) + 4}" text-anchor="end">${tickLabel(t)}</text>`,
     );
   }
   out.push(
@@ -119,7 +123,6 @@ export async function writeScalingPlots(
         caption,
         xLabel,
         yLabel: 'tasks/s',
-        format: 'rate',
         series: seriesOf(report, 'tasksPerSec'),
       },
     ],
@@ -130,7 +133,6 @@ export async function writeScalingPlots(
         caption,
         xLabel,
         yLabel: 'peak RSS, MB',
-        format: 'mb',
         series: seriesOf(report, 'peakRssMb'),
       },
     ],
@@ -141,7 +143,6 @@ export async function writeScalingPlots(
         caption,
         xLabel,
         yLabel: 'bytes per task ((peak − before) / tasks)',
-        format: 'bytes',
         series: seriesOf(report, 'rssBytesPerTask'),
       },
     ],
