@@ -10,7 +10,7 @@ import { count, peakRss } from './common.js';
 export const IMAP_VARIANT = 'imap';
 
 /** A size is skipped when the previous one, scaled up, would take longer than this. */
-const budgetS = (o: Options) => (o.quick ? 3 : 60);
+const budgetS = (o: Options) => (o.quick ? 4 : 60);
 
 function skipVariant(
   o: Options,
