@@ -192,12 +192,15 @@ def imap(spec, p):
     return metrics, notes
 
 
-def http_get(url):
+def _local_opener():
     import urllib.request
 
-    # No proxy from the environment: the server is local. urlopen sends "Connection: close".
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url) as response:
+    # No proxy from the environment: the server is local. urllib sends "Connection: close".
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url, opener=None):
+    with (opener or _local_opener()).open(url) as response:
         response.read()
         return response.status
 
@@ -206,9 +209,10 @@ def http(spec, p):
     workers = int(spec["variant"].split("=", 1)[1])  # "W=100"
     requests = max(p["minRequests"], 2 * workers)
     urls = [f"http://{p['host']}:{p['port']}/{i}" for i in range(requests)]
+    opener = _local_opener()
     t0 = time.perf_counter()
     with new_pool(workers) as pool:
-        statuses = pool.map(http_get, urls)
+        statuses = pool.map(lambda url: http_get(url, opener), urls)
     total = time.perf_counter() - t0
     expect("responses", sum(1 for s in statuses if s == 200), requests)
     floor = -(-requests // workers) * p["delayMs"]
