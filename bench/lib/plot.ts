@@ -55,6 +55,7 @@ export function renderChart(chart: Chart): string {
   const y = (v: number) => MARGIN.top + plotH - scale(v, yTicks, plotH);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<title>${xmlText(`${chart.title} (${chart.caption})`)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${xmlText(chart.title)}</text>`,
     `<text x="${WIDTH / 2}" y="36" text-anchor="middle" fill="#555">${xmlText(chart.caption)}</text>`,
