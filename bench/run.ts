@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   if (machine.python === undefined) unavailable.set('python', 'python3 not found');
 
   const runs: WorkloadRun[] = [];
-  for (const def of WORKLOADS.filter((w) => options.workloads.includes(w.id))) {
+  const chosen = WORKLOADS.filter(
+    (w) =>
+      options.workloads.includes(w.id) && w.participants.some((p) => options.pools.includes(p)),
+  );
+  for (const def of chosen) {
     runs.push(await runWorkload(def, options, childScript, unavailable));
   }
   const reports = runs.map(reportWorkload);

@@ -50,8 +50,9 @@ export async function runWorkload(
   unavailable: ReadonlyMap<Participant, string>,
 ): Promise<WorkloadRun> {
   const participants = def.participants.filter((p) => options.pools.includes(p));
+  const prepared = await def.prepare(options);
   const variants = def.variants?.(options) ?? {};
-  const childLanes = def.childLanes?.(options) ?? {};
+  const childLanes = prepared.childLanes ?? {};
   const variantsOf = (p: Participant): readonly (string | undefined)[] =>
     variants[p] ?? [undefined];
   const lanes = participants.flatMap((p) =>
@@ -72,7 +73,6 @@ export async function runWorkload(
   const add = (label: string, sample: Sample) =>
     samples.set(label, [...(samples.get(label) ?? []), sample]);
   const loads: number[] = [];
-  const prepared = await def.prepare(options);
   try {
     for (let round = 1; round <= planned; round++) {
       const elapsed = performance.now() - t0;

@@ -22,6 +22,11 @@ export interface Prepared<W extends WorkloadId> {
   params: WorkloadParams[W];
   /** One line for the report on what this run's parameters were. */
   shape: string;
+  /**
+   * Rows one child reports at once (`lanes` of its result), for forms measured side by side
+   * in one process. Exclusive with the workload's `variants`.
+   */
+  childLanes?: Partial<Record<Participant, readonly string[]>>;
   dispose?: () => Promise<void>;
 }
 
@@ -37,11 +42,6 @@ export interface WorkloadDef<W extends WorkloadId> {
    * variant and round, in this order; one row per variant. None: one row per participant.
    */
   variants?: (o: Options) => Partial<Record<Participant, readonly string[]>>;
-  /**
-   * Rows one child reports at once (`lanes` of its result), for forms measured side by side
-   * in one process. Exclusive with `variants`.
-   */
-  childLanes?: (o: Options) => Partial<Record<Participant, readonly string[]>>;
   /**
    * Why a participant's variant is not run, given the sample of its previous variant (sizes
    * that grow: skip what would take too long), or undefined to run it.

@@ -22,9 +22,6 @@ const forms: WorkloadDef<'forms'> = {
     'baseline build, loaded in the same process: by default the commit before ' +
     '`src/engine/stats.ts` appeared, or `--baseline REF`.',
   participants: ['spindle'],
-  childLanes: (o) => ({
-    spindle: o.baseline === 'none' ? FORM_LANES : [...FORM_LANES, BASELINE_LANE],
-  }),
   reference: null,
   metrics: [
     { key: 'callsPerSec', label: 'calls/s', better: 'higher', format: 'rate' },
@@ -38,17 +35,19 @@ const forms: WorkloadDef<'forms'> = {
       ? { tasks: 10_000, cycles: 4, warmup: 2_000 }
       : { tasks: 10_000, cycles: 9, warmup: 5_000 };
     const shape = `${count(sizes.tasks)} calls per block, ${sizes.cycles} cycles per process`;
-    if (o.baseline === 'none') return { params: sizes, shape };
+    const childLanes = { spindle: FORM_LANES };
+    if (o.baseline === 'none') return { params: sizes, shape, childLanes };
     let baseline: { url: string; ref: string };
     try {
       baseline = await buildBaseline(o.baseline);
     } catch (error) {
       const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      return { params: sizes, shape: `${shape}; no baseline build (${why})` };
+      return { params: sizes, shape: `${shape}; no baseline build (${why})`, childLanes };
     }
     return {
       params: { ...sizes, baseline },
       shape: `${shape}; baseline build: ${baseline.ref}`,
+      childLanes: { spindle: [...FORM_LANES, BASELINE_LANE] },
     };
   },
 };
