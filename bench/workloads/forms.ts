@@ -31,19 +31,30 @@ async function sumOf(results: AsyncIterable<number>): Promise<number> {
   return total;
 }
 
+/**
+ * A pool per kind of use, so that the plain `applyAsync` pool (the reference of every cost) has
+ * the same history as each pool it is compared with: only single calls, no signals, timers or
+ * maps left behind by other forms.
+ */
 function blocks(spindle: SpindleModule, threads: number) {
   const { ThreadPool, ThreadPoolExecutor, wait, asCompleted } = spindle;
-  const pool = new ThreadPool({ workers: threads, threads });
-  const timed = new ThreadPool({ workers: threads, threads, timings: true });
+  const size = { workers: threads, threads };
+  const plain = new ThreadPool(size);
+  const timed = new ThreadPool({ ...size, timings: true });
+  const signalled = new ThreadPool(size);
+  const timedOut = new ThreadPool(size);
+  const maps = new ThreadPool(size);
+  const pools = [plain, timed, signalled, timedOut, maps];
   const executor = new ThreadPoolExecutor({ maxWorkers: threads, threads });
   // One signal for every call (as a caller that can cancel the lot): each call still listens.
   const { signal } = new AbortController();
   const submitAll = (n: number) => range(n).map((i) => executor.submit(inc, i));
   const byForm: Record<FormLane, Block> = {
-    applyAsync: (n) => allOf(n, (i) => pool.applyAsync(inc, [i])),
+    applyAsync: (n) => allOf(n, (i) => plain.applyAsync(inc, [i])),
     'applyAsync, timings: true': (n) => allOf(n, (i) => timed.applyAsync(inc, [i])),
-    'applyAsync + signal': (n) => allOf(n, (i) => pool.applyAsync(inc, [i], { signal })),
-    'applyAsync + timeout': (n) => allOf(n, (i) => pool.applyAsync(inc, [i], { timeout: 60_000 })),
+    'applyAsync + signal': (n) => allOf(n, (i) => signalled.applyAsync(inc, [i], { signal })),
+    'applyAsync + timeout': (n) =>
+      allOf(n, (i) => timedOut.applyAsync(inc, [i], { timeout: 60_000 })),
     submit: (n) => allOf(n, (i) => executor.submit(inc, i)),
     'wait(futures)': async (n) => {
       const futures = submitAll(n);
@@ -58,13 +69,13 @@ function blocks(spindle: SpindleModule, threads: number) {
       expectEqual('asCompleted: futures seen', seen, n);
       return async () => sum(await Promise.all(futures));
     },
-    map: async (n) => sum(await pool.map(inc, range(n))),
-    imap: (n) => sumOf(pool.imap(inc, range(n))),
+    map: async (n) => sum(await maps.map(inc, range(n))),
+    imap: (n) => sumOf(maps.imap(inc, range(n))),
     'executor.map': (n) => sumOf(executor.map(inc, range(n))),
   };
   const stop = async () => {
-    await Promise.all([pool.terminate(), timed.terminate(), executor.shutdown({ wait: true })]);
-    await Promise.all([pool.join(), timed.join()]);
+    await Promise.all([...pools.map((p) => p.terminate()), executor.shutdown({ wait: true })]);
+    await Promise.all(pools.map((p) => p.join()));
   };
   return { byForm, stop };
 }

@@ -10,8 +10,8 @@ const forms: WorkloadDef<'forms'> = {
   no: 9,
   title: 'Every form, and the cost of control',
   measures:
-    'spindle alone. One process per round holds a ThreadPool, a ThreadPool with ' +
-    '`timings: true` and a ThreadPoolExecutor (2 threads each) and measures blocks of N calls ' +
+    'spindle alone. One process per round holds a pool per kind of use (plain calls, ' +
+    '`timings: true`, signals, timeouts, maps, an executor; 2 threads each) and measures blocks of N calls ' +
     'of `x => x + 1` in every form, round-robin, several cycles: `applyAsync` (all issued, then ' +
     '`Promise.all`), the same with `timings: true`, with an `AbortSignal` per call (a ' +
     'controller each), with `timeout` per call; `executor.submit` (all, then `Promise.all`), ' +
