@@ -10,10 +10,16 @@ export interface SpindleAsyncResult<R> extends PromiseLike<R> {
   get(timeout?: number): Promise<R>;
 }
 
+export interface SpindleCallOptions {
+  signal?: AbortSignal;
+  timeout?: number;
+}
+
 export interface SpindleThreadPool {
   applyAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
     args: A,
+    options?: SpindleCallOptions,
   ): SpindleAsyncResult<Awaited<R>>;
   apply<A extends unknown[], R>(fn: (...args: A) => R, args: A): Promise<Awaited<R>>;
   map<T, R>(fn: (item: T) => R, items: Iterable<T>, chunksize?: number): Promise<Awaited<R>[]>;
@@ -27,14 +33,33 @@ export interface SpindleThreadPool {
   join(): Promise<void>;
 }
 
-export interface SpindleModule {
-  ThreadPool: new (options?: number | { workers?: number; threads?: number }) => SpindleThreadPool;
+export interface SpindleFuture<R> extends PromiseLike<R> {
+  result(timeout?: number): Promise<R>;
 }
 
-/** Imports the built package (a variable specifier keeps `tsc` from needing dist/ to exist). */
-export async function loadSpindle(): Promise<SpindleModule> {
-  const specifier = 'spindle';
-  return (await import(specifier)) as SpindleModule;
+export interface SpindleExecutor {
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): SpindleFuture<Awaited<R>>;
+  map<T, R>(fn: (item: T) => R, items: Iterable<T>): AsyncIterableIterator<Awaited<R>>;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): Promise<void>;
+}
+
+export interface SpindleModule {
+  ThreadPool: new (
+    options?: number | { workers?: number; threads?: number; timings?: boolean },
+  ) => SpindleThreadPool;
+  ThreadPoolExecutor: new (options?: { maxWorkers?: number; threads?: number }) => SpindleExecutor;
+  wait<F extends SpindleFuture<unknown>>(
+    futures: Iterable<F>,
+  ): Promise<{ done: Set<F>; notDone: Set<F> }>;
+  asCompleted<F extends SpindleFuture<unknown>>(futures: Iterable<F>): AsyncIterable<F>;
+}
+
+/**
+ * Imports the built package (a variable specifier keeps `tsc` from needing dist/ to exist), or
+ * another build of it by URL (a baseline to compare with).
+ */
+export async function loadSpindle(url = 'spindle'): Promise<SpindleModule> {
+  return (await import(url)) as SpindleModule;
 }
 
 const inc = (x: number): number => x + 1;

@@ -16,17 +16,21 @@ export interface Options {
   pools: Participant[];
   build: boolean;
   out: string | undefined;
+  /** The build the forms workload compares with: a git ref, `auto` or `none`. */
+  baseline: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick             reduced sizes and one round (under a minute)
+  --quick             reduced sizes and one round (about two minutes)
   --threads N         threads per pool (default 2)
   --rounds N          rounds per workload (default: per workload, see docs/benchmarks.md)
   --only LIST         workloads, by name or number: ${WORKLOAD_IDS.map((w, i) => `${i + 1}=${w}`).join(', ')}
   --pools LIST        participants: ${PARTICIPANTS.join(', ')}
   --no-build          do not rebuild dist/ when it is older than src/
   --out FILE          JSON results (default bench/results/latest.json)
+  --baseline REF      the build the forms workload compares with: a git ref, \`auto\` (default:
+                      the commit before src/engine/stats.ts appeared) or \`none\`
   -h, --help          this text
 `;
 
@@ -62,6 +66,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       pools: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       out: { type: 'string' },
+      baseline: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,5 +82,6 @@ export function parseOptions(argv: string[]): Options | undefined {
     pools: list('pools', values.pools, PARTICIPANTS),
     build: !values['no-build'],
     out: values.out,
+    baseline: values.baseline,
   };
 }

@@ -9,7 +9,15 @@ import ts from 'typescript';
 import { BENCH_DIR, BUILD_DIR, ROOT_DIR } from './paths.js';
 
 /** Child-side sources, relative to bench/. */
-const CHILD_SOURCES = ['child.ts', 'adapters', 'child', 'shared', 'workloads', 'workers'];
+const CHILD_SOURCES = [
+  'child.ts',
+  'adapters',
+  'child',
+  'shared',
+  'workloads',
+  'workers',
+  'servers',
+];
 
 async function* filesUnder(path: string): AsyncGenerator<string> {
   if (!(await stat(path)).isDirectory()) {

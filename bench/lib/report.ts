@@ -18,6 +18,10 @@ export function formatValue(value: number | undefined, format: MetricDef['format
       return value.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
     case 'ratio':
       return value.toFixed(2);
+    case 'percent':
+      return `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
+    case 'bytes':
+      return Math.round(value).toLocaleString('en-US');
     case 'count':
       return Math.round(value).toLocaleString('en-US');
   }
@@ -30,28 +34,27 @@ function cell(summary: Summary | undefined, format: MetricDef['format']): string
   return `${median} (${formatValue(summary.min, format)}–${formatValue(summary.max, format)})`;
 }
 
-function vsBest(row: Row, report: WorkloadReport): string {
-  if (row.vsBestPeer === undefined) return '–';
-  if (row.participant === report.bestPeer) return 'best peer';
-  return `${row.vsBestPeer.toFixed(2)}×`;
+function vsReference(row: Row, report: WorkloadReport): string {
+  if (row.vsReference === undefined) return '–';
+  if (row.label === report.bestPeer) return 'best peer';
+  if (row.participant === report.reference) return '1×';
+  return `${row.vsReference.toFixed(2)}×`;
 }
 
 function workloadTable(report: WorkloadReport): { headers: string[]; rows: string[][] } {
   const headers = ['pool', ...report.metrics.map((m) => m.label)];
-  if (report.bestPeer !== undefined) headers.push(`${report.metrics[0]!.label} vs best peer`);
+  const compared = report.reference !== undefined && report.rows.some((r) => r.vsReference);
+  if (compared) headers.push(`${report.metrics[0]!.label} vs ${report.reference}`);
   headers.push('notes');
   const rows = report.rows.map((row) => {
-    const cells = [
-      row.participant,
-      ...report.metrics.map((m) => cell(row.metrics[m.key], m.format)),
-    ];
-    if (report.bestPeer !== undefined) cells.push(vsBest(row, report));
+    const cells = [row.label, ...report.metrics.map((m) => cell(row.metrics[m.key], m.format))];
+    if (compared) cells.push(vsReference(row, report));
     cells.push([...row.notes, ...row.errors.map((e) => `error: ${e.split('\n')[0]}`)].join('; '));
     return cells;
   });
-  for (const { participant, reason } of report.skipped) {
+  for (const { label, reason } of report.skipped) {
     const blanks = headers.length - 2;
-    rows.push([participant, ...new Array<string>(blanks).fill('–'), `skipped: ${reason}`]);
+    rows.push([label, ...new Array<string>(blanks).fill('–'), `skipped: ${reason}`]);
   }
   return { headers, rows };
 }
@@ -62,7 +65,8 @@ function goalCells(g: GoalResult): string[] {
     ? `${g.reference.label} ${formatValue(g.reference.value, format)}`
     : '–';
   const ratio = g.ratio === undefined ? '–' : `${g.ratio.toFixed(2)}×`;
-  const met = g.met === undefined ? 'n/a' : g.met ? 'met' : 'NOT met';
+  const met =
+    g.target === 'reported' ? '–' : g.met === undefined ? 'n/a' : g.met ? 'met' : 'NOT met';
   return [`${g.no}. ${g.goal}`, formatValue(g.spindle, format), reference, ratio, g.target, met];
 }
 
@@ -101,8 +105,7 @@ export function renderText(
     const { headers, rows } = workloadTable(r);
     return `${heading(r)}\n${textTable(headers, rows)}`;
   });
-  if (goals.length > 0)
-    parts.push(`Goals (issue 5)\n${textTable(GOAL_HEADERS, goals.map(goalCells))}`);
+  if (goals.length > 0) parts.push(`Goals\n${textTable(GOAL_HEADERS, goals.map(goalCells))}`);
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -117,9 +120,9 @@ export function renderMarkdown(
     parts.push(`#### ${heading(r)}\n\n${markdownTable(headers, rows)}`);
   }
   if (goals.length > 0) {
-    const rows = goals.map((g) => [...goalCells(g), g.issueBaseline]);
+    const rows = goals.map((g) => [...goalCells(g), g.context]);
     parts.push(
-      `#### Goals (issue 5)\n\n${markdownTable([...GOAL_HEADERS, "issue's own numbers"], rows)}`,
+      `#### Goals\n\n${markdownTable([...GOAL_HEADERS, 'earlier, quieter machine'], rows)}`,
     );
   }
   return `${parts.join('\n\n')}\n`;

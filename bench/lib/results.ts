@@ -1,25 +1,39 @@
-// From raw samples (one per child process) to per-participant summaries.
+// From raw samples (one per child process) to per-row summaries. A row is one participant, or
+// one variant of a participant (a form of call, a size) when the workload has variants.
 import { type Participant, PEERS, type WorkloadId } from '../shared/protocol.js';
 import { type Summary, summarize } from '../shared/stats.js';
 import type { Sample } from './runner.js';
 import type { AnyWorkloadDef, MetricDef } from './workloads.js';
+
+/** What one row of a workload measures: a participant, in one variant or its only form. */
+export interface Lane {
+  label: string;
+  participant: Participant;
+  variant: string | undefined;
+}
+
+export function laneOf(participant: Participant, variant: string | undefined): Lane {
+  const label = variant === undefined ? participant : `${participant} ${variant}`;
+  return { label, participant, variant };
+}
 
 export interface WorkloadRun {
   def: AnyWorkloadDef;
   shape: string;
   rounds: number;
   plannedRounds: number;
-  samples: Map<Participant, Sample[]>;
-  skipped: Map<Participant, string>;
+  lanes: Lane[];
+  /** Samples by lane label. */
+  samples: Map<string, Sample[]>;
+  skipped: Map<string, string>;
   /** The 1-minute load average as each child started. */
   loads: number[];
 }
 
-export interface Row {
-  participant: Participant;
+export interface Row extends Lane {
   metrics: Record<string, Summary>;
-  /** Headline median relative to the best peer's (value / best): >1 is more for both directions. */
-  vsBestPeer: number | undefined;
+  /** Headline median relative to the reference row's (value / reference). */
+  vsReference: number | undefined;
   runs: number;
   errors: string[];
   notes: string[];
@@ -35,12 +49,14 @@ export interface WorkloadReport {
   /** Range of the 1-minute load average over the workload (2 cores: above 2 means contention). */
   load: { min: number; max: number } | undefined;
   metrics: readonly MetricDef[];
-  bestPeer: Participant | undefined;
+  /** What the last column compares with: the best peer, or a participant's row of the same variant. */
+  reference: 'best peer' | Participant | undefined;
+  bestPeer: string | undefined;
   rows: Row[];
-  skipped: { participant: Participant; reason: string }[];
+  skipped: { label: string; reason: string }[];
 }
 
-function rowOf(participant: Participant, samples: Sample[], metrics: readonly MetricDef[]): Row {
+function rowOf(lane: Lane, samples: Sample[], metrics: readonly MetricDef[]): Row {
   const summaries: Record<string, Summary> = {};
   for (const { key } of metrics) {
     const values = samples.flatMap((s) =>
@@ -60,34 +76,47 @@ function rowOf(participant: Participant, samples: Sample[], metrics: readonly Me
     );
   }
   return {
-    participant,
+    ...lane,
     metrics: summaries,
-    vsBestPeer: undefined,
+    vsReference: undefined,
     runs: samples.length,
     errors,
     notes,
   };
 }
 
-/** Summarizes one workload: medians with min–max, and the best peer on the headline metric. */
+const isPeer = (p: Participant) => (PEERS as readonly string[]).includes(p);
+
+/** The peer row with the best median of a metric (ties: the first). */
+export function bestPeerRow(rows: readonly Row[], metric: MetricDef): Row | undefined {
+  let best: Row | undefined;
+  for (const row of rows) {
+    const value = row.metrics[metric.key]?.median;
+    if (!isPeer(row.participant) || value === undefined) continue;
+    const bestValue = best?.metrics[metric.key]?.median;
+    const better = metric.better === 'higher' ? value > bestValue! : value < bestValue!;
+    if (bestValue === undefined || better) best = row;
+  }
+  return best;
+}
+
+/** Summarizes one workload: medians with min–max, and each row against its reference. */
 export function reportWorkload(run: WorkloadRun): WorkloadReport {
   const { def } = run;
-  const rows = [...run.samples].map(([p, samples]) => rowOf(p, samples, def.metrics));
+  const rows = run.lanes
+    .filter((lane) => run.samples.has(lane.label))
+    .map((lane) => rowOf(lane, run.samples.get(lane.label)!, def.metrics));
   const headline = def.metrics[0]!;
-  const better = (a: number, b: number) => (headline.better === 'higher' ? a > b : a < b);
-  let bestPeer: Row | undefined;
+  const reference = def.reference ?? 'best peer';
+  const best = reference === 'best peer' ? bestPeerRow(rows, headline) : undefined;
   for (const row of rows) {
     const value = row.metrics[headline.key]?.median;
-    if (!(PEERS as readonly string[]).includes(row.participant) || value === undefined) continue;
-    const best = bestPeer?.metrics[headline.key]?.median;
-    if (best === undefined || better(value, best)) bestPeer = row;
-  }
-  const bestValue = bestPeer?.metrics[headline.key]?.median;
-  if (bestValue !== undefined) {
-    for (const row of rows) {
-      const value = row.metrics[headline.key]?.median;
-      if (value !== undefined) row.vsBestPeer = value / bestValue;
-    }
+    const against =
+      reference === 'best peer'
+        ? best
+        : rows.find((r) => r.participant === reference && r.variant === row.variant);
+    const base = against?.metrics[headline.key]?.median;
+    if (value !== undefined && base !== undefined) row.vsReference = value / base;
   }
   return {
     id: def.id,
@@ -101,17 +130,18 @@ export function reportWorkload(run: WorkloadRun): WorkloadReport {
         ? { min: Math.min(...run.loads), max: Math.max(...run.loads) }
         : undefined,
     metrics: def.metrics,
-    bestPeer: bestPeer?.participant,
+    reference: def.reference === null ? undefined : reference,
+    bestPeer: best?.label,
     rows,
-    skipped: [...run.skipped].map(([participant, reason]) => ({ participant, reason })),
+    skipped: [...run.skipped].map(([label, reason]) => ({ label, reason })),
   };
 }
 
-/** The median of a participant's metric in a workload report, if it was measured. */
+/** The median of a row's metric in a workload report, if it was measured. */
 export function medianOf(
   report: WorkloadReport | undefined,
-  who: Participant,
+  label: string,
   key: string,
 ): number | undefined {
-  return report?.rows.find((r) => r.participant === who)?.metrics[key]?.median;
+  return report?.rows.find((r) => r.label === label)?.metrics[key]?.median;
 }

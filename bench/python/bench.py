@@ -192,6 +192,33 @@ def imap(spec, p):
     return metrics, notes
 
 
+def _local_opener():
+    import urllib.request
+
+    # No proxy from the environment: the server is local. urllib sends "Connection: close".
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url, opener=None):
+    with (opener or _local_opener()).open(url) as response:
+        response.read()
+        return response.status
+
+
+def http(spec, p):
+    workers = int(spec["variant"].split("=", 1)[1])  # "W=100"
+    requests = max(p["minRequests"], 2 * workers)
+    urls = [f"http://{p['host']}:{p['port']}/{i}" for i in range(requests)]
+    opener = _local_opener()
+    t0 = time.perf_counter()
+    with new_pool(workers) as pool:
+        statuses = pool.map(lambda url: http_get(url, opener), urls)
+    total = time.perf_counter() - t0
+    expect("responses", sum(1 for s in statuses if s == 200), requests)
+    floor = -(-requests // workers) * p["delayMs"]
+    return {"totalMs": total * 1000, "floorMs": floor, "requests": requests}, []
+
+
 WORKLOADS = {
     "throughput": throughput,
     "bulk": bulk,
@@ -200,6 +227,7 @@ WORKLOADS = {
     "startup": startup,
     "portscan": portscan,
     "imap": imap,
+    "http": http,
 }
 
 

@@ -1,8 +1,18 @@
 // What the parent (bench/run.ts) and a measuring child process (bench/child.ts or
 // bench/python/bench.py) exchange: a spec as argv[2] (JSON), a result as one marked stdout line.
 
-/** Node.js pools measured side by side, in the order they run in each round. */
-export const NODE_POOLS = ['spindle', 'piscina', 'poolifier', 'tinypool', 'workerpool'] as const;
+/**
+ * Node.js pools measured side by side, in the order they run in each round. `raw-echo` is no
+ * pool: one worker thread echoing batched `postMessage`s, the floor any pool's throughput sits on.
+ */
+export const NODE_POOLS = [
+  'spindle',
+  'piscina',
+  'poolifier',
+  'tinypool',
+  'workerpool',
+  'raw-echo',
+] as const;
 export type NodePool = (typeof NODE_POOLS)[number];
 
 /** The peers spindle is compared with ("best peer" is the best of these). */
@@ -19,13 +29,26 @@ export type Participant = (typeof PARTICIPANTS)[number];
 
 /** Sizes of each workload, chosen by the parent (full or --quick) and passed to the child. */
 export interface WorkloadParams {
-  throughput: { tasks: number; warmup: number };
+  /** `heapTasks`: tasks held in flight, untimed, to weigh each one on the heap. */
+  throughput: { tasks: number; warmup: number; heapTasks: number };
   bulk: { items: number; warmup: number; repeatMs: number };
   latency: { warmup: number; trips: number };
   cpu: { tasks: number; n: number; repeats: number };
   startup: Record<string, never>;
   portscan: { host: string; ports: number[]; expectOpen: number[] };
   imap: { items: number; budgetMs: number; window: number };
+  /** The variant is `W=<workers>`; the requests are max(minRequests, 2 × workers). */
+  http: { host: string; port: number; delayMs: number; minRequests: number };
+  /** Every form, blocks of `tasks` calls, `cycles` times round-robin in one process. */
+  forms: {
+    tasks: number;
+    cycles: number;
+    warmup: number;
+    /** A second build of spindle to compare with, loaded in the same process. */
+    baseline?: { url: string; ref: string };
+  };
+  /** The variant is the task count (throughput rows) or `imap` (one long lazy map). */
+  scaling: { imapItems: number; imapBudgetMs: number };
 }
 export type WorkloadId = keyof WorkloadParams;
 export const WORKLOAD_IDS = [
@@ -36,11 +59,16 @@ export const WORKLOAD_IDS = [
   'startup',
   'portscan',
   'imap',
+  'http',
+  'forms',
+  'scaling',
 ] as const satisfies readonly WorkloadId[];
 
 export interface ChildSpec<W extends WorkloadId = WorkloadId> {
   workload: W;
   pool: Participant;
+  /** Which form or size of the workload this child measures (see each workload). */
+  variant?: string;
   threads: number;
   params: WorkloadParams[W];
 }
@@ -49,6 +77,8 @@ export interface ChildSpec<W extends WorkloadId = WorkloadId> {
 export interface ChildResult {
   metrics: Record<string, number>;
   notes?: string[];
+  /** A child that measures several forms in one process reports each as a row of its own. */
+  lanes?: Record<string, Record<string, number>>;
 }
 
 /** Prefix of the one stdout line that carries the child's result as JSON. */
