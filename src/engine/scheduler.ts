@@ -376,7 +376,13 @@ export class Scheduler {
    * are free, or free first.
    */
   #takeBackFromStuck(): void {
-    if (this.threads.length < 2 || !this.#anyUnstarted()) return;
+    if (this.threads.length < 2) return;
+    // Only a thread inside a task's synchronous code can be stuck in it (see ThreadWatch.stuck).
+    let candidate = false;
+    for (const thread of this.threads) {
+      if (thread.syncRunning() !== 0 && thread.unstarted() > 0) candidate = true;
+    }
+    if (!candidate) return;
     for (const i of stuckCarriers(this.#views())) this.#takeBack(this.threads[i] as ThreadHandle);
   }
 
@@ -386,6 +392,18 @@ export class Scheduler {
    */
   #rebalance(): void {
     if (this.threads.length < 2 || !this.#anyUnstarted()) return;
+    // A thief first: a ready thread with a free slot and nothing unstarted of its own.
+    let thief = false;
+    for (const thread of this.threads) {
+      if (
+        thread.state === ThreadState.Ready &&
+        thread.outstanding.size < thread.quota &&
+        thread.unstarted() === 0
+      ) {
+        thief = true;
+      }
+    }
+    if (!thief) return;
     const pair = takeBackPair(this.#views());
     if (!pair) return;
     const victim = this.threads[pair.victim] as ThreadHandle;

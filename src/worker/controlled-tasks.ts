@@ -1,8 +1,8 @@
 /**
  * The running tasks of a thread that were issued with a `signal`, a `timeout` or an `onProgress`:
- * each has an AbortController (its `signal()`), and its `progress()` values are serialized here,
- * in the task, so that one that cannot be cloned throws there. Tasks issued without any of these
- * get the shared UNCONTROLLED context and cost nothing here.
+ * each gets an AbortController once it asks for `signal()`, and its `progress()` values are
+ * serialized here, in the task, so that one that cannot be cloned throws there. Tasks issued
+ * without any of these get the shared UNCONTROLLED context and cost nothing here.
  */
 import { serialize } from 'node:v8';
 import { ABORT_REQUESTED } from '../protocol/control-words.js';
@@ -25,9 +25,33 @@ export interface ControlledTasksHost {
   sendProgress(seq: number, bytes: Uint8Array): void;
 }
 
+/**
+ * One running controlled task. Its AbortController is made only when the task asks for its
+ * `signal()`: making one costs more than a whole round trip, and most tasks never ask. An abort
+ * that comes first is kept, and the signal is made already aborted.
+ */
+class Running {
+  #controller: AbortController | undefined = undefined;
+  aborted = false;
+  reason: unknown = undefined;
+
+  get controller(): AbortController {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller;
+  }
+
+  /** Whether the task has asked for its signal (then its listeners must hear of an abort). */
+  get watched(): boolean {
+    return this.#controller !== undefined;
+  }
+}
+
 export class ControlledTasks {
   readonly #host: ControlledTasksHost;
-  readonly #running = new Map<number, AbortController>();
+  readonly #running = new Map<number, Running>();
   readonly #contexts = new Map<number, TaskContext>();
   readonly #slot: TaskContextSlot;
 
@@ -38,8 +62,8 @@ export class ControlledTasks {
 
   /** The context of task `seq`, starting now, with its TaskFlags. */
   context(seq: number, flags: number): TaskContext {
-    const controller = new AbortController();
-    this.#running.set(seq, controller);
+    const entry = new Running();
+    this.#running.set(seq, entry);
     // Before it runs: the main thread counts its running time from here, even if it blocks.
     if (flags & TaskFlags.Timed) this.#host.started(seq);
     const reports = (flags & TaskFlags.Progress) !== 0;
@@ -47,11 +71,12 @@ export class ControlledTasks {
     const running = this.#running;
     const context: TaskContext = {
       get signal(): AbortSignal {
+        const signal = entry.controller.signal;
         // A task in a long synchronous stretch reads no message: look for its abort now.
-        if (!controller.signal.aborted && load(host.words, ABORT_REQUESTED) === seq) {
-          host.takeMessagesNow(controller.signal);
+        if (!signal.aborted && load(host.words, ABORT_REQUESTED) === seq) {
+          host.takeMessagesNow(signal);
         }
-        return controller.signal;
+        return signal;
       },
       progress(value: unknown): void {
         if (!running.has(seq)) {
@@ -81,18 +106,21 @@ export class ControlledTasks {
 
   /** The main thread aborted the running task `seq`: its signal aborts (listeners run now). */
   abort(seq: number, reason: unknown): void {
-    const controller = this.#running.get(seq);
+    const entry = this.#running.get(seq);
     const context = this.#contexts.get(seq);
-    if (controller && context) abortAsTask(this.#slot, context, controller, reason);
+    if (entry === undefined || context === undefined || entry.aborted) return;
+    entry.aborted = true;
+    entry.reason = reason;
+    if (entry.watched) abortAsTask(this.#slot, context, entry.controller, reason);
   }
 
   /** Task `seq` ended: returns whether it had been aborted. */
   ended(seq: number): boolean {
     if (this.#running.size === 0) return false;
-    const controller = this.#running.get(seq);
-    if (controller === undefined) return false;
+    const entry = this.#running.get(seq);
+    if (entry === undefined) return false;
     this.#running.delete(seq);
     this.#contexts.delete(seq);
-    return controller.signal.aborted;
+    return entry.aborted;
   }
 }
