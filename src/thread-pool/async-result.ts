@@ -26,13 +26,20 @@ const ignore = (): void => {};
  * before it may touch `this`, so the executor cannot store them in the result's own fields, and
  * a closure per result would cost an allocation on the pool's hottest path. The executor runs
  * synchronously inside super(), and the constructor reads and clears the variables right after,
- * so no other result can come in between.
+ * so no other result can come in between. Only `resolve` is kept: V8 makes both functions around
+ * one shared context, and keeping `reject` too would hold one more closure (64 bytes) per result
+ * in flight; a failure settles through `resolve` with a rejected promise instead.
  */
 let captureResolve: ((value: unknown) => void) | undefined;
-let captureReject: ((reason: unknown) => void) | undefined;
-function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+function capture(resolve: (value: unknown) => void): void {
   captureResolve = resolve;
-  captureReject = reject;
+}
+
+/** A promise rejected with `reason`, to settle a result through its `resolve`. */
+function rejected(reason: unknown): Promise<never> {
+  const promise = Promise.reject(reason);
+  promise.then(undefined, ignore);
+  return promise;
 }
 
 /**
@@ -49,7 +56,6 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
 export class AsyncResult<R> extends Promise<R> implements Job {
   #state: 0 | 1 | 2 = PENDING;
   #resolve: (value: unknown) => void;
-  #reject: (reason: unknown) => void;
   /** Timed waits (`get(ms)`, `wait(ms)`); one is kept as is, more in an array. */
   #waiters: Wakers = null;
   #callbacks: ResultCallbacks<R> | undefined;
@@ -60,9 +66,8 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     // One shared executor, not a closure per result.
     super(capture as never);
     this.#resolve = captureResolve as (value: unknown) => void;
-    this.#reject = captureReject as (reason: unknown) => void;
     // Not kept past this constructor: they would keep this result (and its value) alive.
-    captureResolve = captureReject = undefined;
+    captureResolve = undefined;
     this.#callbacks = callbacks;
     this.#reportError = reportError;
   }
@@ -200,7 +205,8 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     if (ok) this.#resolve(value);
     else {
       super.then(undefined, ignore);
-      this.#reject(value);
+      // Rejected through `resolve`: only `resolve` is kept (see capture above).
+      this.#resolve(rejected(value));
     }
     const waiters = this.#waiters;
     this.#waiters = null;
