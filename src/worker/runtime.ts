@@ -69,7 +69,6 @@ const clock = (): number => Number(hrtime()) / 1e6;
 const exitThread = process.exit.bind(process);
 const deserialize = v8.deserialize;
 
-
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
 const FLUSH_COUNT = 128;
@@ -190,6 +189,9 @@ export class ThreadRuntime implements ExecutionSink {
     }
     this.#ready = true;
     this.#post(READY);
+    // Tasks sent while the thread started wait on the port; as events they would come only once
+    // the thread's event loop runs, a millisecond or more from now: take them at once.
+    while (this.#takeWaiting());
     this.#pump();
   }
 
