@@ -227,6 +227,7 @@ export interface Host {
   sharesMemory: boolean;
   /** The pool class's name, for scripts run in a fresh `node`. */
   poolClass: 'ThreadPool' | 'ProcessPool';
+  executorClass: 'ThreadPoolExecutor' | 'ProcessPoolExecutor';
   pool(options?: number | ThreadPoolOptions): ThreadPool;
   executor(options?: number | ThreadPoolExecutorOptions): ThreadPoolExecutor;
   /** `test`, on hosts that share memory with tasks; registers nothing on the others. */
@@ -252,6 +253,7 @@ export const hosts: Host[] = [
     name: 'threads',
     sharesMemory: true,
     poolClass: 'ThreadPool',
+    executorClass: 'ThreadPoolExecutor',
     pool: (options) => new ThreadPool(options),
     executor: (options) => new ThreadPoolExecutor(options),
     sharedMemoryTest: nodeTest,
@@ -260,6 +262,7 @@ export const hosts: Host[] = [
     name: 'processes',
     sharesMemory: false,
     poolClass: 'ProcessPool',
+    executorClass: 'ProcessPoolExecutor',
     pool: (options) => new ProcessPool(forProcesses(options) as never),
     executor: (options) => new ProcessPoolExecutor(forProcesses(options) as never),
     sharedMemoryTest: () => {},
