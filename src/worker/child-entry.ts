@@ -9,6 +9,7 @@ import { createControl } from '../protocol/control-words.js';
 import { serializeError } from '../protocol/errors.js';
 import type { ProcessBootData } from '../protocol/process-boot.js';
 import { IpcPort } from './ipc-port.js';
+import { watchForOrphaning } from './orphan-watch.js';
 import { ThreadRuntime } from './runtime.js';
 
 // Captured before any task code runs.
@@ -47,4 +48,6 @@ process.once('message', (message) => {
     cores: 1,
   };
   void new ThreadRuntime(port, data).start(data);
+  // After the start, which it must not slow down: it matters only once the pool's process is gone.
+  setImmediate(watchForOrphaning);
 });
