@@ -123,10 +123,9 @@ export class WorkerExitError extends Error {
    * ```ts
    * import { ProcessPool, WorkerExitError } from 'spindle';
    * await using pool = new ProcessPool(2);
-   * const error = await pool
-   *   .apply(() => process.kill(process.pid, 'SIGKILL'))
-   *   .catch((e: WorkerExitError) => e);
-   * console.log(error.signal); // 'SIGKILL'
+   * await pool.apply(() => process.kill(process.pid, 'SIGKILL')).catch((error) => {
+   *   if (error instanceof WorkerExitError) console.log(error.signal); // 'SIGKILL'
+   * });
    * ```
    */
   readonly signal: NodeJS.Signals | null;
