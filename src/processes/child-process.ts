@@ -86,7 +86,9 @@ export class ChildProcessHandle extends ThreadHandle {
     if (options.initializer) this.#functions.given(options.initializer.id);
     this.#child.on('message', (message: FromWorker | FatalMessage) => this.#receive(message));
     this.#child.on('error', (error) => {
-      // It could not be forked (too many processes…), or a send failed as it exited.
+      // A message sent as it exited: its exit says what happened, not the closed channel.
+      if ((error as { code?: unknown }).code === 'ERR_IPC_CHANNEL_CLOSED') return;
+      // It could not be forked (too many processes…), or a send failed.
       this.#lastError ??= error;
     });
     this.#exited = new Promise((resolve) => {
@@ -177,13 +179,24 @@ export class ChildProcessHandle extends ThreadHandle {
     this.#lastSent = (batch[batch.length - 1] as Task).seq;
     this.#define(batch);
     // The seqs of a batch follow each other: it is cut where a task was settled in between.
+    const failed: [Task, unknown][] = [];
     let from = 0;
     for (let i = 1; i <= batch.length; i++) {
       if (i < batch.length && (batch[i] as Task).seq === (batch[i - 1] as Task).seq + 1) continue;
-      this.#sendRun(batch.slice(from, i));
+      this.#sendRun(batch.slice(from, i), failed);
       from = i;
     }
     this.#functions.used(batch, this);
+    if (failed.length === 0) return;
+    // Reported once this carrier's own bookkeeping is done (the engine may send more at once).
+    for (const [task] of failed) {
+      this.outstanding.delete(task.seq);
+      task.thread = null;
+      this.dispatched--;
+    }
+    for (const [task, error] of failed) this.#host.taskFailed(task, processCloneError(error, task));
+    // Their slots are free, and no result will come from the child to say so.
+    this.#feed();
   }
 
   /** Defines the functions of these tasks the child has not been given, in a message before them. */
@@ -194,14 +207,17 @@ export class ChildProcessHandle extends ThreadHandle {
     if (definition) this.#child.send(defineMessage(definition.defs, definition.forget));
   }
 
-  /** Sends tasks of consecutive seqs; if they cannot be cloned, one by one, so only culprits fail. */
-  #sendRun(tasks: Task[]): void {
+  /**
+   * Sends tasks of consecutive seqs; if they cannot be cloned, one by one: those that cannot
+   * (only they) go to `failed`, with the error.
+   */
+  #sendRun(tasks: Task[], failed: [Task, unknown][]): void {
     try {
       this.#child.send(encodeRunBatch(tasks, (tasks[0] as Task).seq)[0]);
       return;
     } catch (error) {
       if (tasks.length === 1) {
-        this.#failAlone(tasks[0] as Task, error);
+        failed.push([tasks[0] as Task, error]);
         return;
       }
     }
@@ -209,16 +225,9 @@ export class ChildProcessHandle extends ThreadHandle {
       try {
         this.#child.send(encodeRunBatch([task], task.seq)[0]);
       } catch (error) {
-        this.#failAlone(task, error);
+        failed.push([task, error]);
       }
     }
-  }
-
-  #failAlone(task: Task, error: unknown): void {
-    this.outstanding.delete(task.seq);
-    task.thread = null;
-    this.dispatched--;
-    this.#host.taskFailed(task, processCloneError(error, task));
   }
 
   abortTask(task: Task, reason: unknown): void {

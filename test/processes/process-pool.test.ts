@@ -144,6 +144,14 @@ describe('ProcessPool: tasks in processes of their own', () => {
     assert.notEqual(pids[1], pids[2]);
   });
 
+  test("a task cannot post on the pool's channel, nor take it down quietly", T, async () => {
+    const error = await rejection(pool.apply(() => process.send?.({ t: 'ready' })));
+    assert.match((error as Error).message, /process\.send\(\) is not available to tasks/);
+    const cut = await rejection(pool.apply(() => process.disconnect()));
+    assert.ok(cut instanceof WorkerExitError);
+    assert.equal(await pool.apply(() => 'still working'), 'still working');
+  });
+
   test('a SharedArrayBuffer cannot be shared: that task fails, and says so', T, async () => {
     const error = await rejection(pool.apply((x: unknown) => x, [new SharedArrayBuffer(4)]));
     assert.equal((error as Error).name, 'DataCloneError');

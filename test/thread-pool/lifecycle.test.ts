@@ -243,7 +243,8 @@ for (const host of hosts)
 
     test('idleTimeout stops idle threads, which start again when needed', T, async () => {
       const pool = host.pool({ workers: 1, idleTimeout: 50 });
-      const carrier = async () => `${process.pid}/${(await import('node:worker_threads')).threadId}`;
+      const carrier = async () =>
+        `${process.pid}/${(await import('node:worker_threads')).threadId}`;
       const first = await pool.apply(carrier);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const second = await pool.apply(carrier);
