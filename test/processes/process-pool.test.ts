@@ -31,7 +31,8 @@ describe('ProcessPool: tasks in processes of their own', () => {
   test('tasks run in child processes, not in this one', T, async () => {
     const pids = await pool.map(
       async (x: number) => {
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        // Long enough for the second process to start (Node takes ~0.3 s) while the first is busy.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
         return [x, process.pid];
       },
       [1, 2, 3, 4],
