@@ -119,9 +119,15 @@ export function resolveProcessExecutorOptions(input: unknown): ResolvedPoolOptio
       `Expected \`processNamePrefix\` to be a string, got ${describe(processNamePrefix)}`,
     );
   }
-  const workers =
-    (rest.maxWorkers === null ? undefined : optionalInteger('maxWorkers', rest.maxWorkers, 1)) ??
-    availableParallelism();
+  let workers = availableParallelism();
+  const { maxWorkers } = rest;
+  if (maxWorkers !== undefined && maxWorkers !== null) {
+    // Checked as ThreadPoolExecutor checks it, with the same words.
+    const expected = `Expected \`maxWorkers\` to be an integer greater than 0, got ${describe(maxWorkers)}`;
+    if (typeof maxWorkers !== 'number') throw new TypeError(expected);
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) throw new RangeError(expected);
+    workers = maxWorkers;
+  }
   rest.maxWorkers = workers;
   const translated = {
     ...asThreadOptions('ProcessPoolExecutor', rest, workers),
