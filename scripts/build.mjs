@@ -4,6 +4,7 @@
 //   dist/lib/spindle.cjs    the library as CommonJS (tools that cannot load an ES module: Jest, ...)
 //   dist/lib/task.js        `spindle/task`, the task-side API, as an ES module (task.cjs: CommonJS)
 //   dist/worker/thread.cjs  the worker thread's entry, shared by both
+//   dist/worker/child.cjs   a process pool's child process entry
 //   dist/types/*.d.ts       declarations for the ES module; *.d.cts the same for CommonJS
 //
 // Each bundle has a source map with the TypeScript sources in it. Type errors fail the build.
@@ -42,6 +43,14 @@ await Promise.all([
     format: 'cjs',
     external: ['tsx'],
     outfile: 'dist/worker/thread.cjs',
+  }),
+  // A process pool's child process runs the same task loop over its IPC channel.
+  build({
+    ...common,
+    entryPoints: ['src/worker/child-entry.ts'],
+    format: 'cjs',
+    external: ['tsx'],
+    outfile: 'dist/worker/child.cjs',
   }),
   build({
     ...common,

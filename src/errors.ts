@@ -79,8 +79,9 @@ export class CancelledError extends Error {}
 export class BrokenPoolError extends Error {}
 
 /**
- * The thread running the task exited (`process.exit()`, an uncaught error, out of memory). Only the
- * tasks it was running fail; the pool starts a new thread and goes on.
+ * The thread (or, in a {@link ProcessPool}, the child process) running the task exited
+ * (`process.exit()`, an uncaught error, out of memory, a signal). Only the tasks it was running
+ * fail; the pool starts a new one and goes on.
  * @example
  * ```ts
  * import { ThreadPool, WorkerExitError } from 'spindle';
@@ -114,6 +115,20 @@ export class WorkerExitError extends Error {
    * ```
    */
   readonly threadName: string;
+  /**
+   * The signal that killed the child process running the task (`'SIGKILL'`, `'SIGSEGV'`…), in a
+   * {@link ProcessPool}; `null` when it exited by itself (then `exitCode` says how), and always
+   * `null` for a thread.
+   * @example
+   * ```ts
+   * import { ProcessPool, WorkerExitError } from 'spindle';
+   * await using pool = new ProcessPool(2);
+   * await pool.apply(() => process.kill(process.pid, 'SIGKILL')).catch((error) => {
+   *   if (error instanceof WorkerExitError) console.log(error.signal); // 'SIGKILL'
+   * });
+   * ```
+   */
+  readonly signal: NodeJS.Signals | null;
 
   /**
    * Made by the pool; for tests of code that handles it.
@@ -124,10 +139,16 @@ export class WorkerExitError extends Error {
    * console.log(error.name, error.exitCode, error.threadName); // WorkerExitError 1 spindle-0
    * ```
    */
-  constructor(message: string, exitCode: number, threadName: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    exitCode: number,
+    threadName: string,
+    options?: ErrorOptions & { signal?: NodeJS.Signals | null },
+  ) {
     super(message, options);
     this.exitCode = exitCode;
     this.threadName = threadName;
+    this.signal = options?.signal ?? null;
   }
 }
 

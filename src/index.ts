@@ -40,6 +40,11 @@ export {
 export type { ModuleTasks } from './functions/functions.js';
 export { fromModule } from './functions/functions.js';
 export type {
+  ProcessPoolExecutorOptions,
+  ProcessPoolOptions,
+  ProcessResourceLimits,
+} from './options/process-types.js';
+export type {
   ApplyAsyncOptions,
   ApplyOptions,
   AsCompletedOptions,
@@ -60,6 +65,7 @@ export type {
   Transferable,
   WaitOptions,
 } from './options/types.js';
+export { ProcessPool, ProcessPoolExecutor } from './processes/process-pool.js';
 export { AsyncResult } from './thread-pool/async-result.js';
 export { IMapIterator } from './thread-pool/imap.js';
 export type { FromFunctionOnly, Input, ThreadPoolEvents } from './thread-pool/thread-pool.js';

@@ -5,10 +5,19 @@
 // SUCCESSFUL_FUTURE…).
 import { createHook } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
+import { test as nodeTest } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Future } from 'spindle';
+import {
+  Future,
+  ProcessPool,
+  ProcessPoolExecutor,
+  ThreadPool,
+  ThreadPoolExecutor,
+  type ThreadPoolExecutorOptions,
+  type ThreadPoolOptions,
+} from 'spindle';
 
 export { delay };
 
@@ -203,3 +212,59 @@ export function runScript(script: string, timeout = 15_000) {
     cwd: new URL('..', import.meta.url),
   });
 }
+
+/**
+ * The kinds of carrier the shared suites run against: worker threads, and child processes (a
+ * ProcessPool has ThreadPool's whole API). `pool()` and `executor()` take the thread classes'
+ * options and give the process classes theirs (`threads` → `processes`, `maxTasksPerThread` →
+ * `maxTasksPerProcess`). Task functions cannot share memory with a child process: tests that
+ * pass a SharedArrayBuffer to a task are registered with `sharedMemoryTest`, which runs them on
+ * threads only.
+ */
+export interface Host {
+  name: 'threads' | 'processes';
+  /** Whether tasks can be given a SharedArrayBuffer (Event, Counters). */
+  sharesMemory: boolean;
+  /** The pool class's name, for scripts run in a fresh `node`. */
+  poolClass: 'ThreadPool' | 'ProcessPool';
+  executorClass: 'ThreadPoolExecutor' | 'ProcessPoolExecutor';
+  pool(options?: number | ThreadPoolOptions): ThreadPool;
+  executor(options?: number | ThreadPoolExecutorOptions): ThreadPoolExecutor;
+  /** `test`, on hosts that share memory with tasks; registers nothing on the others. */
+  sharedMemoryTest: typeof nodeTest | ((...args: unknown[]) => void);
+}
+
+function forProcesses<O extends object>(options: number | O | undefined): unknown {
+  if (options === undefined || typeof options !== 'object') return options;
+  const { threads, maxTasksPerThread, threadNamePrefix, ...rest } = options as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...rest,
+    ...(threads === undefined ? {} : { processes: threads }),
+    ...(maxTasksPerThread === undefined ? {} : { maxTasksPerProcess: maxTasksPerThread }),
+    ...(threadNamePrefix === undefined ? {} : { processNamePrefix: threadNamePrefix }),
+  };
+}
+
+export const hosts: Host[] = [
+  {
+    name: 'threads',
+    sharesMemory: true,
+    poolClass: 'ThreadPool',
+    executorClass: 'ThreadPoolExecutor',
+    pool: (options) => new ThreadPool(options),
+    executor: (options) => new ThreadPoolExecutor(options),
+    sharedMemoryTest: nodeTest,
+  },
+  {
+    name: 'processes',
+    sharesMemory: false,
+    poolClass: 'ProcessPool',
+    executorClass: 'ProcessPoolExecutor',
+    pool: (options) => new ProcessPool(forProcesses(options) as never),
+    executor: (options) => new ProcessPoolExecutor(forProcesses(options) as never),
+    sharedMemoryTest: () => {},
+  },
+];

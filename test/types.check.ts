@@ -4,6 +4,8 @@ import {
   fromModule,
   type IMapIterator,
   type PoolStats,
+  ProcessPool,
+  ProcessPoolExecutor,
   type ThreadExitReason,
   ThreadPool,
   ThreadPoolExecutor,
@@ -67,3 +69,21 @@ same<ReturnType<typeof pool.stats>, PoolStats>(true);
 same<ReturnType<typeof executor.stats>, PoolStats>(true);
 expectType<number | undefined>(pool.stats().runTime?.p99);
 expectType<number | null>(executor.stats().utilization);
+
+// Process pools: the same types flow (they are ThreadPool and ThreadPoolExecutor on processes).
+const processes = new ProcessPool({ workers: 4, processes: 2, maxTasksPerProcess: 10 });
+const processDoubled = processes.map((x: number) => x * 2, [1, 2]);
+same<typeof processDoubled, Promise<number[]>>(true);
+const processRows = processes.starmap(
+  (host: string, port: number) => `${host}:${port}`,
+  [['a', 1]],
+);
+same<typeof processRows, Promise<string[]>>(true);
+expectType<number>(processes.processes);
+// @ts-expect-error a ProcessPool takes `processes`, not `threads`
+new ProcessPool({ threads: 2 });
+// @ts-expect-error nor thread-only resource limits
+new ProcessPool({ resourceLimits: { stackSizeMb: 4 } });
+const processExecutor = new ProcessPoolExecutor({ maxWorkers: 2, processNamePrefix: 'p' });
+const processFuture = processExecutor.submit(async (a: number, b: string) => `${a}${b}`, 1, 'x');
+same<Awaited<ReturnType<typeof processFuture.result>>, string>(true);

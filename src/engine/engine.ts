@@ -11,7 +11,7 @@
  *      └──────────────terminate() from any state──────────▶ Terminated
  */
 import { Controls } from '../control/controls.js';
-import { BrokenPoolError, CancelledError, WorkerExitError } from '../errors.js';
+import { BrokenPoolError, CancelledError } from '../errors.js';
 import type { FunctionRecord } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
 import { Outcome } from '../protocol/messages.js';
@@ -20,6 +20,7 @@ import { type HostKind, hostKindFor } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';
 import { capturePayload } from './capture.js';
 import { Deliveries } from './deliveries.js';
+import { startExitError, taskExitError } from './exit-error.js';
 import { describeInline, explainMissingVariable, explainTaskFailure } from './explain.js';
 import { NO_EVENTS, WorkAnnouncer, type WorkEventSink } from './pool-events.js';
 import { Scheduler, type SchedulerOwner } from './scheduler.js';
@@ -76,11 +77,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
     options: ResolvedPoolOptions,
     reportError: (error: unknown) => void,
     events: WorkEventSink = NO_EVENTS,
+    host: HostKind = hostKindFor(options),
   ) {
     this.options = options;
     this.reportError = reportError;
     this.#stats = new StatsCollector(options.workers, options.timings);
-    this.#host = hostKindFor(options);
+    this.#host = host;
     this.#deliveries = new Deliveries(reportError, () => this.#endOfStep());
     this.#events = new WorkAnnouncer(events, this.#deliveries, reportError);
     this.#scheduler = new Scheduler(options, this.#host, this);
@@ -327,15 +329,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
       if (wasStarting) {
         // Tasks sent while it started (none of them started) fail with the pool.
         this.#failStarted(thread, exitCode, error);
-        const why = error instanceof Error ? `: ${error.message}` : '';
         this.#break(
-          new WorkerExitError(
-            `Thread ${thread.name} exited with code ${exitCode} while starting${why}`,
-            exitCode,
-            thread.name,
-            error === undefined ? undefined : { cause: error },
-          ),
-          `thread ${thread.name} exited while starting`,
+          startExitError(thread, exitCode, error),
+          `${thread.kind} ${thread.name} exited while starting`,
         );
         return;
       }
@@ -371,19 +367,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
   /** A thread died: the tasks it had started fail; the ones it had not go to another thread. */
   #failStarted(thread: ThreadHandle, exitCode: number, error: unknown): void {
     const requeue: Task[] = [];
-    const reason = error instanceof Error ? `: ${error.message}` : '';
     for (const task of thread.outstanding.values()) {
       if (thread.hasStarted(task)) {
-        this.#settle(
-          task,
-          Outcome.Error,
-          new WorkerExitError(
-            `The thread running this task (${thread.name}) exited with code ${exitCode}${reason}`,
-            exitCode,
-            thread.name,
-            error === undefined ? undefined : { cause: error },
-          ),
-        );
+        this.#settle(task, Outcome.Error, taskExitError(thread, exitCode, error));
       } else {
         task.thread = null;
         task.state = TaskState.Queued;

@@ -31,6 +31,8 @@ import {
   isIterable,
   rejectUnknownKeys,
 } from '../options/validate.js';
+import { hostKindFor } from '../threads/host.js';
+import { poolKindOf } from '../threads/pool-kinds.js';
 import { ExecutorMapIterator } from './executor-map.js';
 import type { Future } from './future.js';
 import { Submitter } from './submitter.js';
@@ -106,7 +108,12 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
    */
   constructor(options?: number | ThreadPoolExecutorOptions) {
     super();
-    const resolved = resolvePoolOptions(resolveExecutorOptions(options), 'ThreadPoolExecutor');
+    // A subclass may carry calls on something else (ProcessPoolExecutor): threads/pool-kinds.ts.
+    const kind = poolKindOf(new.target);
+    const resolved = kind
+      ? kind.resolve(options)
+      : resolvePoolOptions(resolveExecutorOptions(options), 'ThreadPoolExecutor');
+    const host = kind ? kind.host(resolved) : hostKindFor(resolved);
     // The engine outlives an executor nobody references (its threads finish their work), so it
     // must not keep the executor alive: errors are reported through a weak reference.
     const self = new WeakRef(this);
@@ -122,7 +129,7 @@ export class ThreadPoolExecutor extends EventEmitter<ThreadPoolExecutorEvents> {
         self.deref()?.emit(name, ...(args as never)),
       listens: (name: keyof WorkEvents) => (self.deref()?.listenerCount(name) ?? 0) > 0,
     };
-    this.#submitter = new Submitter(new Engine(resolved, reportError, events), reportError);
+    this.#submitter = new Submitter(new Engine(resolved, reportError, events, host), reportError);
     collected.register(this, this.#submitter, this);
   }
 

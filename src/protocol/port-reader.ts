@@ -11,11 +11,21 @@ import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 // Captured once: in a thread, task code may replace what it likes.
 const receive = receiveMessageOnPort as typeof receiveMessageOnPort | undefined;
 
+/**
+ * What the runtime needs of its channel: a MessagePort, or an object that stands for one (a child
+ * process's IPC channel, see worker/ipc-port.ts), which `receiveMessageOnPort` refuses: the
+ * reader then turns itself off, as above, and every message comes as an event.
+ */
+export interface ChannelPort {
+  on<T>(event: string, listener: (value: T) => void): unknown;
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+}
+
 export class PortReader {
-  readonly #port: MessagePort;
+  readonly #port: ChannelPort;
   #works = typeof receive === 'function';
 
-  constructor(port: MessagePort) {
+  constructor(port: ChannelPort) {
     this.#port = port;
   }
 
@@ -31,7 +41,7 @@ export class PortReader {
   take(): { message: unknown } | undefined {
     if (!this.#works) return undefined;
     try {
-      return (receive as typeof receiveMessageOnPort)(this.#port);
+      return (receive as typeof receiveMessageOnPort)(this.#port as unknown as MessagePort);
     } catch (error) {
       // The port itself refused (nothing was consumed), not a message that cannot be read.
       if ((error as { code?: unknown } | null)?.code === 'ERR_INVALID_ARG_TYPE') {

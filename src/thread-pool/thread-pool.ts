@@ -24,6 +24,8 @@ import type {
 } from '../options/types.js';
 import { copyArgs, expectArgsArray, expectIterable } from '../options/validate.js';
 import { Mode } from '../protocol/messages.js';
+import { hostKindFor } from '../threads/host.js';
+import { poolKindOf } from '../threads/pool-kinds.js';
 import { AsyncResult, settleResult } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import {
@@ -112,11 +114,15 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
    */
   constructor(options?: number | ThreadPoolOptions) {
     super();
-    const resolved = resolvePoolOptions(options);
-    this.#engine = new Engine(resolved, (error) => this.#reportError(error), {
-      emit: (name, ...args) => this.emit(name, ...(args as never)),
-      listens: (name) => this.listenerCount(name) > 0,
-    });
+    // A subclass may carry tasks on something else (ProcessPool): see threads/pool-kinds.ts.
+    const kind = poolKindOf(new.target);
+    const resolved = kind ? kind.resolve(options) : resolvePoolOptions(options);
+    const host = kind ? kind.host(resolved) : hostKindFor(resolved);
+    const events = {
+      emit: (name: keyof WorkEvents, ...args: unknown[]) => this.emit(name, ...(args as never)),
+      listens: (name: keyof WorkEvents) => this.listenerCount(name) > 0,
+    };
+    this.#engine = new Engine(resolved, (error) => this.#reportError(error), events, host);
   }
 
   /**

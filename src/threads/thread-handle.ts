@@ -59,6 +59,10 @@ export abstract class ThreadHandle {
   nextSeq = 1;
   /** Why it is being stopped, set before stop() by whoever stops it; none at exit: it crashed. */
   exitReason: ThreadExitReason | undefined = undefined;
+  /** The signal that killed it (a child process), set before its exit is reported; else null. */
+  exitSignal: NodeJS.Signals | null = null;
+  /** What it is, in messages: "the thread running this task…", "the process…". */
+  readonly kind: 'thread' | 'process' = 'thread';
   /** What the tasks running on it fail with as `cause` when it is stopped on purpose (an abort). */
   exitCause: Error | undefined = undefined;
   #idleTimer: NodeJS.Timeout | undefined;

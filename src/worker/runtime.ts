@@ -7,7 +7,6 @@
  * first of them has waited about a millisecond behind long synchronous work.
  */
 import v8 from 'node:v8';
-import type { MessagePort } from 'node:worker_threads';
 import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
 import {
   type ControlToWorker,
@@ -28,7 +27,7 @@ import {
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
-import { PortReader } from '../protocol/port-reader.js';
+import { type ChannelPort, PortReader } from '../protocol/port-reader.js';
 import {
   appendOutput,
   appendProgress,
@@ -110,7 +109,7 @@ export class ThreadRuntime implements ExecutionSink {
   /** When progress values were last sent in the middle of a synchronous task. */
   #progressSentAt = 0;
 
-  constructor(port: MessagePort, boot: ThreadBootData) {
+  constructor(port: ChannelPort, boot: ThreadBootData) {
     this.#reader = new PortReader(port);
     this.#postMessage = port.postMessage.bind(port) as PostMessage;
     this.#cache = new FunctionCache(() => typeScriptLoaderReady(boot.typescriptLoader));

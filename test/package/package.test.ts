@@ -154,6 +154,8 @@ describe('the package', () => {
         'dist/lib/spindle.cjs.map',
         'dist/worker/thread.cjs',
         'dist/worker/thread.cjs.map',
+        'dist/worker/child.cjs',
+        'dist/worker/child.cjs.map',
         'dist/lib/task.js',
         'dist/lib/task.cjs',
         'dist/types/task/index.d.ts',
@@ -171,6 +173,7 @@ describe('the package', () => {
         'dist/lib/spindle.js',
         'dist/lib/task.cjs',
         'dist/lib/task.js',
+        'dist/worker/child.cjs',
         'dist/worker/thread.cjs',
       ]);
       const stray = files.filter(
@@ -184,6 +187,7 @@ describe('the package', () => {
         'dist/lib/spindle.cjs.map',
         'dist/lib/task.js.map',
         'dist/worker/thread.cjs.map',
+        'dist/worker/child.cjs.map',
       ]) {
         const { sources, sourcesContent } = JSON.parse(readFileSync(join(ROOT, map), 'utf8')) as {
           sources: string[];
