@@ -49,6 +49,8 @@ export interface WorkerThreadOptions extends ThreadSpec {
 }
 
 export class WorkerThread extends ThreadHandle {
+  /** The runtime queues what arrives before its initializer has run (see worker/runtime.ts). */
+  override readonly takesTasksWhileStarting = true;
   readonly #host: ThreadReports;
   readonly #worker: Worker;
   readonly #control: Int32Array;

@@ -287,3 +287,33 @@ describe('task slots on threads', () => {
     await pool.terminate();
   });
 });
+
+describe('tasks sent to a thread while it starts', () => {
+  test('they run after its initializer, and a thread ready first takes them back', T, async () => {
+    // The first initializer to run is quick; the second holds its thread for 1.5 s.
+    const order = new SharedArrayBuffer(4);
+    const pool = new ThreadPool({
+      workers: 4,
+      threads: 2,
+      initializer: async (shared: SharedArrayBuffer) => {
+        const turn = Atomics.add(new Int32Array(shared), 0, 1);
+        (globalThis as { ready?: boolean }).ready = true;
+        if (turn === 1) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      },
+      initargs: [order],
+    });
+    try {
+      const t0 = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          pool.applyAsync((x: number) => ((globalThis as { ready?: boolean }).ready ? x : -1), [i]),
+        ),
+      );
+      assert.deepEqual(results, [0, 1, 2, 3, 4, 5, 6, 7], 'no task ran before its initializer');
+      // All eight ran on the quick thread: what the slow one held was taken back.
+      assert.ok(Date.now() - t0 < 1_400, `took ${Date.now() - t0} ms`);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
