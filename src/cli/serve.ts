@@ -1,0 +1,314 @@
+/**
+ * `spindle worker`'s work, also callable from a program: a local spindle pool fed by a BullMQ
+ * queue. BullMQ's Worker takes a job only while one of the pool's task slots is free
+ * (concurrency = workers); each job's task runs on the pool (local-runner.ts), and what it
+ * reports (started, progress, outcome) is pushed onto its client's results list. A job whose
+ * client is gone (its liveness key expired) is dropped without running.
+ */
+import { deserialize } from 'node:v8';
+import { Engine } from '../engine/engine.js';
+import { fromModule } from '../functions/functions.js';
+import { resolvePoolOptions } from '../options/resolve.js';
+import { describe, expectDuration, optionalInteger } from '../options/validate.js';
+import { deserializeError } from '../protocol/errors.js';
+import { TaskFlags } from '../protocol/messages.js';
+import {
+  type BullJob,
+  type BullWorker,
+  loadDrivers,
+  makeClient,
+  type RedisClient,
+  within,
+} from '../redis/drivers.js';
+import { servedModule } from '../redis/module-refs.js';
+import { encodeOutcome } from '../redis/outcome-codec.js';
+import {
+  expectQueueName,
+  expectRedisUrl,
+  type RedisConnectionOptions,
+  resolveRoot,
+} from '../redis/settings.js';
+import {
+  abortChannel,
+  aliveKey,
+  encodeNote,
+  type JobData,
+  Note,
+  RESULTS_TTL_MS,
+  resultsKey,
+  safeUrl,
+} from '../redis/wire.js';
+import { LocalRunner, type ServedTasks } from './local-runner.js';
+
+/** The options of `serve()` (and of `spindle worker`). */
+export interface ServeOptions {
+  /** Where Redis is (`--redis`): give this or `connection`. */
+  url?: string;
+  /** Where Redis is, as fields: give this or `url`. */
+  connection?: RedisConnectionOptions;
+  /** The queue to serve (`--queue`): the clients' `redis({ queue })`. */
+  queue: string;
+  /** The task modules this worker runs (`--modules`): paths (relative to the current directory) or package names. */
+  modules: readonly string[];
+  /** Task slots: how many tasks run at once (`--workers`). @default os.availableParallelism() */
+  workers?: number;
+  /** Worker threads carrying them (`--threads`). @default min(workers, os.availableParallelism()) */
+  threads?: number;
+  /** Run inline functions sent by clients (`--allow-inline`). @default false */
+  allowInline?: boolean;
+  /** The directory module paths are named relative to (`--root`). @default process.cwd() */
+  root?: string | URL;
+  /** How long a graceful stop waits for running tasks (ms, `--grace`). @default 10000 */
+  grace?: number;
+  /** How long the first connection may take (ms). @default 10000 */
+  connectTimeout?: number;
+  /** How long a job's lock lasts without renewal (ms): a dead worker's jobs go back after about this. @default 10000 */
+  lockDuration?: number;
+  /** How often stalled jobs (of dead workers) are looked for (ms). @default 5000 */
+  stalledInterval?: number;
+  /** Where it says what it does. @default a line on stderr */
+  log?: (line: string) => void;
+}
+
+/** A running worker, as `serve()` returns it. */
+export interface Server {
+  /** The module references it serves (what clients' jobs name). */
+  readonly served: readonly string[];
+  /** Stops taking jobs, lets running tasks finish within `grace`, gives the rest back; resolves once stopped. */
+  close(): Promise<void>;
+}
+
+const SERVE_KEYS = new Set([
+  'url',
+  'connection',
+  'queue',
+  'modules',
+  'workers',
+  'threads',
+  'allowInline',
+  'root',
+  'grace',
+  'connectTimeout',
+  'lockDuration',
+  'stalledInterval',
+  'log',
+]);
+
+/**
+ * Serves a queue: runs the tasks that `redis()`-backed pools send to it on a local pool, until
+ * `close()`. Rejects (nothing started) for bad options, a module that does not exist or does not
+ * load, or a Redis that cannot be reached within `connectTimeout`.
+ * @example
+ * ```ts
+ * import { serve } from 'spindle/redis';
+ * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+ * process.once('SIGTERM', () => void server.close());
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<Server> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Expected serve() to be given an options object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!SERVE_KEYS.has(key)) throw new TypeError(`Unknown serve() option \`${key}\``);
+  }
+  const url = options.url === undefined ? undefined : expectRedisUrl(options.url);
+  if ((url === undefined) === (options.connection === undefined)) {
+    throw new TypeError('Expected serve() to be given one of `url` and `connection`');
+  }
+  const queue = expectQueueName(options.queue);
+  const root = resolveRoot(options.root);
+  if (!Array.isArray(options.modules) || options.modules.length === 0) {
+    throw new TypeError(
+      `Expected \`modules\` to be a non-empty list of task modules to serve, got ${describe(options.modules)}`,
+    );
+  }
+  const modules = options.modules.map((entry) => {
+    if (typeof entry !== 'string' || entry === '') {
+      throw new TypeError(
+        `Expected each of \`modules\` to be a path or a package name, got ${describe(entry)}`,
+      );
+    }
+    return servedModule(entry, root);
+  });
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const grace = options.grace === undefined ? 10_000 : expectDuration('grace', options.grace);
+  const connectTimeout =
+    options.connectTimeout === undefined
+      ? 10_000
+      : expectDuration('connectTimeout', options.connectTimeout);
+  const lockDuration = optionalInteger('lockDuration', options.lockDuration, 100) ?? 10_000;
+  const stalledInterval = optionalInteger('stalledInterval', options.stalledInterval, 100) ?? 5_000;
+  const poolOptions = resolvePoolOptions(
+    { workers: options.workers, threads: options.threads, name: `spindle-worker-${queue}` },
+    'serve()',
+  );
+  const allowInline = options.allowInline ?? false;
+
+  // Each module is loaded once here: one that does not load stops the worker before it serves.
+  const served: ServedTasks[] = [];
+  const exportsOf: string[] = [];
+  for (const module of modules) {
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = (await import(module.url)) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(
+        `The task module ${module.reference} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    const names = Object.keys(loaded).filter((name) => typeof loaded[name] === 'function');
+    exportsOf.push(`${module.reference} (${names.join(', ') || 'no functions'})`);
+    served.push({ reference: module.reference, tasks: fromModule(module.url) });
+  }
+
+  const drivers = await loadDrivers();
+  const target = { url, connection: options.connection };
+  const where = url
+    ? safeUrl(url)
+    : `${options.connection?.host ?? '127.0.0.1'}:${options.connection?.port ?? 6379}`;
+  let lastError: Error | undefined;
+  const onError = (error: Error): void => {
+    lastError = error;
+  };
+  const commands = makeClient(drivers, target, 'spindle-worker', onError);
+  const subscriber = makeClient(drivers, target, 'spindle-worker-aborts', onError);
+  const workerConnection = makeClient(drivers, target, 'spindle-worker-jobs', onError);
+  const clients = [commands, subscriber, workerConnection];
+  try {
+    await within(commands.ping(), connectTimeout, () => {
+      const why = lastError ? `: ${lastError.message}` : '';
+      return new Error(`Cannot reach Redis at ${where} within ${connectTimeout} ms${why}`);
+    });
+  } catch (error) {
+    for (const client of clients) client.disconnect();
+    throw error;
+  }
+
+  const engine = new Engine(poolOptions, (error) =>
+    log(`spindle worker: a callback failed: ${String(error)}`),
+  );
+  const runner = new LocalRunner(engine, served, allowInline);
+  const aborts = new AbortWatch();
+  await subscriber.subscribe(abortChannel(queue));
+  subscriber.on('message', (_channel: string, message: string) => aborts.received(message));
+
+  const processor = async (job: BullJob): Promise<void> => {
+    const data = job.data as JobData;
+    if ((await commands.exists(aliveKey(queue, data.client))) === 0) return; // Its client is gone.
+    const key = resultsKey(queue, data.client);
+    const push = (note: unknown[]): Promise<unknown> =>
+      commands.multi().rpush(key, encodeNote(note)).pexpire(key, RESULTS_TTL_MS).exec();
+    if (data.mode & TaskFlags.Timed) await push([Note.Started, data.seq]);
+    const id = job.id as string;
+    const controller = aborts.track(id);
+    try {
+      const [outcome, value] = await runner.run(data, {
+        signal: controller.signal,
+        onProgress: (progress) => {
+          push([Note.Progress, data.seq, progress]).catch((error: unknown) => {
+            log(
+              `spindle worker: a progress value of job ${id} could not be sent: ${String(error)}`,
+            );
+          });
+        },
+      });
+      await push([Note.Result, data.seq, ...encodeOutcome(outcome, value)]);
+    } finally {
+      aborts.untrack(id);
+    }
+  };
+
+  const worker: BullWorker = new drivers.Worker(queue, processor, {
+    connection: workerConnection,
+    concurrency: poolOptions.workers,
+    lockDuration,
+    stalledInterval,
+    maxStalledCount: 100,
+    autorun: true,
+  });
+  worker.on('error', onError);
+  // A job that failed inside BullMQ (not a task error, which is an outcome): its client hears.
+  worker.on('failed', (job: BullJob | undefined, error: Error) => {
+    if (!job) return;
+    const data = job.data as JobData;
+    const key = resultsKey(queue, data.client);
+    const note = [Note.Result, data.seq, ...encodeOutcome(1, error)];
+    commands
+      .multi()
+      .rpush(key, encodeNote(note))
+      .pexpire(key, RESULTS_TTL_MS)
+      .exec()
+      .catch(() => {});
+  });
+  log(
+    `spindle worker: serving queue ${JSON.stringify(queue)} at ${where} with ${poolOptions.workers} task slots on ${poolOptions.threads} threads` +
+      `${allowInline ? ', inline functions allowed' : ''}; modules: ${exportsOf.join('; ')}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Stops taking jobs and waits for the running ones, up to `grace`; past it, they are left
+      // locked, and BullMQ's stalled check gives them to another worker.
+      const finished = worker.close();
+      const timer = setTimeout(() => void runner.terminate(), grace);
+      try {
+        await finished;
+      } finally {
+        clearTimeout(timer);
+      }
+      await runner.terminate();
+      await Promise.allSettled(clients.map((client) => client.quit()));
+      for (const client of clients) client.disconnect();
+    })();
+    return closing;
+  };
+  return { served: served.map((module) => module.reference), close };
+}
+
+/** The abort requests of clients, matched with the jobs this worker runs. */
+class AbortWatch {
+  readonly #running = new Map<string, AbortController>();
+  /** Aborts that came before their job started here (or for another worker's): kept briefly. */
+  readonly #early = new Map<string, { reason: unknown; at: number }>();
+
+  track(id: string): AbortController {
+    const controller = new AbortController();
+    const early = this.#early.get(id);
+    if (early) controller.abort(early.reason);
+    this.#running.set(id, controller);
+    return controller;
+  }
+
+  untrack(id: string): void {
+    this.#running.delete(id);
+  }
+
+  received(message: string): void {
+    let id: string;
+    let reason: unknown;
+    try {
+      const decoded = deserialize(Buffer.from(message, 'base64')) as [
+        string,
+        Parameters<typeof deserializeError>[0],
+      ];
+      id = decoded[0];
+      reason = deserializeError(decoded[1]);
+    } catch {
+      return;
+    }
+    const controller = this.#running.get(id);
+    if (controller) {
+      controller.abort(reason);
+      return;
+    }
+    const now = Date.now();
+    this.#early.set(id, { reason, at: now });
+    for (const [key, entry] of this.#early) {
+      if (now - entry.at < 60_000) break;
+      this.#early.delete(key);
+    }
+  }
+}
