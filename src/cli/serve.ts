@@ -17,7 +17,6 @@ import {
   type BullWorker,
   loadDrivers,
   makeClient,
-  type RedisClient,
   within,
 } from '../redis/drivers.js';
 import { servedModule } from '../redis/module-refs.js';
