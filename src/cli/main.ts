@@ -22,7 +22,8 @@ spindle pool of N task slots. Stops gracefully on SIGINT or SIGTERM.
   --allow-inline       run inline functions sent by clients (anyone who can write to the queue
                        then runs code here)
   --grace MS           how long a stop waits for running tasks (default 10000)
-  --lock-ms MS         a dead worker's jobs go back to the queue after about this (default 10000)`;
+  --lock-ms MS         a dead worker's jobs go back to the queue after about this (default 10000)
+  --connect-timeout MS how long the first connection to Redis may take (default 10000)`;
 
 class UsageError extends Error {}
 
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       'allow-inline': { type: 'boolean' },
       grace: { type: 'string' },
       'lock-ms': { type: 'string' },
+      'connect-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -78,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     root: values.root,
     allowInline: values['allow-inline'] ?? false,
     grace: integer('grace', values.grace),
+    connectTimeout: integer('connect-timeout', values['connect-timeout']),
     lockDuration,
     stalledInterval:
       lockDuration === undefined ? undefined : Math.max(100, Math.floor(lockDuration / 2)),
