@@ -39,41 +39,175 @@ import {
 } from '../redis/wire.js';
 import { LocalRunner, type ServedTasks } from './local-runner.js';
 
-/** The options of `serve()` (and of `spindle worker`). */
+/**
+ * The options of {@link serve} (and of `spindle worker`).
+ * @example
+ * ```ts
+ * import { type ServeOptions, serve } from 'spindle/redis';
+ * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] };
+ * const server = await serve(options);
+ * ```
+ */
 export interface ServeOptions {
-  /** Where Redis is (`--redis`): give this or `connection`. */
+  /**
+   * Where Redis is (`--redis`): give this or `connection`.
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * ```
+   */
   url?: string;
-  /** Where Redis is, as fields: give this or `url`. */
+  /**
+   * Where Redis is, as fields: give this or `url`.
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ connection: { host: '10.0.0.5' }, queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * ```
+   */
   connection?: RedisConnectionOptions;
-  /** The queue to serve (`--queue`): the clients' `redis({ queue })`. */
+  /**
+   * The queue to serve (`--queue`): the one the clients name in `redis({ queue })`.
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * ```
+   */
   queue: string;
-  /** The task modules this worker runs (`--modules`): paths (relative to the current directory) or package names. */
+  /**
+   * The task modules this worker runs (`--modules`): paths (relative to the current directory) or package names. Jobs naming other modules fail.
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js', '@acme/image-tasks'] });
+   * ```
+   */
   modules: readonly string[];
-  /** Task slots: how many tasks run at once (`--workers`). @default os.availableParallelism() */
+  /**
+   * Task slots: how many tasks run at once (`--workers`); BullMQ takes a job only while one is free.
+   * @default os.availableParallelism()
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64 });
+   * ```
+   */
   workers?: number;
-  /** Worker threads carrying them (`--threads`). @default min(workers, os.availableParallelism()) */
+  /**
+   * Worker threads carrying the slots (`--threads`).
+   * @default min(workers, os.availableParallelism())
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64, threads: 2 });
+   * ```
+   */
   threads?: number;
-  /** Run inline functions sent by clients (`--allow-inline`). @default false */
+  /**
+   * Run inline functions sent by clients (`--allow-inline`): whoever can write to the queue then runs code here.
+   * @default false
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], allowInline: true });
+   * ```
+   */
   allowInline?: boolean;
-  /** The directory module paths are named relative to (`--root`). @default process.cwd() */
+  /**
+   * The directory module paths are named relative to (`--root`), as the clients' `root`.
+   * @default process.cwd()
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], root: '/srv/app' });
+   * ```
+   */
   root?: string | URL;
-  /** How long a graceful stop waits for running tasks (ms, `--grace`). @default 10000 */
+  /**
+   * How long a graceful stop waits for the running tasks, in ms (`--grace`); past it they are stopped and BullMQ gives their jobs to another worker.
+   * @default 10000
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], grace: 30_000 });
+   * ```
+   */
   grace?: number;
-  /** How long the first connection may take (ms). @default 10000 */
+  /**
+   * How long the first connection to Redis may take, in ms (`--connect-timeout`).
+   * @default 10000
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], connectTimeout: 2000 });
+   * ```
+   */
   connectTimeout?: number;
-  /** How long a job's lock lasts without renewal (ms): a dead worker's jobs go back after about this. @default 10000 */
+  /**
+   * How long a job's lock lasts without renewal, in ms (`--lock-ms`): the jobs of a worker that died go back to the queue after about this.
+   * @default 10000
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], lockDuration: 5000 });
+   * ```
+   */
   lockDuration?: number;
-  /** How often stalled jobs (of dead workers) are looked for (ms). @default 5000 */
+  /**
+   * How often jobs of dead workers are looked for, in ms.
+   * @default 5000
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], stalledInterval: 2000 });
+   * ```
+   */
   stalledInterval?: number;
-  /** Where it says what it does. @default a line on stderr */
+  /**
+   * Where it says what it does (one line at start).
+   * @default a line on stderr
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], log: (line) => console.log(line) });
+   * ```
+   */
   log?: (line: string) => void;
 }
 
-/** A running worker, as `serve()` returns it. */
+/**
+ * A running worker, as {@link serve} returns it.
+ * @example
+ * ```ts
+ * import { serve } from 'spindle/redis';
+ * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+ * console.log(server.served); // ['./dist/tasks.js']
+ * await server.close();
+ * ```
+ */
 export interface Server {
-  /** The module references it serves (what clients' jobs name). */
+  /**
+   * The module references it serves (what clients' jobs name).
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * console.log(server.served.join(', '));
+   * ```
+   */
   readonly served: readonly string[];
-  /** Stops taking jobs, lets running tasks finish within `grace`, gives the rest back; resolves once stopped. */
+  /**
+   * Stops taking jobs, lets the running tasks finish within `grace`, then stops; resolves once
+   * stopped.
+   * @example
+   * ```ts
+   * import { serve } from 'spindle/redis';
+   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * process.once('SIGTERM', () => void server.close());
+   * ```
+   */
   close(): Promise<void>;
 }
 

@@ -56,8 +56,9 @@ function redisHost(settings: RedisSettings, kit: BackendKit): HostKind {
  */
 export function redis(options: RedisBackendOptions): Backend {
   const settings = resolveRedisOptions(options);
-  return Object.freeze({
-    description: settings.description,
-    [HOST_KIND]: (kit: BackendKit) => redisHost(settings, kit),
+  const backend: Backend = { description: settings.description };
+  Object.defineProperty(backend, HOST_KIND, {
+    value: (kit: BackendKit) => redisHost(settings, kit),
   });
+  return Object.freeze(backend);
 }

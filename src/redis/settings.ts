@@ -14,15 +14,68 @@ import {
 } from '../options/validate.js';
 import { QUEUE_NAME, safeUrl } from './wire.js';
 
-/** Where Redis is, as fields (for ioredis); `url` is the other way to say it. */
+/**
+ * Where Redis is, as fields (for ioredis); `url` is the other way to say it.
+ * @example
+ * ```ts
+ * import { redis } from 'spindle/redis';
+ * const backend = redis({ connection: { host: '10.0.0.5', port: 6379, password: 'secret' }, queue: 'tasks' });
+ * ```
+ */
 export interface RedisConnectionOptions {
+  /**
+   * The host name or address. @default '127.0.0.1'
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { host: 'redis.internal' }, queue: 'tasks' });
+   * ```
+   */
   host?: string;
+  /**
+   * The port. @default 6379
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { host: 'redis.internal', port: 6380 }, queue: 'tasks' });
+   * ```
+   */
   port?: number;
+  /**
+   * The ACL user name.
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { username: 'spindle', password: 'secret' }, queue: 'tasks' });
+   * ```
+   */
   username?: string;
+  /**
+   * The password (hidden in messages).
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { password: 'secret' }, queue: 'tasks' });
+   * ```
+   */
   password?: string;
-  /** The database number. */
+  /**
+   * The database number. @default 0
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { db: 2 }, queue: 'tasks' });
+   * ```
+   */
   db?: number;
-  /** TLS options (Node's `tls.connect` options); `{}` for TLS with the defaults. */
+  /**
+   * TLS options (Node's `tls.connect` options); `{}` for TLS with the defaults.
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * const backend = redis({ connection: { host: 'redis.example.com', tls: {} }, queue: 'tasks' });
+   * ```
+   */
   tls?: Record<string, unknown>;
 }
 

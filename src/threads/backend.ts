@@ -34,10 +34,28 @@ export const HOST_KIND: unique symbol = Symbol.for('spindle.hostKind') as never;
  * ```
  */
 export interface Backend {
-  /** What it is, in words (for messages): "redis queue \"tasks\" at redis://127.0.0.1:6379". */
+  /**
+   * What it is, in words (for messages).
+   * @example
+   * ```ts
+   * import { redis } from 'spindle/redis';
+   * console.log(redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }).description);
+   * // redis queue "tasks" at redis://127.0.0.1:6379
+   * ```
+   */
   readonly description: string;
-  /** @internal Makes the kind of carrier the pool uses (threads/host.ts HostKind) from a BackendKit. */
+  // It also holds, under HOST_KIND, the maker of its kind of carrier (a function taking a
+  // BackendKit): checked at run time (isBackend), kept out of the public type.
+}
+
+/** A backend as the engine reads it. */
+interface BackendWithHost extends Backend {
   readonly [HOST_KIND]: unknown;
+}
+
+/** The maker of the backend's kind of carrier (see BackendKit). */
+export function hostMakerOf(backend: Backend): unknown {
+  return (backend as BackendWithHost)[HOST_KIND];
 }
 
 /** Whether a value is a backend made by a backend factory. */
@@ -46,7 +64,7 @@ export function isBackend(value: unknown): value is Backend {
     value !== null &&
     typeof value === 'object' &&
     HOST_KIND in value &&
-    typeof (value as Backend)[HOST_KIND] === 'function'
+    typeof (value as BackendWithHost)[HOST_KIND] === 'function'
   );
 }
 

@@ -13,7 +13,7 @@ import {
   moduleDefOf,
 } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
-import { type BackendKit, HOST_KIND } from './backend.js';
+import { type BackendKit, hostMakerOf } from './backend.js';
 import { LocalThread } from './local-thread.js';
 import type { ThreadHandle, ThreadReports, ThreadSpec } from './thread-handle.js';
 import { WorkerThread } from './worker-thread.js';
@@ -78,6 +78,6 @@ const KIT: BackendKit = {
 
 /** The kind the options ask for. */
 export function hostKindFor(options: ResolvedPoolOptions): HostKind {
-  if (options.backend) return (options.backend[HOST_KIND] as (kit: BackendKit) => HostKind)(KIT);
+  if (options.backend) return (hostMakerOf(options.backend) as (kit: BackendKit) => HostKind)(KIT);
   return options.threads === 0 ? mainThread : workerThreads;
 }
