@@ -150,9 +150,11 @@ export class WorkerProcess {
     queue: string,
     extra: string[] = [],
     nodeArgs: string[] = [],
+    { defaultModules = true } = {},
   ): Promise<WorkerProcess> {
+    const modules = defaultModules ? ['--modules', TASKS] : [];
     const worker = new WorkerProcess(
-      ['--redis', url, '--queue', queue, '--modules', TASKS, '--lock-ms', '2000', ...extra],
+      ['--redis', url, '--queue', queue, ...modules, '--lock-ms', '2000', ...extra],
       nodeArgs,
     );
     for (let i = 0; i < 600; i++) {
