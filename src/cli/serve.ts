@@ -327,7 +327,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   await subscriber.subscribe(abortChannel(queue));
   subscriber.on('message', (_channel: string, message: string) => aborts.received(message));
 
-  const processor = async (job: BullJob): Promise<void> => {
+  /** Past the grace of a stop: the tasks still running are stopped and their jobs given back. */
+  let givingBack = false;
+  const processor = async (job: BullJob, token?: string): Promise<void> => {
     const data = job.data as JobData;
     if ((await commands.exists(aliveKey(queue, data.client))) === 0) return; // Its client is gone.
     const key = resultsKey(queue, data.client);
@@ -347,6 +349,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
           });
         },
       });
+      if (givingBack) {
+        // Stopped by this worker's own stop, not by its client: another worker runs it.
+        await job.moveToWait(token);
+        throw drivers.givenBack();
+      }
       await push([Note.Result, data.seq, ...encodeOutcome(outcome, value)]);
     } finally {
       aborts.untrack(id);
@@ -383,10 +390,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      // Stops taking jobs and waits for the running ones, up to `grace`; past it, they are left
-      // locked, and BullMQ's stalled check gives them to another worker.
+      // Stops taking jobs and waits for the running ones, up to `grace`; past it, they are
+      // stopped and their jobs go back to the queue, for another worker.
       const finished = worker.close();
-      const timer = setTimeout(() => void runner.terminate(), grace);
+      const timer = setTimeout(() => {
+        givingBack = true;
+        void runner.terminate();
+      }, grace);
       try {
         await finished;
       } finally {

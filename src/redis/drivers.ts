@@ -14,6 +14,8 @@ export type BullJob = BullMQ.Job;
 export interface Drivers {
   Queue: typeof BullMQ.Queue;
   Worker: typeof BullMQ.Worker;
+  /** Thrown by a processor that gave its job back to the queue (`job.moveToWait()`). */
+  givenBack(): Error;
   Redis: typeof IORedis.Redis;
 }
 
@@ -25,7 +27,15 @@ export function loadDrivers(): Promise<Drivers> {
       const [bullmq, ioredis] = await Promise.all([import('bullmq'), import('ioredis')]);
       const Redis = (ioredis.Redis ??
         (ioredis as unknown as { default: typeof IORedis.Redis }).default) as typeof IORedis.Redis;
-      return { Queue: bullmq.Queue, Worker: bullmq.Worker, Redis };
+      const givenBack = (): Error => {
+        const message = 'spindle worker stopping: the job goes back to the queue';
+        if (typeof bullmq.WaitingError === 'function') return new bullmq.WaitingError(message);
+        // Older BullMQ releases know it by its name.
+        const error = new Error(message);
+        error.name = 'WaitingError';
+        return error;
+      };
+      return { Queue: bullmq.Queue, Worker: bullmq.Worker, Redis, givenBack };
     } catch (error) {
       loading = undefined;
       throw new Error(

@@ -28,6 +28,12 @@ const T = { timeout: 45_000 };
 
 const available = redisAvailable();
 
+/** Waits until `count` tasks have left their mark in `dir` (see recordStart). */
+async function waitForStarts(dir: string, count: number): Promise<void> {
+  for (let i = 0; i < 400 && readdirSync(dir).length < count; i++) await delay(25);
+  assert.equal(readdirSync(dir).length, count, 'tasks started on the workers');
+}
+
 describe('spindle/redis when things break', { skip: !available }, () => {
   let server: RedisServer;
 
@@ -61,7 +67,7 @@ describe('spindle/redis when things break', { skip: !available }, () => {
         );
         // Each worker has one slot: each takes one of the two jobs.
         const startedOn = () => readdirSync(starts).map((name) => Number(name.split('-')[0]));
-        for (let i = 0; i < 200 && startedOn().length < 2; i++) await delay(25);
+        await waitForStarts(starts, 2);
         assert.deepEqual(new Set(startedOn()), new Set([first.pid, second.pid]));
         await first.stop('SIGKILL');
         const results = await Promise.all(calls.map((call) => call.get()));
@@ -81,15 +87,57 @@ describe('spindle/redis when things break', { skip: !available }, () => {
     const queue = queueName('sigterm');
     const worker = await WorkerProcess.start(server.url, queue, ['--workers', '2']);
     await using pool = new ThreadPool({ workers: 2, backend: redis({ url: server.url, queue }) });
-    const call = pool.apply(tasks.sleep, [800, 'finished']);
-    await delay(300);
-    worker.child.kill('SIGTERM');
-    assert.equal(await call, 'finished');
-    const exit = await worker.exited;
-    assert.deepEqual(exit, { code: 0, signal: null });
-    assert.match(worker.output, /SIGTERM, finishing the running tasks/);
-    assert.match(worker.output, /stopped/);
+    const starts = mkdtempSync(join(tmpdir(), 'spindle-starts-'));
+    try {
+      const call = pool.apply(tasks.recordStart, [starts, 800]);
+      await waitForStarts(starts, 1);
+      worker.child.kill('SIGTERM');
+      assert.equal(await call, worker.pid);
+      const exit = await worker.exited;
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.match(worker.output, /SIGTERM, finishing the running tasks/);
+      assert.match(worker.output, /stopped/);
+    } finally {
+      rmSync(starts, { recursive: true, force: true });
+    }
   });
+
+  it(
+    'SIGTERM past its grace: the running task goes back to the queue, another worker runs it',
+    T,
+    async () => {
+      const queue = queueName('grace');
+      const leaving = await WorkerProcess.start(server.url, queue, [
+        '--workers',
+        '1',
+        '--grace',
+        '200',
+      ]);
+      await using pool = new ThreadPool({ workers: 1, backend: redis({ url: server.url, queue }) });
+      const starts = mkdtempSync(join(tmpdir(), 'spindle-starts-'));
+      const settled: unknown[] = [];
+      try {
+        const call = pool.applyAsync(tasks.recordStart, [starts, 1500], {
+          callback: (pid) => settled.push(pid),
+          errorCallback: (error) => settled.push(error),
+        });
+        await waitForStarts(starts, 1);
+        leaving.child.kill('SIGTERM');
+        assert.deepEqual(await leaving.exited, { code: 0, signal: null });
+        const staying = await WorkerProcess.start(server.url, queue, ['--workers', '1']);
+        try {
+          assert.equal(await call.get(), staying.pid);
+          await delay(200);
+          assert.deepEqual(settled, [staying.pid]);
+          assert.equal(readdirSync(starts).length, 2);
+        } finally {
+          await staying.stop();
+        }
+      } finally {
+        rmSync(starts, { recursive: true, force: true });
+      }
+    },
+  );
 
   it(
     'Redis crashes and comes back empty: clients and workers reconnect, every task settles once',

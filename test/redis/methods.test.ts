@@ -179,7 +179,7 @@ describe('spindle/redis: every method through two workers', { skip: !available }
     const abortedFile = join(scratch, 'aborted');
     const controller = new AbortController();
     const call = pool.apply(tasks.markWhenAborted, [abortedFile], { signal: controller.signal });
-    await delay(500);
+    await until(() => existsSync(`${abortedFile}.started`), 10_000, 'the remote task to start');
     controller.abort(new Error('stop it'));
     assert.equal(((await rejection(call)) as Error).message, 'stop it');
     await until(() => existsSync(abortedFile), 10_000, 'the remote task to see its abort');
