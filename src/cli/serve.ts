@@ -11,7 +11,7 @@ import { fromModule } from '../functions/functions.js';
 import { resolvePoolOptions } from '../options/resolve.js';
 import { describe, expectDuration, optionalInteger } from '../options/validate.js';
 import { deserializeError } from '../protocol/errors.js';
-import { TaskFlags } from '../protocol/messages.js';
+import { Outcome, TaskFlags } from '../protocol/messages.js';
 import {
   type BullJob,
   type BullWorker,
@@ -31,7 +31,7 @@ import {
   abortChannel,
   aliveKey,
   encodeNote,
-  type JobData,
+  isJobData,
   Note,
   RESULTS_TTL_MS,
   resultsKey,
@@ -330,7 +330,12 @@ export async function serve(options: ServeOptions): Promise<Server> {
   /** Past the grace of a stop: the tasks still running are stopped and their jobs given back. */
   let givingBack = false;
   const processor = async (job: BullJob, token?: string): Promise<void> => {
-    const data = job.data as JobData;
+    const data: unknown = job.data;
+    // Not a spindle client's job (anyone may write to the queue): dropped, nobody waits for it.
+    if (!isJobData(data)) {
+      log(`spindle worker: job ${String(job.id)} is not a spindle task: dropped`);
+      return;
+    }
     if ((await commands.exists(aliveKey(queue, data.client))) === 0) return; // Its client is gone.
     const key = resultsKey(queue, data.client);
     const push = (note: unknown[]): Promise<unknown> =>
@@ -371,10 +376,10 @@ export async function serve(options: ServeOptions): Promise<Server> {
   worker.on('error', onError);
   // A job that failed inside BullMQ (not a task error, which is an outcome): its client hears.
   worker.on('failed', (job: BullJob | undefined, error: Error) => {
-    if (!job) return;
-    const data = job.data as JobData;
+    const data: unknown = job?.data;
+    if (!isJobData(data)) return;
     const key = resultsKey(queue, data.client);
-    const note = [Note.Result, data.seq, ...encodeOutcome(1, error)];
+    const note = [Note.Result, data.seq, ...encodeOutcome(Outcome.Error, error)];
     commands
       .multi()
       .rpush(key, encodeNote(note))

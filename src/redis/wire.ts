@@ -47,6 +47,23 @@ export interface JobData {
   payload: string;
 }
 
+/** Whether a job's data is one a spindle client made (anyone may write to a queue). */
+export function isJobData(data: unknown): data is JobData {
+  if (data === null || typeof data !== 'object') return false;
+  const job = data as Partial<JobData>;
+  const fn = job.fn as Record<string, unknown> | undefined;
+  return (
+    typeof job.client === 'string' &&
+    Number.isInteger(job.seq) &&
+    Number.isInteger(job.mode) &&
+    typeof job.payload === 'string' &&
+    fn !== null &&
+    typeof fn === 'object' &&
+    ((typeof fn.module === 'string' && typeof fn.exportName === 'string') ||
+      (typeof fn.source === 'string' && typeof fn.name === 'string'))
+  );
+}
+
 /** What a worker pushes onto a client's results list. */
 export const Note = {
   /** The task started (its running time counts from now): `[Started, seq]`. */

@@ -7,9 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fromModule, ThreadPool } from 'spindle';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { fromModule, ThreadPool, WorkerExitError } from 'spindle';
 import { redis } from 'spindle/redis';
-import { delay } from '../helpers.js';
+import { delay, rejection } from '../helpers.js';
 import {
   freePort,
   queueName,
@@ -229,6 +231,53 @@ describe('spindle/redis when things break', { skip: !available }, () => {
       assert.match(noModules.output, /--modules is required/);
       const unknown = runCli(['serve']);
       assert.equal(unknown.status, 2);
+    },
+  );
+
+  it('jobs that are not spindle tasks are dropped; the worker goes on serving', T, async () => {
+    const queue = queueName('garbage');
+    const worker = await WorkerProcess.start(server.url, queue, ['--workers', '1']);
+    const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+    const queueView = new Queue(queue, { connection });
+    try {
+      await queueView.addBulk([
+        { name: 'x', data: null },
+        { name: 'x', data: { client: 1, fn: 'rm -rf /' } },
+        { name: 'x', data: 'text' },
+      ]);
+      await using pool = new ThreadPool({ workers: 1, backend: redis({ url: server.url, queue }) });
+      assert.equal(await pool.apply(tasks.square, [11]), 121);
+      assert.equal(worker.child.exitCode, null);
+      assert.match(worker.output, /is not a spindle task: dropped/);
+    } finally {
+      await queueView.close();
+      connection.disconnect();
+      await worker.stop();
+    }
+  });
+
+  it(
+    'Redis gone for longer than reconnectTimeout: the tasks sent fail, the pool tries again later',
+    T,
+    async () => {
+      const queue = queueName('gone');
+      const worker = await WorkerProcess.start(server.url, queue, ['--workers', '2']);
+      try {
+        await using pool = new ThreadPool({
+          workers: 2,
+          backend: redis({ url: server.url, queue, reconnectTimeout: 500 }),
+        });
+        assert.equal(await pool.apply(tasks.square, [2]), 4);
+        const running = pool.apply(tasks.sleep, [3000]);
+        await delay(300);
+        await server.restart(1500);
+        const error = await rejection(running);
+        assert.ok(error instanceof WorkerExitError, String(error));
+        assert.match(String((error as Error).cause), /for more than 500 ms \(reconnectTimeout\)/);
+        assert.equal(await pool.apply(tasks.square, [3]), 9);
+      } finally {
+        await worker.stop();
+      }
     },
   );
 
