@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
         process.exit(130);
       }
       stopping = true;
-      process.stderr.write(`spindle worker: ${signal}, finishing the running tasks\n`);
+      process.stdout.write(`spindle worker: ${signal}, finishing the running tasks\n`);
       server.close().then(resolve, (error: unknown) => {
         process.stderr.write(`spindle worker: ${String(error)}\n`);
         resolve();
@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  process.stderr.write('spindle worker: stopped\n');
+  process.stdout.write('spindle worker: stopped\n');
   return 0;
 }
 

@@ -43,9 +43,8 @@ import { LocalRunner, type ServedTasks } from './local-runner.js';
  * The options of {@link serve} (and of `spindle worker`).
  * @example
  * ```ts
- * import { type ServeOptions, serve } from 'spindle/redis';
+ * import type { ServeOptions } from 'spindle/redis';
  * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] };
- * const server = await serve(options);
  * ```
  */
 export interface ServeOptions {
@@ -53,8 +52,8 @@ export interface ServeOptions {
    * Where Redis is (`--redis`): give this or `connection`.
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] };
    * ```
    */
   url?: string;
@@ -62,8 +61,8 @@ export interface ServeOptions {
    * Where Redis is, as fields: give this or `url`.
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ connection: { host: '10.0.0.5' }, queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { connection: { host: '10.0.0.5', port: 6379 }, queue: 'tasks', modules: ['./dist/tasks.js'] };
    * ```
    */
   connection?: RedisConnectionOptions;
@@ -71,8 +70,8 @@ export interface ServeOptions {
    * The queue to serve (`--queue`): the one the clients name in `redis({ queue })`.
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'image-resize', modules: ['./dist/tasks.js'] };
    * ```
    */
   queue: string;
@@ -80,8 +79,8 @@ export interface ServeOptions {
    * The task modules this worker runs (`--modules`): paths (relative to the current directory) or package names. Jobs naming other modules fail.
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js', '@acme/image-tasks'] });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js', '@acme/image-tasks'] };
    * ```
    */
   modules: readonly string[];
@@ -90,8 +89,8 @@ export interface ServeOptions {
    * @default os.availableParallelism()
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64 };
    * ```
    */
   workers?: number;
@@ -100,8 +99,8 @@ export interface ServeOptions {
    * @default min(workers, os.availableParallelism())
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64, threads: 2 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64, threads: 2 };
    * ```
    */
   threads?: number;
@@ -110,8 +109,8 @@ export interface ServeOptions {
    * @default false
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], allowInline: true });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], allowInline: true };
    * ```
    */
   allowInline?: boolean;
@@ -120,18 +119,18 @@ export interface ServeOptions {
    * @default process.cwd()
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], root: '/srv/app' });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], root: '/srv/app' };
    * ```
    */
   root?: string | URL;
   /**
-   * How long a graceful stop waits for the running tasks, in ms (`--grace`); past it they are stopped and BullMQ gives their jobs to another worker.
+   * How long a graceful stop waits for the running tasks, in ms (`--grace`); past it they are stopped and their jobs go back to the queue, for another worker.
    * @default 10000
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], grace: 30_000 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], grace: 30_000 };
    * ```
    */
   grace?: number;
@@ -140,8 +139,8 @@ export interface ServeOptions {
    * @default 10000
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], connectTimeout: 2000 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], connectTimeout: 2000 };
    * ```
    */
   connectTimeout?: number;
@@ -150,8 +149,8 @@ export interface ServeOptions {
    * @default 10000
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], lockDuration: 5000 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], lockDuration: 5000 };
    * ```
    */
   lockDuration?: number;
@@ -160,18 +159,18 @@ export interface ServeOptions {
    * @default 5000
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], stalledInterval: 2000 });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], stalledInterval: 2000 };
    * ```
    */
   stalledInterval?: number;
   /**
    * Where it says what it does (one line at start).
-   * @default a line on stderr
+   * @default a line on stdout
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], log: (line) => console.log(line) });
+   * import type { ServeOptions } from 'spindle/redis';
+   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], log: (line) => console.log(line) };
    * ```
    */
   log?: (line: string) => void;
@@ -181,10 +180,10 @@ export interface ServeOptions {
  * A running worker, as {@link serve} returns it.
  * @example
  * ```ts
- * import { serve } from 'spindle/redis';
- * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
- * console.log(server.served); // ['./dist/tasks.js']
- * await server.close();
+ * import type { Server } from 'spindle/redis';
+ * function stopOnSigterm(server: Server): void {
+ *   process.once('SIGTERM', () => void server.close());
+ * }
  * ```
  */
 export interface Server {
@@ -192,20 +191,20 @@ export interface Server {
    * The module references it serves (what clients' jobs name).
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
-   * console.log(server.served.join(', '));
+   * import type { Server } from 'spindle/redis';
+   * const describe = (server: Server): string => `serving ${server.served.join(', ')}`;
    * ```
    */
   readonly served: readonly string[];
   /**
-   * Stops taking jobs, lets the running tasks finish within `grace`, then stops; resolves once
-   * stopped.
+   * Stops taking jobs, lets the running tasks finish within `grace` (then gives their jobs back
+   * to the queue), and resolves once stopped.
    * @example
    * ```ts
-   * import { serve } from 'spindle/redis';
-   * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
-   * process.once('SIGTERM', () => void server.close());
+   * import type { Server } from 'spindle/redis';
+   * function stopOnSigterm(server: Server): void {
+   *   process.once('SIGTERM', () => void server.close());
+   * }
    * ```
    */
   close(): Promise<void>;
@@ -235,7 +234,8 @@ const SERVE_KEYS = new Set([
  * ```ts
  * import { serve } from 'spindle/redis';
  * const server = await serve({ url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] });
- * process.once('SIGTERM', () => void server.close());
+ * console.log(server.served); // ['./dist/tasks.js']
+ * await server.close(); // or on SIGTERM
  * ```
  */
 export async function serve(options: ServeOptions): Promise<Server> {
@@ -264,7 +264,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     }
     return servedModule(entry, root);
   });
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const grace = options.grace === undefined ? 10_000 : expectDuration('grace', options.grace);
   const connectTimeout =
     options.connectTimeout === undefined

@@ -165,7 +165,9 @@ export interface ThreadPoolOptions {
    * import { redis } from 'spindle/redis';
    * const tasks = fromModule<typeof import('./tasks.js')>('./tasks.js');
    * await using pool = new ThreadPool({ workers: 64, backend: redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }) });
-   * console.log(await pool.map(tasks.square, [1, 2, 3]));
+   * // Run by the `spindle worker` processes serving the queue "tasks":
+   * // console.log(await pool.map(tasks.square, [1, 2, 3]));
+   * console.log(pool.workers, typeof tasks.square); // 64 'function'
    * ```
    */
   backend?: Backend;
@@ -341,7 +343,9 @@ export interface ThreadPoolExecutorOptions {
    * import { redis } from 'spindle/redis';
    * const tasks = fromModule<typeof import('./tasks.js')>('./tasks.js');
    * await using executor = new ThreadPoolExecutor({ maxWorkers: 64, backend: redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }) });
-   * console.log(await executor.submit(tasks.square, 3));
+   * // Run by the `spindle worker` processes serving the queue "tasks":
+   * // console.log(await executor.submit(tasks.square, 3));
+   * console.log(typeof tasks.square); // 'function'
    * ```
    */
   backend?: Backend;

@@ -51,7 +51,9 @@ function redisHost(settings: RedisSettings, kit: BackendKit): HostKind {
  *   workers: 64,
  *   backend: redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }),
  * });
- * console.log(await pool.map(tasks.square, [1, 2, 3])); // [1, 4, 9], computed by the workers
+ * // With `spindle worker --queue tasks --modules ./tasks.js` running somewhere:
+ * // console.log(await pool.map(tasks.square, [1, 2, 3])); // [1, 4, 9], computed by the workers
+ * console.log(pool.workers, typeof tasks.square); // 64 'function'
  * ```
  */
 export function redis(options: RedisBackendOptions): Backend {

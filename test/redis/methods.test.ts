@@ -202,12 +202,15 @@ describe('spindle/redis: every method through two workers', { skip: !available }
       try {
         await until(() => pool.stats().running === 20, 10_000, 'every task to be sent');
         // Six of them run on the two workers; the others wait in the queue.
-        let waiting = 0;
-        for (let i = 0; i < 100 && waiting < 14; i++) {
-          waiting = await queueView.getWaitingCount();
-          if (waiting < 14) await delay(50);
+        let counts = { active: 0, waiting: 0 };
+        for (let i = 0; i < 200 && (counts.active < 6 || counts.waiting > 14); i++) {
+          counts = await queueView.getJobCounts('active', 'waiting').then((c) => ({
+            active: c.active ?? 0,
+            waiting: c.waiting ?? 0,
+          }));
+          if (counts.active < 6 || counts.waiting > 14) await delay(50);
         }
-        assert.equal(waiting, 14);
+        assert.deepEqual(counts, { active: 6, waiting: 14 });
         await pool.terminate();
         for (const call of calls) assert.ok((await rejection(call)) instanceof CancelledError);
         assert.equal(await queueView.getWaitingCount(), 0);
