@@ -222,6 +222,36 @@ describe('spindle/redis: every method through two workers', { skip: !available }
   );
 
   it(
+    'with no worker serving, a signal bounds the wait: the job leaves the queue, the slot is free',
+    T,
+    async () => {
+      const lonely = queueName('lonely');
+      await using pool = new ThreadPool({
+        workers: 1,
+        backend: redis({ url: server.url, queue: lonely }),
+      });
+      const error = await rejection(
+        pool.apply(tasks.square, [1], { signal: AbortSignal.timeout(500) }),
+      );
+      assert.equal((error as Error).name, 'TimeoutError');
+      const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+      const queueView = new Queue(lonely, { connection });
+      try {
+        let waiting = -1;
+        for (let i = 0; i < 100 && waiting !== 0; i++) {
+          waiting = await queueView.getWaitingCount();
+          if (waiting !== 0) await delay(50);
+        }
+        assert.equal(waiting, 0);
+        await until(() => pool.stats().running === 0, 5000, 'the slot to be free');
+      } finally {
+        await queueView.close();
+        connection.disconnect();
+      }
+    },
+  );
+
+  it(
     'what cannot cross fails that task alone: an uncloneable argument or result, a job too large',
     T,
     async () => {
