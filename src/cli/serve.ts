@@ -17,6 +17,7 @@ import {
   type BullWorker,
   loadDrivers,
   makeClient,
+  type RedisClient,
   within,
 } from '../redis/drivers.js';
 import { servedModule } from '../redis/module-refs.js';
@@ -319,6 +320,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     throw error;
   }
 
+  const liveness = new ClientLiveness(commands, queue);
   const engine = new Engine(poolOptions, (error) =>
     log(`spindle worker: a callback failed: ${String(error)}`),
   );
@@ -336,7 +338,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       log(`spindle worker: job ${String(job.id)} is not a spindle task: dropped`);
       return;
     }
-    if ((await commands.exists(aliveKey(queue, data.client))) === 0) return; // Its client is gone.
+    if (!(await liveness.alive(data.client))) return; // Its client is gone.
     const key = resultsKey(queue, data.client);
     const push = (note: unknown[]): Promise<unknown> =>
       commands.multi().rpush(key, encodeNote(note)).pexpire(key, RESULTS_TTL_MS).exec();
@@ -414,6 +416,31 @@ export async function serve(options: ServeOptions): Promise<Server> {
     return closing;
   };
   return { served: served.map((module) => module.reference), close };
+}
+
+/**
+ * Whether a job's client is still there (its liveness key exists), asked of Redis at most once a
+ * second per client: the key lives CLIENT_TTL_MS, so a second's staleness changes nothing.
+ */
+class ClientLiveness {
+  readonly #seen = new Map<string, { alive: boolean; at: number }>();
+
+  constructor(
+    readonly commands: RedisClient,
+    readonly queue: string,
+  ) {}
+
+  async alive(client: string): Promise<boolean> {
+    const now = Date.now();
+    const known = this.#seen.get(client);
+    if (known && now - known.at < 1000) return known.alive;
+    const alive = (await this.commands.exists(aliveKey(this.queue, client))) === 1;
+    this.#seen.delete(client);
+    this.#seen.set(client, { alive, at: now });
+    // Bounded: the oldest entries go first.
+    if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
+    return alive;
+  }
 }
 
 /** The abort requests of clients, matched with the jobs this worker runs. */

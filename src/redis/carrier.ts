@@ -48,7 +48,7 @@ import {
   resultsKey,
 } from './wire.js';
 
-/** How many results one read takes at most, after the blocking pop that waited for the first. */
+/** How many results one read takes at most. */
 const READ_BATCH = 512;
 /** How long a stop may wait for Redis (removing jobs, closing) before it exits anyway. */
 const STOP_WAIT_MS = 2000;
@@ -254,25 +254,28 @@ export class RedisCarrier extends ThreadHandle {
     });
   }
 
-  /** Reads the results list for as long as the carrier lives. */
+  /**
+   * Reads the results list for as long as the carrier lives: what is there at once, else a
+   * blocking pop for the next one, delivered as soon as it comes.
+   */
   async #read(): Promise<void> {
     const reader = this.#reader as RedisClient;
     while (!this.#gone) {
-      let notes: Buffer[];
+      let notes: Buffer[] | null;
       try {
-        const first = await reader.blpopBuffer(this.#results, 1);
-        if (this.#gone) return;
-        if (first === null) continue;
-        notes = [first[1]];
-        const more = await reader.lpopBuffer(this.#results, READ_BATCH);
-        if (more) notes.push(...more);
+        notes = await reader.lpopBuffer(this.#results, READ_BATCH);
+        if (notes === null) {
+          const next = await reader.blpopBuffer(this.#results, 1);
+          notes = next === null ? null : [next[1]];
+        }
       } catch {
         if (this.#gone) return;
         // Redis is away: the client reconnects by itself; try again shortly.
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      this.#deliver(notes);
+      if (this.#gone) return;
+      if (notes !== null) this.#deliver(notes);
     }
   }
 
