@@ -87,6 +87,7 @@ export class RedisServer {
       ],
       { stdio: 'ignore' },
     );
+    track(child);
     this.#process = child;
     for (let i = 0; i < 200; i++) {
       if (await canConnect(this.port)) return;
@@ -130,6 +131,7 @@ export class WorkerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
+    track(this.child);
     const take = (chunk: Buffer): void => {
       this.output += chunk.toString();
     };
@@ -187,6 +189,16 @@ export function runCli(
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Every redis-server and worker started: none outlives the test process, however it ends. */
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+function track(child: ChildProcess): void {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
 }
 
 let queues = 0;
