@@ -3,6 +3,9 @@
 //   dist/lib/spindle.js     the library as an ES module (import, and require() on Node >= 20.19)
 //   dist/lib/spindle.cjs    the library as CommonJS (tools that cannot load an ES module: Jest, ...)
 //   dist/lib/task.js        `spindle/task`, the task-side API, as an ES module (task.cjs: CommonJS)
+//   dist/lib/redis.js       `spindle/redis`, the Redis backend and `serve()` (redis.cjs: CommonJS);
+//                           bullmq and ioredis stay outside it (optional peer dependencies)
+//   dist/lib/cli.js         the `spindle` command (`spindle worker`)
 //   dist/worker/thread.cjs  the worker thread's entry, shared by both
 //   dist/worker/child.cjs   a process pool's child process entry
 //   dist/types/*.d.ts       declarations for the ES module; *.d.cts the same for CommonJS
@@ -25,6 +28,9 @@ execFileSync(
   [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
   { cwd: root, stdio: 'inherit' },
 );
+
+/** Optional peer dependencies of `spindle/redis`: found where the user installed them. */
+const REDIS_EXTERNAL = ['bullmq', 'ioredis', 'tsx'];
 
 const common = {
   absWorkingDir: root,
@@ -81,6 +87,33 @@ await Promise.all([
     entryPoints: ['src/task/index.ts'],
     format: 'cjs',
     outfile: 'dist/lib/task.cjs',
+  }),
+  // The Redis backend and the worker's serve(): loaded only by `spindle/redis`, so that the core
+  // package never loads BullMQ. The core meets a backend through a registered symbol
+  // (src/threads/backend.ts), so its own copies of spindle's modules do not matter.
+  build({
+    ...common,
+    entryPoints: ['src/redis/index.ts'],
+    format: 'esm',
+    external: REDIS_EXTERNAL,
+    outfile: 'dist/lib/redis.js',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/redis/index.ts'],
+    format: 'cjs',
+    external: REDIS_EXTERNAL,
+    inject: ['scripts/cjs-import-meta-url.mjs'],
+    define: { 'import.meta.url': 'importMetaUrl' },
+    outfile: 'dist/lib/redis.cjs',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    format: 'esm',
+    external: REDIS_EXTERNAL,
+    banner: { js: '#!/usr/bin/env node' },
+    outfile: 'dist/lib/cli.js',
   }),
 ]);
 

@@ -70,4 +70,5 @@ export { AsyncResult } from './thread-pool/async-result.js';
 export { IMapIterator } from './thread-pool/imap.js';
 export type { FromFunctionOnly, Input, ThreadPoolEvents } from './thread-pool/thread-pool.js';
 export { ThreadPool } from './thread-pool/thread-pool.js';
+export type { Backend } from './threads/backend.js';
 export type { ThreadExitReason } from './threads/exit-reason.js';

@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+import { expectBackend } from '../threads/backend.js';
 import type { ResolvedPoolOptions, ThreadPoolExecutorOptions, ThreadPoolOptions } from './types.js';
 import {
   copyArgs,
@@ -36,6 +37,7 @@ const POOL_OPTION_KEYS = new Set([
   'workerEntry',
   'timings',
   'abortGrace',
+  'backend',
 ]);
 
 const EXECUTOR_KEYS = new Set([
@@ -51,6 +53,7 @@ const EXECUTOR_KEYS = new Set([
   'workerEntry',
   'timings',
   'abortGrace',
+  'backend',
 ]);
 
 let executorCounter = 0;
@@ -125,6 +128,7 @@ export function resolvePoolOptions(
     workerEntry: resolveWorkerEntry(options.workerEntry),
     timings: options.timings ?? false,
     abortGrace,
+    backend: expectBackend(options.backend),
   };
 }
 

@@ -3,6 +3,7 @@
  * checks them is in validate.ts and resolve.ts.
  */
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import type { Backend } from '../threads/backend.js';
 
 /** Something `postMessage` can move instead of copy: an ArrayBuffer, a MessagePort… */
 export type Transferable = TransferListItem;
@@ -154,6 +155,22 @@ export interface ThreadPoolOptions {
    * ```
    */
   abortGrace?: number;
+  /**
+   * Where tasks run instead of this process's worker threads: a backend made by a backend factory,
+   * such as `redis({ url, queue })` of `spindle/redis` (tasks run on the machines that serve that
+   * queue with `spindle worker`). `threads`, `initializer` and `resourceLimits` do not apply then.
+   * @example
+   * ```ts
+   * import { fromModule, ThreadPool } from 'spindle';
+   * import { redis } from 'spindle/redis';
+   * const tasks = fromModule<typeof import('./tasks.js')>('./tasks.js');
+   * await using pool = new ThreadPool({ workers: 64, backend: redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }) });
+   * // Run by the `spindle worker` processes serving the queue "tasks":
+   * // console.log(await pool.map(tasks.square, [1, 2, 3]));
+   * console.log(pool.workers, typeof tasks.square); // 64 'function'
+   * ```
+   */
+  backend?: Backend;
 }
 
 export interface ResolvedPoolOptions {
@@ -170,6 +187,8 @@ export interface ResolvedPoolOptions {
   workerEntry: string | undefined;
   timings: boolean;
   abortGrace: number;
+  /** The `backend` option: undefined runs tasks on this process's threads. */
+  backend: Backend | undefined;
 }
 
 /** The options of `new ThreadPoolExecutor(options)`. */
@@ -314,6 +333,22 @@ export interface ThreadPoolExecutorOptions {
    * ```
    */
   abortGrace?: number;
+  /**
+   * Where tasks run instead of this process's worker threads: a backend made by a backend factory,
+   * such as `redis({ url, queue })` of `spindle/redis` (tasks run on the machines that serve that
+   * queue with `spindle worker`). `threads`, `initializer` and `resourceLimits` do not apply then.
+   * @example
+   * ```ts
+   * import { fromModule, ThreadPoolExecutor } from 'spindle';
+   * import { redis } from 'spindle/redis';
+   * const tasks = fromModule<typeof import('./tasks.js')>('./tasks.js');
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 64, backend: redis({ url: 'redis://127.0.0.1:6379', queue: 'tasks' }) });
+   * // Run by the `spindle worker` processes serving the queue "tasks":
+   * // console.log(await executor.submit(tasks.square, 3));
+   * console.log(typeof tasks.square); // 'function'
+   * ```
+   */
+  backend?: Backend;
 }
 
 /** The options of `ThreadPoolExecutor.map()`, given after the iterables. */

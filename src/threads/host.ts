@@ -10,8 +10,10 @@ import {
   type FunctionRecord,
   functionRecord,
   localRecord,
+  moduleDefOf,
 } from '../functions/functions.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
+import { type BackendKit, hostMakerOf } from './backend.js';
 import { LocalThread } from './local-thread.js';
 import type { ThreadHandle, ThreadReports, ThreadSpec } from './thread-handle.js';
 import { WorkerThread } from './worker-thread.js';
@@ -68,7 +70,14 @@ export const mainThread: HostKind = {
   isolated: false,
 };
 
+/** What a backend bundled apart takes from this copy of spindle (see backend.ts). */
+const KIT: BackendKit = {
+  functionRecord,
+  isModuleReference: (fn) => moduleDefOf(fn) !== undefined,
+};
+
 /** The kind the options ask for. */
 export function hostKindFor(options: ResolvedPoolOptions): HostKind {
+  if (options.backend) return (hostMakerOf(options.backend) as (kit: BackendKit) => HostKind)(KIT);
   return options.threads === 0 ? mainThread : workerThreads;
 }

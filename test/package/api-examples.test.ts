@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { RedisServer, redisAvailable } from '../redis/harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const apiDir = join(root, 'docs', 'api');
@@ -87,12 +88,29 @@ for (let i = 0; i < count; i++) {
 
 let dir = '';
 let examples: ApiExample[] = [];
+/** For `spindle/redis`'s examples that reach Redis: one of the test's own. */
+let redisServer: RedisServer | undefined;
+const EXAMPLES_REDIS = 'redis://127.0.0.1:6379';
 
-before(() => {
+before(async () => {
   // the examples import 'spindle', which is dist/ (`npm test` builds it first)
   assert.ok(existsSync(join(root, 'dist', 'lib', 'spindle.js')), 'run `npm run build` first');
   examples = apiExamples();
+  // serve() connects: the examples' Redis is a redis-server of this test's own, with the module
+  // they serve (./dist/tasks.js) in place. Without redis-server (and outside CI) they are left out.
+  if (redisAvailable()) {
+    redisServer = await RedisServer.start();
+    const url = redisServer.url;
+    examples = examples.map((example) => ({
+      ...example,
+      code: example.code.replaceAll(EXAMPLES_REDIS, url),
+    }));
+  } else {
+    examples = examples.filter((example) => !/\bserve\(/.test(example.code));
+  }
   dir = mkdtempSync(join(tmpdir(), 'spindle-api-examples-'));
+  mkdirSync(join(dir, 'dist'));
+  copyFileSync(join(root, 'test', 'fixtures', 'remote-tasks.mjs'), join(dir, 'dist', 'tasks.js'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(root, join(dir, 'node_modules', 'spindle'), 'dir');
@@ -104,8 +122,9 @@ before(() => {
   });
 });
 
-after(() => {
+after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await redisServer?.stop();
 });
 
 it('the API reference has examples to run', () => {

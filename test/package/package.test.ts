@@ -164,11 +164,19 @@ describe('the package', () => {
         'dist/types/index.d.cts',
         'dist/types/errors.d.ts',
         'dist/types/errors.d.cts',
+        'dist/lib/redis.js',
+        'dist/lib/redis.cjs',
+        'dist/lib/cli.js',
+        'dist/types/redis/index.d.ts',
+        'dist/types/redis/index.d.cts',
       ]) {
         assert.ok(files.includes(file), `${file} is not in the tarball`);
       }
       const runnable = files.filter((file) => /\.(?:[cm]?js)$/.test(file));
       assert.deepEqual(runnable.sort(), [
+        'dist/lib/cli.js',
+        'dist/lib/redis.cjs',
+        'dist/lib/redis.js',
         'dist/lib/spindle.cjs',
         'dist/lib/spindle.js',
         'dist/lib/task.cjs',
@@ -186,6 +194,8 @@ describe('the package', () => {
         'dist/lib/spindle.js.map',
         'dist/lib/spindle.cjs.map',
         'dist/lib/task.js.map',
+        'dist/lib/redis.js.map',
+        'dist/lib/cli.js.map',
         'dist/worker/thread.cjs.map',
         'dist/worker/child.cjs.map',
       ]) {
