@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import { type Job, SETTLE, Task } from '../engine/task.js';
 import type { AnyFunction, ModuleTasks } from '../functions/functions.js';
 import { MODE_BITS, type Mode, Outcome, TaskFlags } from '../protocol/messages.js';
-import type { JobData } from '../redis/wire.js';
+import type { JobData, JobFunction } from '../redis/wire.js';
 
 /** A module the worker serves: its reference (what jobs name) and its exports as references. */
 export interface ServedTasks {
@@ -35,12 +35,15 @@ export class LocalRunner {
     this.#allowInline = allowInline;
   }
 
-  /** Runs the job's task; resolves with its outcome and value (never rejects). */
-  run(data: JobData, control: RunControl): Promise<[Outcome, unknown]> {
+  /**
+   * Runs the job's task on `engine` (the worker's shared pool, or its client's own, see
+   * client-pools.ts); resolves with its outcome and value (never rejects).
+   */
+  run(data: JobData, control: RunControl, engine = this.#engine): Promise<[Outcome, unknown]> {
     let fn: AnyFunction;
     let payload: unknown;
     try {
-      fn = this.#function(data);
+      fn = this.resolve(data.fn);
       payload = deserialize(Buffer.from(data.payload, 'base64'));
     } catch (error) {
       return Promise.resolve([Outcome.Error, error]);
@@ -51,7 +54,7 @@ export class LocalRunner {
       };
       let record: ReturnType<Engine['record']>;
       try {
-        record = this.#engine.record(fn);
+        record = engine.record(fn);
       } catch (error) {
         resolve([Outcome.Error, error]);
         return;
@@ -62,19 +65,19 @@ export class LocalRunner {
       const callControl =
         flags === 0
           ? undefined
-          : new CallControl(this.#engine, {
+          : new CallControl(engine, {
               signal: control.signal,
               timeout: Number.POSITIVE_INFINITY,
               onProgress: flags & TaskFlags.Progress ? control.onProgress : undefined,
             });
       callControl?.adopt(task);
-      this.#engine.submit(task);
+      engine.submit(task);
       callControl?.seal();
     });
   }
 
-  #function(data: JobData): AnyFunction {
-    const fn = data.fn;
+  /** The function a job names (a task or an initializer): a TypeError if this worker cannot run it. */
+  resolve(fn: JobFunction): AnyFunction {
     if ('module' in fn) {
       const served = this.#served.get(fn.module);
       if (!served) {

@@ -38,7 +38,12 @@ import {
   resultsKey,
   safeUrl,
 } from '../redis/wire.js';
+import { ClientPools } from './client-pools.js';
 import { LocalRunner, type ServedTasks } from './local-runner.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+/** How long a slot rests after giving back a job it cannot run, so that it does not spin on it. */
+const GIVE_BACK_PAUSE_MS = 250;
 
 /**
  * The options of {@link serve} (and of `spindle worker`).
@@ -325,6 +330,23 @@ export async function serve(options: ServeOptions): Promise<Server> {
     log(`spindle worker: a callback failed: ${String(error)}`),
   );
   const runner = new LocalRunner(engine, served, allowInline);
+  const pools = new ClientPools(poolOptions, runner, (error) =>
+    log(`spindle worker: a callback failed: ${String(error)}`),
+  );
+  const registry = new WorkerRegistry(commands, queue);
+  await registry.renew();
+  // The pools of clients that are gone stop; their failures are forgotten.
+  const sweeper = setInterval(() => {
+    for (const client of pools.clients()) {
+      liveness.alive(client).then(
+        (alive) => {
+          if (!alive) pools.forget(client);
+        },
+        () => {},
+      );
+    }
+  }, 5000);
+  sweeper.unref();
   const aborts = new AbortWatch();
   await subscriber.subscribe(abortChannel(queue));
   subscriber.on('message', (_channel: string, message: string) => aborts.received(message));
@@ -342,24 +364,59 @@ export async function serve(options: ServeOptions): Promise<Server> {
     const key = resultsKey(queue, data.client);
     const push = (note: unknown[]): Promise<unknown> =>
       commands.multi().rpush(key, encodeNote(note)).pexpire(key, RESULTS_TTL_MS).exec();
+    const giveBack = async (): Promise<never> => {
+      await job.moveToWait(token);
+      await new Promise((resolve) => setTimeout(resolve, GIVE_BACK_PAUSE_MS));
+      throw drivers.givenBack();
+    };
+    let engine: Engine | undefined;
+    if (data.init) {
+      const pool = pools.poolFor({ ...data, init: data.init });
+      if (pool.engine === undefined) {
+        // Its initializer cannot run here (recorded once, when found): another worker's job.
+        if (pool.fresh) {
+          log(
+            `spindle worker: the initializer of client ${data.client} cannot run here; its jobs go to other workers: ${String(pool.failure)}`,
+          );
+          await registry.initFailed(data.client, pool.failure).catch(() => {});
+        }
+        return giveBack();
+      }
+      engine = pool.engine;
+    }
     if (data.mode & TaskFlags.Timed) await push([Note.Started, data.seq]);
     const id = job.id as string;
     const controller = aborts.track(id);
     try {
-      const [outcome, value] = await runner.run(data, {
-        signal: controller.signal,
-        onProgress: (progress) => {
-          push([Note.Progress, data.seq, progress]).catch((error: unknown) => {
-            log(
-              `spindle worker: a progress value of job ${id} could not be sent: ${String(error)}`,
-            );
-          });
+      const [outcome, value] = await runner.run(
+        data,
+        {
+          signal: controller.signal,
+          onProgress: (progress) => {
+            push([Note.Progress, data.seq, progress]).catch((error: unknown) => {
+              log(
+                `spindle worker: a progress value of job ${id} could not be sent: ${String(error)}`,
+              );
+            });
+          },
         },
-      });
+        engine,
+      );
       if (givingBack) {
         // Stopped by this worker's own stop, not by its client: another worker runs it.
         await job.moveToWait(token);
         throw drivers.givenBack();
+      }
+      if (engine && outcome === Outcome.Error && pools.isBroken(engine)) {
+        // The client's initializer failed on one of this pool's threads: not the task's doing.
+        const failed = pools.initFailure(data.client, engine);
+        if (failed) {
+          log(
+            `spindle worker: the initializer of client ${data.client} failed here; its jobs go to other workers: ${String(failed.error)}`,
+          );
+          await registry.initFailed(data.client, failed.error).catch(() => {});
+        }
+        return await giveBack();
       }
       await push([Note.Result, data.seq, ...encodeOutcome(outcome, value)]);
     } finally {
@@ -403,13 +460,15 @@ export async function serve(options: ServeOptions): Promise<Server> {
       const timer = setTimeout(() => {
         givingBack = true;
         void runner.terminate();
+        void pools.terminate();
       }, grace);
       try {
         await finished;
       } finally {
         clearTimeout(timer);
       }
-      await runner.terminate();
+      clearInterval(sweeper);
+      await Promise.all([runner.terminate(), pools.terminate(), registry.leave()]);
       await Promise.allSettled(clients.map((client) => client.quit()));
       for (const client of clients) client.disconnect();
     })();

@@ -3,22 +3,62 @@
  * queue. Its kind of carrier (threads/host.ts HostKind) is one RedisCarrier holding the pool's
  * `workers` task slots; only task-module references go (inline functions only when asked).
  */
+
+import { serialize } from 'node:v8';
+import type { ResolvedPoolOptions } from '../options/types.js';
 import { type Backend, type BackendKit, HOST_KIND } from '../threads/backend.js';
 import type { HostKind } from '../threads/host.js';
 import { RedisCarrier } from './carrier.js';
+import { moduleReference } from './module-refs.js';
 import { type RedisBackendOptions, type RedisSettings, resolveRedisOptions } from './settings.js';
+import type { JobInit } from './wire.js';
+
+/**
+ * The pool's initializer as its jobs carry it: a worker runs it (once per thread of the pool it
+ * keeps for this client) before the client's first task there. Throws for `initargs` that cannot
+ * be serialized or are too large, before anything is sent.
+ */
+function jobInit(
+  options: ResolvedPoolOptions,
+  settings: RedisSettings,
+  kit: BackendKit,
+): JobInit | undefined {
+  if (!options.initializer) return undefined;
+  const def = kit.functionRecord(options.initializer, 'initializer').def;
+  let args: Buffer;
+  try {
+    args = serialize(options.initargs);
+  } catch (error) {
+    throw new TypeError(
+      `Expected \`initargs\` to be values that can be copied to the workers (structured clone), but one cannot: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  if (args.byteLength > settings.maxJobBytes) {
+    throw new RangeError(
+      `The initargs take ${args.byteLength} bytes serialized, more than the redis backend's maxJobBytes (${settings.maxJobBytes}); every job carries them: pass large data by reference (a key, a path, a URL)`,
+    );
+  }
+  return {
+    fn:
+      def.kind === 'module'
+        ? { module: moduleReference(def.url, settings.root), exportName: def.exportName }
+        : { source: def.source, name: def.name },
+    args: args.toString('base64'),
+  };
+}
 
 function redisHost(settings: RedisSettings, kit: BackendKit): HostKind {
   return {
     carriers: () => 1,
     start: (reports, spec, options) =>
-      new RedisCarrier(reports, { ...spec, quota: options.workers }, settings),
+      new RedisCarrier(
+        reports,
+        { ...spec, quota: options.workers },
+        settings,
+        jobInit(options, settings, kit),
+      ),
     record(fn, what = 'fn') {
-      if (what === 'initializer') {
-        throw new TypeError(
-          `The ${settings.description} runs no \`initializer\` of the pool: each \`spindle worker\` runs its task modules' top-level code when it loads them; put what should run once per worker there`,
-        );
-      }
       if (typeof fn === 'function' && !kit.isModuleReference(fn) && !settings.allowInline) {
         throw new TypeError(
           `Expected \`${what}\` to be a task-module reference (fromModule()) for the ${settings.description}, got an inline function${fn.name ? ` (${fn.name})` : ''}. ` +

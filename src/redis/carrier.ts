@@ -33,6 +33,7 @@ import {
   refClient,
   within,
 } from './drivers.js';
+import { InitWatch } from './init-watch.js';
 import { moduleReference } from './module-refs.js';
 import { decodeOutcome } from './outcome-codec.js';
 import type { RedisSettings } from './settings.js';
@@ -41,8 +42,10 @@ import {
   aliveKey,
   CLIENT_TTL_MS,
   decodeNote,
+  initFailuresKey,
   type JobData,
   type JobFunction,
+  type JobInit,
   jobId,
   Note,
   resultsKey,
@@ -76,15 +79,24 @@ export class RedisCarrier extends ThreadHandle {
   #connected = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #downTimer: NodeJS.Timeout | undefined;
+  /** The pool's initializer, carried by every job; and the watch over its failures on workers. */
+  readonly #init: JobInit | undefined;
+  #initWatch: InitWatch | undefined;
   #exit!: () => void;
   readonly #exited = new Promise<void>((resolve) => {
     this.#exit = resolve;
   });
 
-  constructor(host: ThreadReports, spec: ThreadSpec, settings: RedisSettings) {
+  constructor(
+    host: ThreadReports,
+    spec: ThreadSpec,
+    settings: RedisSettings,
+    init: JobInit | undefined,
+  ) {
     super(spec);
     this.#host = host;
     this.#settings = settings;
+    this.#init = init;
     this.#results = resultsKey(settings.queue, this.#client);
     this.#alive = aliveKey(settings.queue, this.#client);
     void this.#start();
@@ -122,6 +134,15 @@ export class RedisCarrier extends ThreadHandle {
       this.#commands?.set(this.#alive, '1', 'PX', CLIENT_TTL_MS).catch(() => {});
     }, CLIENT_TTL_MS / 3);
     this.#heartbeat.unref();
+    if (this.#init) {
+      this.#initWatch = new InitWatch(
+        this.#commands as RedisClient,
+        settings.queue,
+        this.#client,
+        (error) => this.#initFailedEverywhere(error),
+        () => this.#jobs.size > 0,
+      );
+    }
     this.#updateRef();
     void this.#read();
     this.#host.threadReady(this);
@@ -161,6 +182,15 @@ export class RedisCarrier extends ThreadHandle {
     } catch {}
     const jobs = [...this.#jobs.values()];
     if (jobs.length > 0) this.#add(jobs);
+  }
+
+  /**
+   * Every live worker failed the initializer: the pool is broken (its tasks fail with
+   * BrokenPoolError, whose cause is the initializer's error), as when a thread's initializer fails.
+   */
+  #initFailedEverywhere(error: unknown): void {
+    if (this.#gone) return;
+    this.#host.threadInitFailed(this, error);
   }
 
   /** It cannot go on (Redis unreachable): its tasks fail, and the engine decides what next. */
@@ -228,6 +258,7 @@ export class RedisCarrier extends ThreadHandle {
         fn,
         mode: task.mode | task.flags,
         payload: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+        ...(this.#init ? { init: this.#init } : {}),
       },
       opts: { jobId: id, removeOnComplete: { age: 600 }, removeOnFail: { age: 600 } },
     };
@@ -298,6 +329,9 @@ export class RedisCarrier extends ThreadHandle {
         }
         case Note.Progress:
           if (this.#jobs.has(seq)) results.push(seq, Outcome.Progress, note[2]);
+          break;
+        case Note.InitFailed:
+          this.#initWatch?.failed();
           break;
         case Note.Result: {
           // A second outcome of a job run twice (at least once) is dropped here.
@@ -397,7 +431,11 @@ export class RedisCarrier extends ThreadHandle {
             await commands.publish(channel, serialize([ids[i], reason]).toString('base64'));
           }
         }
-        await commands.del(this.#alive, this.#results);
+        await commands.del(
+          this.#alive,
+          this.#results,
+          initFailuresKey(this.#settings.queue, this.#client),
+        );
       };
       try {
         await within(cleanUp(), STOP_WAIT_MS, () => new Error('Redis did not answer in time'));
@@ -412,6 +450,7 @@ export class RedisCarrier extends ThreadHandle {
   #close(): void {
     this.#gone = true;
     this.#connected = false;
+    this.#initWatch?.stop();
     this.#jobs.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     if (this.#downTimer) clearTimeout(this.#downTimer);

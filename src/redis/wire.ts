@@ -22,6 +22,22 @@ export function resultsKey(queue: string, client: string): string {
   return `spindle:${queue}:results:${client}`;
 }
 
+/**
+ * The workers serving a queue: a sorted set of worker ids scored by when their registration
+ * expires (each renews its own every WORKER_TTL_MS / 3), so that dead workers fall out by time.
+ */
+export function workersKey(queue: string): string {
+  return `spindle:${queue}:workers`;
+}
+
+/** How long a worker's registration lasts without being renewed. */
+export const WORKER_TTL_MS = 15_000;
+
+/** A client's initializer failures: a hash of worker id → the error (V8 serialized, base64). */
+export function initFailuresKey(queue: string, client: string): string {
+  return `spindle:${queue}:initfail:${client}`;
+}
+
 /** The pub/sub channel on which clients tell workers to abort running jobs. */
 export function abortChannel(queue: string): string {
   return `spindle:${queue}:abort`;
@@ -34,6 +50,22 @@ export type JobFunction =
   /** An inline function's source (only run by workers started with `--allow-inline`). */
   | { source: string; name: string };
 
+/** The pool's initializer, as every job of its client carries it. */
+export interface JobInit {
+  fn: JobFunction;
+  /** `initargs`, V8 serialized, base64. */
+  args: string;
+}
+
+function isJobFunction(fn: unknown): fn is JobFunction {
+  if (fn === null || typeof fn !== 'object') return false;
+  const f = fn as Record<string, unknown>;
+  return (
+    (typeof f.module === 'string' && typeof f.exportName === 'string') ||
+    (typeof f.source === 'string' && typeof f.name === 'string')
+  );
+}
+
 /** A BullMQ job's data: one task (a call, or a chunk of a map). */
 export interface JobData {
   /** The client's id: where results go, whose liveness counts. */
@@ -45,22 +77,23 @@ export interface JobData {
   mode: number;
   /** The payload (argument list, or a chunk's items), V8 serialized, base64. */
   payload: string;
+  /** The pool's initializer: a worker runs it before the first task of this client there. */
+  init?: JobInit;
 }
 
 /** Whether a job's data is one a spindle client made (anyone may write to a queue). */
 export function isJobData(data: unknown): data is JobData {
   if (data === null || typeof data !== 'object') return false;
   const job = data as Partial<JobData>;
-  const fn = job.fn as Record<string, unknown> | undefined;
+  const init = job.init as Partial<JobInit> | undefined;
   return (
     typeof job.client === 'string' &&
     Number.isInteger(job.seq) &&
     Number.isInteger(job.mode) &&
     typeof job.payload === 'string' &&
-    fn !== null &&
-    typeof fn === 'object' &&
-    ((typeof fn.module === 'string' && typeof fn.exportName === 'string') ||
-      (typeof fn.source === 'string' && typeof fn.name === 'string'))
+    isJobFunction(job.fn) &&
+    (init === undefined ||
+      (init !== null && isJobFunction(init.fn) && typeof init.args === 'string'))
   );
 }
 
@@ -72,6 +105,8 @@ export const Note = {
   Progress: 1,
   /** `[Result, seq, outcome, value]`: value as wire.ts's encodeOutcome made it. */
   Result: 2,
+  /** The client's initializer failed on a worker, which takes no more of its jobs: `[InitFailed, workerId]`. */
+  InitFailed: 3,
 } as const;
 export type Note = (typeof Note)[keyof typeof Note];
 

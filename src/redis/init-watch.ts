@@ -1,0 +1,89 @@
+/**
+ * The client's watch over its initializer's failures on the workers. A worker where it fails
+ * takes no more of the client's jobs (they go to the others) and records the error (wire.ts
+ * initFailuresKey); the pool is broken only when every live worker serving the queue has failed
+ * it (wire.ts workersKey holds the live ones): then no worker can run the client's tasks.
+ * Looked at when a worker says it failed, and every second while tasks are out (a good worker
+ * may die afterwards, leaving only failed ones).
+ */
+import { deserialize } from 'node:v8';
+import { deserializeError } from '../protocol/errors.js';
+import type { RedisClient } from './drivers.js';
+import { initFailuresKey, workersKey } from './wire.js';
+
+/** How often the failures are looked at while tasks are out and some worker has failed. */
+const CHECK_EVERY_MS = 1000;
+
+export class InitWatch {
+  readonly #commands: RedisClient;
+  readonly #failures: string;
+  readonly #workers: string;
+  readonly #broken: (error: unknown, failed: string[]) => void;
+  /** Whether some worker has said it failed (before that, nothing needs looking at). */
+  #seen = false;
+  #checking = false;
+  #done = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    commands: RedisClient,
+    queue: string,
+    client: string,
+    broken: (error: unknown, failed: string[]) => void,
+    hasWork: () => boolean,
+  ) {
+    this.#commands = commands;
+    this.#failures = initFailuresKey(queue, client);
+    this.#workers = workersKey(queue);
+    this.#broken = broken;
+    this.#timer = setInterval(() => {
+      if (this.#seen && hasWork()) void this.check();
+    }, CHECK_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  /** A worker said the initializer failed there. */
+  failed(): void {
+    this.#seen = true;
+    void this.check();
+  }
+
+  async check(): Promise<void> {
+    if (this.#checking || this.#done) return;
+    this.#checking = true;
+    try {
+      const failures = await this.#commands.hgetall(this.#failures);
+      const failed = Object.keys(failures);
+      if (failed.length === 0) return;
+      const live = await this.#commands.zrangebyscore(this.#workers, Date.now(), '+inf');
+      // A worker that registered and has not failed it yet may still run it.
+      if (live.some((worker) => failures[worker] === undefined)) return;
+      if (this.#done) return;
+      this.#done = true;
+      clearInterval(this.#timer);
+      const first =
+        failures[live.find((worker) => failures[worker] !== undefined) ?? failed[0] ?? ''];
+      let error: unknown;
+      try {
+        error = deserializeError(deserialize(Buffer.from(first ?? '', 'base64')));
+      } catch {
+        error = new Error('The initializer failed on every worker (its error could not be read)');
+      }
+      this.#broken(error, failed);
+    } catch {
+      // Redis away: looked at again later.
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /** The keys it reads that belong to this client (deleted when it stops). */
+  get key(): string {
+    return this.#failures;
+  }
+
+  stop(): void {
+    this.#done = true;
+    clearInterval(this.#timer);
+  }
+}
