@@ -65,6 +65,7 @@ export class ClientPools {
           name: `${this.#base.name}-${data.client}`,
           initializer: initializer as () => unknown,
           initargs,
+          initializerTimeout: data.init.timeout,
         },
         'serve()',
       );

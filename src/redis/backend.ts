@@ -45,6 +45,7 @@ function jobInit(
         ? { module: moduleReference(def.url, settings.root), exportName: def.exportName }
         : { source: def.source, name: def.name },
     args: args.toString('base64'),
+    timeout: options.initializerTimeout,
   };
 }
 

@@ -77,11 +77,6 @@ export class InitWatch {
     }
   }
 
-  /** The keys it reads that belong to this client (deleted when it stops). */
-  get key(): string {
-    return this.#failures;
-  }
-
   stop(): void {
     this.#done = true;
     clearInterval(this.#timer);

@@ -55,6 +55,8 @@ export interface JobInit {
   fn: JobFunction;
   /** `initargs`, V8 serialized, base64. */
   args: string;
+  /** `initializerTimeout` (ms): past it, the initializer counts as failed on that worker. */
+  timeout: number;
 }
 
 function isJobFunction(fn: unknown): fn is JobFunction {
@@ -93,7 +95,11 @@ export function isJobData(data: unknown): data is JobData {
     typeof job.payload === 'string' &&
     isJobFunction(job.fn) &&
     (init === undefined ||
-      (init !== null && isJobFunction(init.fn) && typeof init.args === 'string'))
+      (init !== null &&
+        isJobFunction(init.fn) &&
+        typeof init.args === 'string' &&
+        Number.isInteger(init.timeout) &&
+        (init.timeout as number) > 0))
   );
 }
 

@@ -125,11 +125,11 @@ export class WorkerProcess {
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], nodeArgs: string[] = []) {
+  constructor(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [...nodeArgs, cli, 'worker', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
     });
     track(this.child);
     const take = (chunk: Buffer): void => {
@@ -152,12 +152,16 @@ export class WorkerProcess {
     queue: string,
     extra: string[] = [],
     nodeArgs: string[] = [],
-    { defaultModules = true } = {},
+    {
+      defaultModules = true,
+      env = {},
+    }: { defaultModules?: boolean; env?: Record<string, string> } = {},
   ): Promise<WorkerProcess> {
     const modules = defaultModules ? ['--modules', TASKS] : [];
     const worker = new WorkerProcess(
       ['--redis', url, '--queue', queue, ...modules, '--lock-ms', '2000', ...extra],
       nodeArgs,
+      env,
     );
     for (let i = 0; i < 600; i++) {
       if (worker.output.includes('serving queue')) return worker;
