@@ -158,7 +158,8 @@ export interface ThreadPoolOptions {
   /**
    * Where tasks run instead of this process's worker threads: a backend made by a backend factory,
    * such as `redis({ url, queue })` of `spindle/redis` (tasks run on the machines that serve that
-   * queue with `spindle worker`). `threads`, `initializer` and `resourceLimits` do not apply then.
+   * queue with `spindle worker`). `threads` and `resourceLimits` do not apply then; `initializer`
+   * (a task-module reference) runs on each worker, once per thread of the pool it keeps for this one.
    * @example
    * ```ts
    * import { fromModule, ThreadPool } from 'spindle';
@@ -336,7 +337,8 @@ export interface ThreadPoolExecutorOptions {
   /**
    * Where tasks run instead of this process's worker threads: a backend made by a backend factory,
    * such as `redis({ url, queue })` of `spindle/redis` (tasks run on the machines that serve that
-   * queue with `spindle worker`). `threads`, `initializer` and `resourceLimits` do not apply then.
+   * queue with `spindle worker`). `threads` and `resourceLimits` do not apply then; `initializer`
+   * (a task-module reference) runs on each worker, once per thread of the pool it keeps for this one.
    * @example
    * ```ts
    * import { fromModule, ThreadPoolExecutor } from 'spindle';

@@ -81,8 +81,11 @@ function redisHost(settings: RedisSettings, kit: BackendKit): HostKind {
  * `npx spindle worker --redis URL --queue NAME --modules ./dist/tasks.js`. Only task-module
  * references are sent (inline functions only with `allowInline`, to workers started with
  * `--allow-inline`); values cross by V8 serialization (structured clone). A task runs at least
- * once and settles exactly once. Throws a TypeError or RangeError for bad options; Redis itself
- * is reached at the pool's first call.
+ * once and settles exactly once. The pool's `initializer` (a task-module reference) runs on each
+ * worker once per thread of the local pool it keeps for this pool; a worker where it fails gives
+ * the jobs back to the others, and the pool breaks (`BrokenPoolError`) only when every live
+ * worker has failed it. Throws a TypeError or RangeError for bad options; Redis itself is reached
+ * at the pool's first call.
  * @example
  * ```ts
  * import { fromModule, ThreadPool } from 'spindle';

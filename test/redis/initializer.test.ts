@@ -182,6 +182,23 @@ describe('spindle/redis initializer', { skip: !available }, () => {
     }
   });
 
+  it('initargs larger than maxJobBytes: a clear RangeError, every call settles', T, async () => {
+    await using pool = new ThreadPool({
+      workers: 1,
+      initializer: tasks.initOrFail,
+      initargs: ['x'.repeat(5000)],
+      backend: redis({ url: server.url, queue: queueName('init-big'), maxJobBytes: 1024 }),
+    });
+    const error = await rejection(pool.apply(tasks.square, [2]));
+    assert.ok(error instanceof BrokenPoolError, String(error));
+    assert.ok(error.cause instanceof RangeError);
+    await assert.rejects(async () => pool.apply(tasks.square, [3]), BrokenPoolError);
+    assert.match(
+      String(error.cause),
+      /initargs take \d+ bytes serialized, more than .*maxJobBytes \(1024\)/,
+    );
+  });
+
   it('refuses an inline initializer unless the workers allow inline functions', () => {
     assert.throws(
       () =>
