@@ -373,13 +373,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
     if (data.init) {
       const pool = pools.poolFor({ ...data, init: data.init });
       if (pool.engine === undefined) {
-        // Its initializer cannot run here (recorded once, when found): another worker's job.
+        // Its initializer cannot run here (said once, when found): another worker's job.
         if (pool.fresh) {
           log(
             `spindle worker: the initializer of client ${data.client} cannot run here; its jobs go to other workers: ${String(pool.failure)}`,
           );
-          await registry.initFailed(data.client, pool.failure).catch(() => {});
         }
+        await registry.initFailed(data.client, pool.failure, pool.fresh).catch(() => {});
         return giveBack();
       }
       engine = pool.engine;
@@ -414,7 +414,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
           log(
             `spindle worker: the initializer of client ${data.client} failed here; its jobs go to other workers: ${String(failed.error)}`,
           );
-          await registry.initFailed(data.client, failed.error).catch(() => {});
+          await registry.initFailed(data.client, failed.error, true).catch(() => {});
         }
         return await giveBack();
       }

@@ -49,18 +49,22 @@ export class WorkerRegistry {
     }
   }
 
-  /** The client's initializer failed here: recorded for it, and the client told to look. */
-  async initFailed(client: string, error: unknown): Promise<void> {
+  /**
+   * The client's initializer failed here: recorded for it (again at each job given back, so that a
+   * Redis restarted empty learns it anew), and, when `fresh`, the client told to look.
+   */
+  async initFailed(client: string, error: unknown, fresh: boolean): Promise<void> {
     const failures = initFailuresKey(this.#queue, client);
-    const results = resultsKey(this.#queue, client);
     const value = serialize(serializeError(error)).toString('base64');
-    await this.#commands
+    const batch = this.#commands
       .multi()
       .hset(failures, this.id, value)
-      .pexpire(failures, RESULTS_TTL_MS)
-      .rpush(results, encodeNote([Note.InitFailed, this.id]))
-      .pexpire(results, RESULTS_TTL_MS)
-      .exec();
+      .pexpire(failures, RESULTS_TTL_MS);
+    if (fresh) {
+      const results = resultsKey(this.#queue, client);
+      batch.rpush(results, encodeNote([Note.InitFailed, this.id])).pexpire(results, RESULTS_TTL_MS);
+    }
+    await batch.exec();
   }
 
   /** Stops serving: no client counts on it any more. */

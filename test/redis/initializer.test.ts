@@ -164,6 +164,46 @@ describe('spindle/redis initializer', { skip: !available }, () => {
     },
   );
 
+  it(
+    'the last good worker leaving breaks the pool; an initializer no worker serves too',
+    T,
+    async () => {
+      const queue = queueName('init-good-leaves');
+      const failing = await WorkerProcess.start(server.url, queue, ['--workers', '1'], [], FAILING);
+      const good = await WorkerProcess.start(server.url, queue, ['--workers', '1']);
+      try {
+        await using pool = new ThreadPool({
+          workers: 2,
+          initializer: tasks.initOrFail,
+          initargs: ['g'],
+          backend: redis({ url: server.url, queue }),
+        });
+        const before = await pool.map(tasks.initMarker, [10, 10, 10, 10], 1);
+        assert.deepEqual(new Set(before.map(([pid]) => pid)), new Set([good.pid]));
+        assert.equal((await good.stop('SIGTERM')).code, 0);
+        const error = await rejection(pool.apply(tasks.initMarker, []));
+        assert.ok(error instanceof BrokenPoolError, String(error));
+        assert.equal((error.cause as { code?: string }).code, 'E_INIT');
+
+        // An initializer from a module the worker does not serve cannot run there.
+        const controlTasks = fromModule<typeof import('../fixtures/control-tasks.mjs')>(
+          new URL('../fixtures/control-tasks.mjs', import.meta.url),
+        );
+        await using other = new ThreadPool({
+          workers: 1,
+          initializer: controlTasks.report,
+          initargs: [0],
+          backend: redis({ url: server.url, queue }),
+        });
+        const unserved = await rejection(other.apply(tasks.square, [2]));
+        assert.ok(unserved instanceof BrokenPoolError, String(unserved));
+        assert.match(String(unserved.cause), /does not serve the task module/);
+      } finally {
+        await Promise.all([failing.stop(), good.stop()]);
+      }
+    },
+  );
+
   it('the client’s initializerTimeout bounds the initializer on the workers', T, async () => {
     const queue = queueName('init-timeout');
     const worker = await WorkerProcess.start(server.url, queue, ['--workers', '1']);
