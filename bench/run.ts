@@ -57,6 +57,11 @@ async function main(): Promise<void> {
       options.workloads.includes(w.id) && w.participants.some((p) => options.pools.includes(p)),
   );
   for (const def of chosen) {
+    const missing = def.unavailable?.();
+    if (missing !== undefined) {
+      process.stderr.write(`[${def.no} ${def.id}] skipped: ${missing}\n`);
+      continue;
+    }
     runs.push(await runWorkload(def, options, childScript, unavailable));
   }
   const reports = runs.map(reportWorkload);

@@ -17,6 +17,7 @@ const CHILD_SOURCES = [
   'workloads',
   'workers',
   'servers',
+  'redis',
 ];
 
 async function* filesUnder(path: string): AsyncGenerator<string> {

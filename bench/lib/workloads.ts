@@ -6,6 +6,7 @@ import type { Options } from './args.js';
 import { FORMS_WORKLOADS } from './defs/forms.js';
 import { POOL_WORKLOADS } from './defs/pools.js';
 import { PYTHON_GUIDE_WORKLOADS } from './defs/python-guide.js';
+import { REDIS_WORKLOADS } from './defs/redis.js';
 import { SCALING_WORKLOADS } from './defs/scaling.js';
 import type { Sample } from './runner.js';
 
@@ -54,6 +55,8 @@ export interface WorkloadDef<W extends WorkloadId> {
   reference?: 'best peer' | Participant | null;
   /** The first metric is the workload's headline (used for the last column). */
   metrics: readonly MetricDef[];
+  /** Why it cannot run on this machine (a server it needs is missing), or undefined. */
+  unavailable?: () => string | undefined;
   rounds: (o: Options) => number;
   /** No new round starts when it would likely end past this many seconds (at least 1 round). */
   budgetS?: (o: Options) => number;
@@ -68,4 +71,5 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
   ...PYTHON_GUIDE_WORKLOADS,
   ...FORMS_WORKLOADS,
   ...SCALING_WORKLOADS,
+  ...REDIS_WORKLOADS,
 ].sort((a, b) => a.no - b.no);

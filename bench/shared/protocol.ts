@@ -49,6 +49,8 @@ export interface WorkloadParams {
   };
   /** The variant is the task count (throughput rows) or `imap` (one long lazy map). */
   scaling: { imapItems: number; imapBudgetMs: number };
+  /** `root`: the repository, which the workers run from (see bench/redis/measure.ts). */
+  redis: { root: string };
 }
 export type WorkloadId = keyof WorkloadParams;
 export const WORKLOAD_IDS = [
@@ -62,6 +64,7 @@ export const WORKLOAD_IDS = [
   'http',
   'forms',
   'scaling',
+  'redis',
 ] as const satisfies readonly WorkloadId[];
 
 export interface ChildSpec<W extends WorkloadId = WorkloadId> {
