@@ -239,5 +239,8 @@ export async function cpuMap(
 export const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-/** The rows of the redis workload of `npm run bench` (one child measures both). */
-export const REDIS_LANES = ['spindle/redis', 'BullMQ directly'] as const;
+/**
+ * The rows of the redis workload of `npm run bench` (one child measures both; a row's label is
+ * the participant, spindle, then this).
+ */
+export const REDIS_LANES = ['on Redis', '(reference: BullMQ directly)'] as const;
