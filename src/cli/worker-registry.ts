@@ -31,6 +31,8 @@ export class WorkerRegistry {
     this.#queue = queue;
     this.#timer = setInterval(() => void this.renew(), WORKER_TTL_MS / 3);
     this.#timer.unref();
+    // Back from a lost connection (perhaps to a Redis restarted empty): registered again at once.
+    commands.on('ready', () => void this.renew());
   }
 
   /** Registers (again) this worker, and lets the registrations of dead ones go. */

@@ -165,6 +165,33 @@ describe('spindle/redis initializer', { skip: !available }, () => {
   );
 
   it(
+    'Redis restarted empty mid-run: the pool does not break, every task runs on the good worker',
+    T,
+    async () => {
+      const queue = queueName('init-restart');
+      const failing = await WorkerProcess.start(server.url, queue, ['--workers', '2'], [], FAILING);
+      const good = await WorkerProcess.start(server.url, queue, ['--workers', '2']);
+      try {
+        await using pool = new ThreadPool({
+          workers: 4,
+          initializer: tasks.initOrFail,
+          initargs: ['r'],
+          backend: redis({ url: server.url, queue }),
+        });
+        const results = pool.map(tasks.initMarker, Array(24).fill(100), 1);
+        await delay(400);
+        await server.restart();
+        for (const [pid, marker] of await results) {
+          assert.equal(pid, good.pid);
+          assert.equal(marker, 'r');
+        }
+      } finally {
+        await Promise.all([failing.stop(), good.stop()]);
+      }
+    },
+  );
+
+  it(
     'the last good worker leaving breaks the pool; an initializer no worker serves too',
     T,
     async () => {
