@@ -1,36 +1,29 @@
 /**
  * `spindle worker`'s work, also callable from a program: a local spindle pool fed by a BullMQ
  * queue. BullMQ's Worker takes a job only while one of the pool's task slots is free
- * (concurrency = workers); each job's task runs on the pool (local-runner.ts), and what it
- * reports (started, progress, outcome) is pushed onto its client's results list. A job whose
- * client is gone (its liveness key expired) is dropped without running.
+ * (concurrency = workers); each job's task runs on the pool (local-runner.ts), or on its client's
+ * own pool when the client has an initializer (client-pools.ts), and what it reports (started,
+ * progress, outcome) is pushed onto its client's results list. A job whose client is gone (its
+ * liveness key expired) is dropped without running; one whose client's initializer fails here is
+ * given back to the queue, for the other workers (worker-registry.ts records why).
  */
-import { deserialize } from 'node:v8';
 import { Engine } from '../engine/engine.js';
 import { fromModule } from '../functions/functions.js';
 import { resolvePoolOptions } from '../options/resolve.js';
 import { describe, expectDuration, optionalInteger } from '../options/validate.js';
-import { deserializeError } from '../protocol/errors.js';
 import { Outcome, TaskFlags } from '../protocol/messages.js';
 import {
   type BullJob,
   type BullWorker,
   loadDrivers,
   makeClient,
-  type RedisClient,
   within,
 } from '../redis/drivers.js';
 import { servedModule } from '../redis/module-refs.js';
 import { encodeOutcome } from '../redis/outcome-codec.js';
-import {
-  expectQueueName,
-  expectRedisUrl,
-  type RedisConnectionOptions,
-  resolveRoot,
-} from '../redis/settings.js';
+import { expectQueueName, expectRedisUrl, resolveRoot } from '../redis/settings.js';
 import {
   abortChannel,
-  aliveKey,
   encodeNote,
   isJobData,
   Note,
@@ -38,199 +31,15 @@ import {
   resultsKey,
   safeUrl,
 } from '../redis/wire.js';
+import { AbortWatch } from './abort-watch.js';
+import { ClientLiveness } from './client-liveness.js';
 import { ClientPools } from './client-pools.js';
 import { LocalRunner, type ServedTasks } from './local-runner.js';
+import { SERVE_KEYS, type ServeOptions, type Server } from './serve-options.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 /** How long a slot rests after giving back a job it cannot run, so that it does not spin on it. */
 const GIVE_BACK_PAUSE_MS = 250;
-
-/**
- * The options of {@link serve} (and of `spindle worker`).
- * @example
- * ```ts
- * import type { ServeOptions } from 'spindle/redis';
- * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] };
- * ```
- */
-export interface ServeOptions {
-  /**
-   * Where Redis is (`--redis`): give this or `connection`.
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'] };
-   * ```
-   */
-  url?: string;
-  /**
-   * Where Redis is, as fields: give this or `url`.
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { connection: { host: '10.0.0.5', port: 6379 }, queue: 'tasks', modules: ['./dist/tasks.js'] };
-   * ```
-   */
-  connection?: RedisConnectionOptions;
-  /**
-   * The queue to serve (`--queue`): the one the clients name in `redis({ queue })`.
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'image-resize', modules: ['./dist/tasks.js'] };
-   * ```
-   */
-  queue: string;
-  /**
-   * The task modules this worker runs (`--modules`): paths (relative to the current directory) or package names. Jobs naming other modules fail.
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js', '@acme/image-tasks'] };
-   * ```
-   */
-  modules: readonly string[];
-  /**
-   * Task slots: how many tasks run at once (`--workers`); BullMQ takes a job only while one is free.
-   * @default os.availableParallelism()
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64 };
-   * ```
-   */
-  workers?: number;
-  /**
-   * Worker threads carrying the slots (`--threads`).
-   * @default min(workers, os.availableParallelism())
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], workers: 64, threads: 2 };
-   * ```
-   */
-  threads?: number;
-  /**
-   * Run inline functions sent by clients (`--allow-inline`): whoever can write to the queue then runs code here.
-   * @default false
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], allowInline: true };
-   * ```
-   */
-  allowInline?: boolean;
-  /**
-   * The directory module paths are named relative to (`--root`), as the clients' `root`.
-   * @default process.cwd()
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], root: '/srv/app' };
-   * ```
-   */
-  root?: string | URL;
-  /**
-   * How long a graceful stop waits for the running tasks, in ms (`--grace`); past it they are stopped and their jobs go back to the queue, for another worker.
-   * @default 10000
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], grace: 30_000 };
-   * ```
-   */
-  grace?: number;
-  /**
-   * How long the first connection to Redis may take, in ms (`--connect-timeout`).
-   * @default 10000
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], connectTimeout: 2000 };
-   * ```
-   */
-  connectTimeout?: number;
-  /**
-   * How long a job's lock lasts without renewal, in ms (`--lock-ms`): the jobs of a worker that died go back to the queue after about this.
-   * @default 10000
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], lockDuration: 5000 };
-   * ```
-   */
-  lockDuration?: number;
-  /**
-   * How often jobs of dead workers are looked for, in ms.
-   * @default 5000
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], stalledInterval: 2000 };
-   * ```
-   */
-  stalledInterval?: number;
-  /**
-   * Where it says what it does (one line at start).
-   * @default a line on stdout
-   * @example
-   * ```ts
-   * import type { ServeOptions } from 'spindle/redis';
-   * const options: ServeOptions = { url: 'redis://127.0.0.1:6379', queue: 'tasks', modules: ['./dist/tasks.js'], log: (line) => console.log(line) };
-   * ```
-   */
-  log?: (line: string) => void;
-}
-
-/**
- * A running worker, as {@link serve} returns it.
- * @example
- * ```ts
- * import type { Server } from 'spindle/redis';
- * function stopOnSigterm(server: Server): void {
- *   process.once('SIGTERM', () => void server.close());
- * }
- * ```
- */
-export interface Server {
-  /**
-   * The module references it serves (what clients' jobs name).
-   * @example
-   * ```ts
-   * import type { Server } from 'spindle/redis';
-   * const describe = (server: Server): string => `serving ${server.served.join(', ')}`;
-   * ```
-   */
-  readonly served: readonly string[];
-  /**
-   * Stops taking jobs, lets the running tasks finish within `grace` (then gives their jobs back
-   * to the queue), and resolves once stopped.
-   * @example
-   * ```ts
-   * import type { Server } from 'spindle/redis';
-   * function stopOnSigterm(server: Server): void {
-   *   process.once('SIGTERM', () => void server.close());
-   * }
-   * ```
-   */
-  close(): Promise<void>;
-}
-
-const SERVE_KEYS = new Set([
-  'url',
-  'connection',
-  'queue',
-  'modules',
-  'workers',
-  'threads',
-  'allowInline',
-  'root',
-  'grace',
-  'connectTimeout',
-  'lockDuration',
-  'stalledInterval',
-  'log',
-]);
 
 /**
  * Serves a queue: runs the tasks that `redis()`-backed pools send to it on a local pool, until
@@ -475,74 +284,4 @@ export async function serve(options: ServeOptions): Promise<Server> {
     return closing;
   };
   return { served: served.map((module) => module.reference), close };
-}
-
-/**
- * Whether a job's client is still there (its liveness key exists), asked of Redis at most once a
- * second per client: the key lives CLIENT_TTL_MS, so a second's staleness changes nothing.
- */
-class ClientLiveness {
-  readonly #seen = new Map<string, { alive: boolean; at: number }>();
-
-  constructor(
-    readonly commands: RedisClient,
-    readonly queue: string,
-  ) {}
-
-  async alive(client: string): Promise<boolean> {
-    const now = Date.now();
-    const known = this.#seen.get(client);
-    if (known && now - known.at < 1000) return known.alive;
-    const alive = (await this.commands.exists(aliveKey(this.queue, client))) === 1;
-    this.#seen.delete(client);
-    this.#seen.set(client, { alive, at: now });
-    // Bounded: the oldest entries go first.
-    if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
-    return alive;
-  }
-}
-
-/** The abort requests of clients, matched with the jobs this worker runs. */
-class AbortWatch {
-  readonly #running = new Map<string, AbortController>();
-  /** Aborts that came before their job started here (or for another worker's): kept briefly. */
-  readonly #early = new Map<string, { reason: unknown; at: number }>();
-
-  track(id: string): AbortController {
-    const controller = new AbortController();
-    const early = this.#early.get(id);
-    if (early) controller.abort(early.reason);
-    this.#running.set(id, controller);
-    return controller;
-  }
-
-  untrack(id: string): void {
-    this.#running.delete(id);
-  }
-
-  received(message: string): void {
-    let id: string;
-    let reason: unknown;
-    try {
-      const decoded = deserialize(Buffer.from(message, 'base64')) as [
-        string,
-        Parameters<typeof deserializeError>[0],
-      ];
-      id = decoded[0];
-      reason = deserializeError(decoded[1]);
-    } catch {
-      return;
-    }
-    const controller = this.#running.get(id);
-    if (controller) {
-      controller.abort(reason);
-      return;
-    }
-    const now = Date.now();
-    this.#early.set(id, { reason, at: now });
-    for (const [key, entry] of this.#early) {
-      if (now - entry.at < 60_000) break;
-      this.#early.delete(key);
-    }
-  }
 }

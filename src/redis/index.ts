@@ -8,8 +8,8 @@
  */
 // This file holds the public exports only.
 
-export type { ServeOptions, Server } from '../cli/serve.js';
 export { serve } from '../cli/serve.js';
+export type { ServeOptions, Server } from '../cli/serve-options.js';
 export type { Backend } from '../threads/backend.js';
 export { redis } from './backend.js';
 export type { RedisBackendOptions, RedisConnectionOptions } from './settings.js';
