@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchPool, PoolLibrary } from '../types.js';
 
 const filename = fileURLToPath(
-  new URL('../../workers/poolifier-cluster-worker.mjs', import.meta.url),
+  new URL('../../workers/poolifier-cluster-worker.cjs', import.meta.url),
 );
 
 export async function load(): Promise<PoolLibrary> {
