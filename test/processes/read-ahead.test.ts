@@ -59,7 +59,10 @@ describe('ProcessPool: the read-ahead into child processes', () => {
         assert.equal(await rejection(watched), reason);
         assert.deepEqual(await Promise.all(busy), [0, 0]);
         const results = await Promise.all([...before, ...later]);
-        results.forEach((value, i) => assert.equal(value, (i % 50) + 1));
+        assert.deepEqual(
+          results,
+          [...before, ...later].map((_, i) => (i % 50) + 1),
+        );
         // Past the grace: a process holding the aborted task would have been stopped by now.
         await delay(300);
         assert.equal(settled, 1);
