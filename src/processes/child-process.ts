@@ -19,7 +19,11 @@
  * tasks and one carries back a batch of results. What it costs, and why it is bounded so:
  *
  * - A task in the child cannot move to another process that frees up first, nor be cancelled
- *   (`Future.cancel()` answers false, as for a running task): hence only ~2 ms of work.
+ *   (`Future.cancel()` answers false, as for a running task): hence only ~2 ms of work. The
+ *   window comes from the pace of the tasks before, so slow tasks issued right after a burst of
+ *   fast ones are spread over the processes by that window, not by which one frees up first (a
+ *   thread would have them taken back; a process keeps them).
+ * - `stats()` and `Future.running()` count a task held in a child as running.
  * - Tasks with a signal, a timeout or onProgress never wait in the child: an abort must reach a
  *   task that runs (the child's runtime drops an abort for a task it has not started), and a task
  *   still waiting must be taken out at once, never started after its caller was told it failed.
