@@ -47,6 +47,7 @@ export interface SpindleModule {
   ThreadPool: new (
     options?: number | { workers?: number; threads?: number; timings?: boolean },
   ) => SpindleThreadPool;
+  ProcessPool: new (options?: { workers?: number; processes?: number }) => SpindleThreadPool;
   ThreadPoolExecutor: new (options?: { maxWorkers?: number; threads?: number }) => SpindleExecutor;
   wait<F extends SpindleFuture<unknown>>(
     futures: Iterable<F>,

@@ -23,7 +23,7 @@ export interface Options {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --quick             reduced sizes and one round (about two minutes)
-  --threads N         threads per pool (default 2)
+  --threads N         threads per pool (default 2), and processes per process pool
   --rounds N          rounds per workload (default: per workload, see docs/benchmarks.md)
   --only LIST         workloads, by name or number: ${WORKLOAD_IDS.map((w, i) => `${i + 1}=${w}`).join(', ')}
   --pools LIST        participants: ${PARTICIPANTS.join(', ')}

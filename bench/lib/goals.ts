@@ -201,6 +201,42 @@ const GOALS: readonly GoalDef[] = [
     target: 100,
     context: '',
   },
+  {
+    workload: 'processes',
+    metric: 'tasksPerSec',
+    goal: "ProcessPool tasks/s at least 3× the best peer's (process modes)",
+    against: 'best peer',
+    op: '>=',
+    target: 3,
+    context: '',
+  },
+  {
+    workload: 'processes',
+    metric: 'speedup',
+    goal: 'ProcessPool speed-up at least 1.9 on 2 processes (vs 1)',
+    against: 'value',
+    op: '>=',
+    target: 1.9,
+    context: '',
+  },
+  {
+    workload: 'processes',
+    metric: 'p50Us',
+    goal: "ProcessPool round-trip p50 vs the best peer's",
+    against: 'best peer',
+    op: 'info',
+    target: 0,
+    context: '',
+  },
+  {
+    workload: 'processes',
+    metric: 'startupMs',
+    goal: "ProcessPool new→first result vs the best peer's",
+    against: 'best peer',
+    op: 'info',
+    target: 0,
+    context: '',
+  },
 ];
 
 export interface GoalResult {

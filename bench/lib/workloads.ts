@@ -5,6 +5,7 @@ import type { Participant, WorkloadId, WorkloadParams } from '../shared/protocol
 import type { Options } from './args.js';
 import { FORMS_WORKLOADS } from './defs/forms.js';
 import { POOL_WORKLOADS } from './defs/pools.js';
+import { PROCESS_WORKLOADS } from './defs/processes.js';
 import { PYTHON_GUIDE_WORKLOADS } from './defs/python-guide.js';
 import { REDIS_WORKLOADS } from './defs/redis.js';
 import { SCALING_WORKLOADS } from './defs/scaling.js';
@@ -71,5 +72,6 @@ export const WORKLOADS: readonly AnyWorkloadDef[] = [
   ...PYTHON_GUIDE_WORKLOADS,
   ...FORMS_WORKLOADS,
   ...SCALING_WORKLOADS,
+  ...PROCESS_WORKLOADS,
   ...REDIS_WORKLOADS,
 ].sort((a, b) => a.no - b.no);

@@ -1,7 +1,7 @@
 // `npm run bench:redis`: spindle/redis against BullMQ used directly for the same jobs, on this
 // machine (a redis-server of its own, one client, two worker processes of 32 slots), and the
 // speed-up of a CPU-bound map on two worker processes against one, several rounds, medians
-// printed as Markdown. The same measurements are workload 11 of `npm run bench` (--only redis).
+// printed as Markdown. The same measurements are workload 12 of `npm run bench` (--only redis).
 // See docs/benchmarks.md.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -23,6 +23,13 @@ export const PEERS = [
   'workerpool',
 ] as const satisfies readonly NodePool[];
 
+/** The pools measured on child processes (the processes workload): spindle and the peers that have a process mode. */
+export const PROCESS_POOLS = [
+  'spindle',
+  'poolifier',
+  'workerpool',
+] as const satisfies readonly NodePool[];
+
 /** Everything that can take part in a workload. `node-serial` is the main thread, no pool. */
 export const PARTICIPANTS = [...NODE_POOLS, 'python', 'node-serial'] as const;
 export type Participant = (typeof PARTICIPANTS)[number];
@@ -49,6 +56,20 @@ export interface WorkloadParams {
   };
   /** The variant is the task count (throughput rows) or `imap` (one long lazy map). */
   scaling: { imapItems: number; imapBudgetMs: number };
+  /**
+   * Process pools (`--threads` processes each), all in one child: new pool → first result, then
+   * (after `warmup` tasks) `tasks` tiny tasks issued at once, `trips` sequential round trips,
+   * and `fibTasks` × fib(`fibN`) on that pool against a pool of one process, `fibRepeats`
+   * alternating passes.
+   */
+  processes: {
+    tasks: number;
+    warmup: number;
+    trips: number;
+    fibTasks: number;
+    fibN: number;
+    fibRepeats: number;
+  };
   /** `root`: the repository, which the workers run from (see bench/redis/measure.ts). */
   redis: { root: string };
 }
@@ -64,6 +85,7 @@ export const WORKLOAD_IDS = [
   'http',
   'forms',
   'scaling',
+  'processes',
   'redis',
 ] as const satisfies readonly WorkloadId[];
 

@@ -1,4 +1,4 @@
-// Workload 11: spindle/redis on this machine. The child starts a redis-server of its own, then
+// Workload 12: spindle/redis on this machine. The child starts a redis-server of its own, then
 // measures (bench/redis/measure.ts, as `npm run bench:redis` does) the round trip and throughput
 // of one client through two `spindle worker` processes of 32 slots, the same jobs through BullMQ
 // used directly, and a CPU-bound map on two worker processes against one. The workers run the

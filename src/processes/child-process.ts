@@ -4,10 +4,32 @@
  * its exit, with the signal that killed it if one did.
  *
  * A process shares no memory with the pool, so what a thread tells through shared words a process
- * cannot (which task it has started, whether it is stuck). Instead the pool never sends a process
- * more tasks than it has task slots: a task is in the child only once it can start there, and the
- * rest wait here, where they can be taken back at once (to run on another process that frees up
- * first, or to be cancelled).
+ * cannot (which task it has started, whether it is stuck), and a task sent into it can never be
+ * taken back. So what the engine gives this carrier waits here, and goes into the child:
+ *
+ * - into a free task slot, any task;
+ * - beyond the slots (the read-ahead), only plain tasks: no `signal`, `timeout` or `onProgress`,
+ *   and only as many as the engine's dispatch policy gives this carrier beyond its slots, which
+ *   is measured in time (engine/dispatch-policy.ts, READ_AHEAD_MS: about 2 ms of this process's
+ *   measured pace, none before it has shown one or when its tasks are slow).
+ *
+ * Why a read-ahead at all: with one task per slot, every task costs a full round trip on the IPC
+ * channel (a message each way, and a sleeping process woken for each), which capped a pool of two
+ * processes at ~8k tiny tasks/s here; with tasks held in the child, a message carries a batch of
+ * tasks and one carries back a batch of results. What it costs, and why it is bounded so:
+ *
+ * - A task in the child cannot move to another process that frees up first, nor be cancelled
+ *   (`Future.cancel()` answers false, as for a running task): hence only ~2 ms of work. The
+ *   window comes from the pace of the tasks before, so slow tasks issued right after a burst of
+ *   fast ones are spread over the processes by that window, not by which one frees up first (a
+ *   thread would have them taken back; a process keeps them).
+ * - `stats()` and `Future.running()` count a task held in a child as running.
+ * - Tasks with a signal, a timeout or onProgress never wait in the child: an abort must reach a
+ *   task that runs (the child's runtime drops an abort for a task it has not started), and a task
+ *   still waiting must be taken out at once, never started after its caller was told it failed.
+ * - A child that dies fails every task it held, started or not: it cannot say which it had
+ *   started (a process killed by a signal says nothing). Tasks waiting here move to another
+ *   process, as before.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Task } from '../engine/task.js';
@@ -158,21 +180,26 @@ export class ChildProcessHandle extends ThreadHandle {
     this.setBusy(true);
   }
 
-  /** Sends into the child the waiting tasks it has free slots for, in seq order. */
+  /**
+   * Sends into the child, in seq order, the waiting tasks it has free slots for, then the plain
+   * tasks behind them (its read-ahead, see the header), up to the first one that must wait for a
+   * slot.
+   */
   #feed(): void {
     if (this.#gone || this.state === ThreadState.Starting || this.state === ThreadState.Stopping) {
       return;
     }
     let free = this.quota - this.running();
-    if (free <= 0 || this.#waiting.length === 0) return;
+    if (this.#waiting.length === 0) return;
     const batch: Task[] = [];
     let taken = 0;
-    for (; taken < this.#waiting.length && free > 0; taken++) {
+    for (; taken < this.#waiting.length; taken++) {
       const task = this.#waiting[taken] as Task;
       // Settled or taken back meanwhile.
       if (task.thread !== this || this.outstanding.get(task.seq) !== task) continue;
+      if (free > 0) free--;
+      else if (task.control !== undefined) break;
       batch.push(task);
-      free--;
     }
     this.#waiting = taken === this.#waiting.length ? [] : this.#waiting.slice(taken);
     if (batch.length === 0) return;

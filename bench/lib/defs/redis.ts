@@ -12,7 +12,7 @@ import { count } from './common.js';
 
 const redis: WorkloadDef<'redis'> = {
   id: 'redis',
-  no: 11,
+  no: 12,
   title: 'Beyond one machine: spindle/redis',
   measures:
     'spindle/redis against BullMQ used directly, on a redis-server the child starts on this ' +
