@@ -53,3 +53,26 @@ export async function fetchItem([id, ms]: [number, number]): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   return id;
 }
+
+/**
+ * Waits `ms` milliseconds, unless its call is cancelled first: it watches its `signal()` and
+ * stops at once, so its thread goes on with other tasks (a task that ignores its signal keeps
+ * its thread until `abortGrace` runs out, and is then stopped with it).
+ */
+export async function waitUnlessCancelled(ms: number): Promise<number> {
+  const { signal } = await import('spindle/task');
+  const cancelled = signal();
+  if (cancelled.aborted) throw cancelled.reason;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    cancelled.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(cancelled.reason);
+      },
+      { once: true },
+    );
+  });
+  return ms;
+}
