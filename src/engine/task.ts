@@ -49,6 +49,8 @@ export class Task {
   control: CallControl | undefined = undefined;
   /** What it asks of its thread besides running (protocol TaskFlags), from `control`. */
   flags = 0;
+  /** A map chunk of the default chunksize: its items may run side by side (protocol DIVISIBLE). */
+  divisible = false;
 
   constructor(
     readonly fn: AnyFunction,

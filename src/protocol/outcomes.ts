@@ -25,6 +25,12 @@ export const TaskFlags = {
   Timed: 8,
   Progress: 16,
 } as const;
+/**
+ * In the high bits of a chunk's wire mode too, but not one of its TaskFlags (it asks nothing of
+ * the thread's control): a chunk of a map's default chunksize, whose unstarted items the thread
+ * may run in free slots beside it (see run/chunk-run.ts). A chunksize the caller chose is kept.
+ */
+export const DIVISIBLE = 32;
 /** The bits of a wire mode that are the Mode itself. */
 export const MODE_BITS = 3;
 

@@ -6,7 +6,7 @@
  * task's arguments are spread into the data entries rather than nested. The functions it names
  * were defined by an earlier DefineMessage (see control.ts).
  */
-import { MODE_BITS, Mode } from './outcomes.js';
+import { DIVISIBLE, MODE_BITS, Mode } from './outcomes.js';
 import { packNumbers } from './packing.js';
 import { SerializedPayload } from './serialized.js';
 
@@ -38,6 +38,8 @@ export interface TaskToSend {
   readonly payload: unknown;
   /** TaskFlags (0 for a task issued without signal, timeout or onProgress). */
   readonly flags: number;
+  /** A chunk whose items may run side by side in the thread's free slots (see DIVISIBLE). */
+  readonly divisible?: boolean;
 }
 
 /** A data entry of -1 size: one entry for the task (a chunk's items). */
@@ -52,6 +54,8 @@ export interface ReceivedTask {
   mode: Mode;
   /** TaskFlags: what the task asks of its thread besides running. */
   flags: number;
+  /** See DIVISIBLE. */
+  divisible: boolean;
   /**
    * The argument list (Call), or the chunk's items (an array, or a Float64Array when packed); with
    * `serialized`, the bytes of either, for the thread to deserialize.
@@ -69,7 +73,7 @@ export function encodeRunBatch(
   const n = tasks.length;
   const first = tasks[0] as TaskToSend;
   let fns: number[] | number = first.record.id;
-  let modes: number[] | number = first.mode | first.flags;
+  let modes: number[] | number = wireMode(first);
   let sizes: number[] | number = sizeOf(first);
   const message: RunMessage = [firstSeq, n, fns, modes, sizes];
   for (let i = 0; i < n; i++) {
@@ -78,7 +82,7 @@ export function encodeRunBatch(
     // Per-task arrays only once the batch stops being uniform.
     if (typeof fns === 'number' && id !== fns) fns = new Array<number>(i).fill(fns);
     if (typeof fns !== 'number') fns.push(id);
-    const mode = task.mode | task.flags;
+    const mode = wireMode(task);
     if (typeof modes === 'number' && mode !== modes) modes = new Array<number>(i).fill(modes);
     if (typeof modes !== 'number') modes.push(mode);
     const size = sizeOf(task);
@@ -101,6 +105,10 @@ export function encodeRunBatch(
   message[3] = modes;
   message[4] = sizes;
   return [message, packedBuffers];
+}
+
+function wireMode(task: TaskToSend): number {
+  return task.mode | task.flags | (task.divisible === true ? DIVISIBLE : 0);
 }
 
 function sizeOf(task: TaskToSend): number {
@@ -134,7 +142,8 @@ export function decodeRunBatch(
       seq,
       fn: typeof fns === 'number' ? fns : (fns[i] as number),
       mode: (mode & MODE_BITS) as Mode,
-      flags: mode & ~MODE_BITS,
+      flags: mode & ~(MODE_BITS | DIVISIBLE),
+      divisible: (mode & DIVISIBLE) !== 0,
       payload,
       serialized: size === SERIALIZED,
     });

@@ -4,7 +4,8 @@
  * once. Synchronous results are reported synchronously, so a thread can run a batch of sync tasks
  * without a trip through the event loop.
  */
-import { type ChunkFailure, Mode, Outcome } from '../protocol/messages.js';
+import { Mode, Outcome } from '../protocol/messages.js';
+import { type ChunkHelpers, ChunkRun, type ThenableCheck } from './chunk-run.js';
 
 export interface ExecutionSink {
   /** Called exactly once per task; `chunk` when value is a chunk's array of results. */
@@ -55,16 +56,26 @@ function follow(value: unknown): Promise<unknown> {
 const promiseResolve = Promise.resolve.bind(Promise) as (value: unknown) => Promise<unknown>;
 const promiseReject = Promise.reject.bind(Promise) as (reason: unknown) => Promise<unknown>;
 
+/** A chunk item's result, for chunk-run.ts: a plain value, a thenable, or a `then` that threw. */
+const checkItem: ThenableCheck = (value) => {
+  const kind = thenableKind(value);
+  if (kind === NOT_THENABLE) return 'value';
+  if (kind === THENABLE) return 'thenable';
+  return { threw: takeThenError() };
+};
+
+/** `helpers`: the thread may run a chunk's unstarted items in its free slots (see chunk-run.ts). */
 export function execute(
   fn: AnyFunction,
   mode: Mode,
   payload: unknown,
   seq: number,
   sink: ExecutionSink,
+  helpers?: ChunkHelpers,
 ): void {
   if (mode !== Mode.Call) {
     const items = payload as ArrayLike<unknown>;
-    runChunk(fn, mode === Mode.Starmap, items, seq, sink, 0, new Array(items.length), null);
+    new ChunkRun(fn, mode === Mode.Starmap, items, seq, sink, helpers, checkItem, follow).start();
     return;
   }
   let result: unknown;
@@ -87,54 +98,4 @@ export function execute(
     (value) => sink.complete(seq, Outcome.Ok, value),
     (thrown) => sink.complete(seq, Outcome.Error, sink.wrapError(thrown)),
   );
-}
-
-/**
- * Runs the items of a chunk one after the other (a chunk holds one task slot, so its items never
- * overlap), going on past failures so that every item has its own outcome.
- */
-function runChunk(
-  fn: AnyFunction,
-  star: boolean,
-  items: ArrayLike<unknown>,
-  seq: number,
-  sink: ExecutionSink,
-  start: number,
-  values: unknown[],
-  failures: [number, unknown][] | null,
-): void {
-  for (let i = start; i < items.length; i++) {
-    let result: unknown;
-    try {
-      result = star ? fn.apply(undefined, items[i] as unknown[]) : fn(items[i]);
-    } catch (thrown) {
-      failures ??= [];
-      failures.push([i, sink.wrapError(thrown)]);
-      continue;
-    }
-    const kind = thenableKind(result);
-    if (kind === THEN_THREW) {
-      failures ??= [];
-      failures.push([i, sink.wrapError(takeThenError())]);
-      continue;
-    }
-    if (kind === THENABLE) {
-      const failed = failures ?? [];
-      follow(result).then(
-        (value) => {
-          values[i] = value;
-          runChunk(fn, star, items, seq, sink, i + 1, values, failures);
-        },
-        (thrown) => {
-          failed.push([i, sink.wrapError(thrown)]);
-          runChunk(fn, star, items, seq, sink, i + 1, values, failed);
-        },
-      );
-      return;
-    }
-    values[i] = result;
-  }
-  if (failures === null) sink.complete(seq, Outcome.Ok, values, true);
-  else
-    sink.complete(seq, Outcome.PartialChunk, { values, failures } satisfies ChunkFailure<unknown>);
 }

@@ -521,8 +521,12 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       const tasks = new Array<Task>(chunks.length);
       for (let i = 0; i < chunks.length; i++) {
         const items = chunks[i] as unknown[];
-        tasks[i] = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
-        control?.adopt(tasks[i] as Task);
+        const task = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
+        // The caller did not choose the chunking: helping a chunk's items along changes nothing
+        // they asked for (see run/chunk-run.ts).
+        task.divisible = chunksize === undefined;
+        control?.adopt(task);
+        tasks[i] = task;
       }
       for (const task of tasks) this.#engine.submit(task);
     };

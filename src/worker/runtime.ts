@@ -40,6 +40,7 @@ import {
   unreadableByMain,
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
+import type { ChunkHelpers, ChunkRun } from '../run/chunk-run.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
 import {
   executeInContext,
@@ -108,6 +109,21 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #controlled: ControlledTasks;
   /** When progress values were last sent in the middle of a synchronous task. */
   #progressSentAt = 0;
+  /** Running chunks whose unstarted items free slots may take (see run/chunk-run.ts). */
+  #helpable: ChunkRun[] = [];
+  readonly #helpers: ChunkHelpers = {
+    offer: (run) => {
+      this.#helpable.push(run);
+      // Offered from a task's continuation: free slots take its items on the next turn.
+      this.#flushSoon();
+    },
+    // A task waiting in the queue needs the slot more: the helped chunk's own runner goes on.
+    mayGoOn: () => this.#head === this.#queue.length,
+    done: () => {
+      this.#running--;
+      this.#flushSoon();
+    },
+  };
 
   constructor(port: ChannelPort, boot: ThreadBootData) {
     this.#reader = new PortReader(port);
@@ -285,10 +301,35 @@ export class ThreadRuntime implements ExecutionSink {
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
+      if (this.#helpable.length > 0) this.#help();
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /**
+   * Nothing waits in the queue and slots are free: they take the unstarted items of running
+   * chunks, a helper per chunk in turn (so that the chunks with most left get most help).
+   */
+  #help(): void {
+    const helpable = this.#helpable;
+    let i = 0;
+    while (this.#running < this.#quota && helpable.length > 0) {
+      if (i >= helpable.length) i = 0;
+      const run = helpable[i] as ChunkRun;
+      if (!run.hasUnstarted) {
+        helpable.splice(i, 1);
+        continue;
+      }
+      this.#running++;
+      this.#claims.runningSync(run.seq);
+      run.help();
+      this.#claims.runningSync(0);
+      i++;
+    }
+    // Drop the chunks with nothing left to take, so that they are not kept alive here.
+    if (helpable.length > 0) this.#helpable = helpable.filter((run) => run.hasUnstarted);
   }
 
   #start(task: ReceivedTask): void {
@@ -328,8 +369,16 @@ export class ThreadRuntime implements ExecutionSink {
     // Kept across awaits only where something may ask for it (see run/task-context.ts).
     const stored = task.flags !== 0 || slot.apiLoaded || this.#cache.usesTaskApi(fn);
     if (!stored && slot.storage === undefined) {
-      // Nothing in this thread can ask: the task runs as it is.
-      execute(fn, task.mode, task.payload, task.seq, this);
+      // Nothing in this thread can ask: the task runs as it is, and a chunk of a map's default
+      // chunksize may be helped (a controlled task is not: its signal and time are the chunk's).
+      execute(
+        fn,
+        task.mode,
+        task.payload,
+        task.seq,
+        this,
+        task.divisible ? this.#helpers : undefined,
+      );
       return;
     }
     executeInContext(slot, context, stored, fn, task.mode, task.payload, task.seq, this);

@@ -60,8 +60,24 @@ describe('run batches', () => {
     assert.deepEqual(message, [10, 2, 7, Mode.Call, 2, 1, 'a', 2, 'b']);
     assert.equal(transfer, undefined);
     assert.deepEqual(roundTrip(tasks, 10), [
-      { seq: 10, fn: 7, mode: Mode.Call, flags: 0, payload: [1, 'a'], serialized: false },
-      { seq: 11, fn: 7, mode: Mode.Call, flags: 0, payload: [2, 'b'], serialized: false },
+      {
+        seq: 10,
+        fn: 7,
+        mode: Mode.Call,
+        flags: 0,
+        divisible: false,
+        payload: [1, 'a'],
+        serialized: false,
+      },
+      {
+        seq: 11,
+        fn: 7,
+        mode: Mode.Call,
+        flags: 0,
+        divisible: false,
+        payload: [2, 'b'],
+        serialized: false,
+      },
     ]);
   });
 
@@ -91,6 +107,7 @@ describe('run batches', () => {
         fn: t.record.id,
         mode: t.mode,
         flags: 0,
+        divisible: false,
         payload: t.payload,
         serialized: false,
       })),
@@ -106,6 +123,7 @@ describe('run batches', () => {
       fn: 6,
       mode: Mode.Call,
       flags: 0,
+      divisible: false,
       payload: [3],
       serialized: false,
     });
@@ -365,6 +383,23 @@ test('a task flags travel in the high bits of its mode, and come back apart', ()
     [
       [Mode.Starmap, 20],
       [Mode.Starmap, 0],
+    ],
+  );
+});
+
+test('a chunk of the default chunksize is marked divisible beside its flags, not as one of them', () => {
+  const helped = { record: { id: 3 }, mode: Mode.Map, flags: 0, divisible: true, payload: [1, 2] };
+  const controlled = { ...helped, flags: 4, payload: [3, 4] };
+  const chosen = { ...helped, divisible: false, payload: [5, 6] };
+  const [message] = encodeRunBatch([helped, controlled, chosen], 1);
+  const received: ReceivedTask[] = [];
+  decodeRunBatch(message, 0, received);
+  assert.deepEqual(
+    received.map((task) => [task.mode, task.flags, task.divisible]),
+    [
+      [Mode.Map, 0, true],
+      [Mode.Map, 4, true],
+      [Mode.Map, 0, false],
     ],
   );
 });

@@ -1,0 +1,165 @@
+// The items of a map's chunks and the task slots: every slot busy, never more tasks than slots,
+// and the last chunks of a map (default chunksize) helped by the slots beside them, so that their
+// items do not run one by one while slots stand idle. Counts, not timings: each item marks itself
+// running in shared memory, so the test sees how many ran at once, and whether two items of one
+// chunk ever overlapped.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ThreadPool } from 'spindle';
+import { rejection, T } from '../helpers.js';
+
+/** Shared words: [running now, peak, items that started while their chunk sibling ran, ...running flags]. */
+interface Item {
+  memory: SharedArrayBuffer;
+  index: number;
+  /** Items per chunk: item i's chunk holds the items with the same Math.floor(i / size). */
+  size: number;
+  ms: number;
+  fail?: boolean;
+}
+
+const RUNNING = 0;
+const PEAK = 1;
+const OVERLAPS = 2;
+const FLAGS = 3;
+
+async function markedSleep(item: Item): Promise<number> {
+  const words = new Int32Array(item.memory);
+  const now = Atomics.add(words, 0, 1) + 1;
+  for (;;) {
+    const peak = Atomics.load(words, 1);
+    if (now <= peak || Atomics.compareExchange(words, 1, peak, now) === peak) break;
+  }
+  const first = Math.floor(item.index / item.size) * item.size;
+  for (let j = first; j < first + item.size; j++) {
+    if (j !== item.index && Atomics.load(words, 3 + j) === 1) {
+      Atomics.add(words, 2, 1);
+      break;
+    }
+  }
+  Atomics.store(words, 3 + item.index, 1);
+  await new Promise((resolve) => setTimeout(resolve, item.ms));
+  Atomics.store(words, 3 + item.index, 0);
+  Atomics.sub(words, 0, 1);
+  if (item.fail) throw new RangeError(`item ${item.index} failed`);
+  return item.index;
+}
+
+function itemsOf(
+  count: number,
+  size: number,
+  ms: number,
+): { memory: SharedArrayBuffer; items: Item[] } {
+  const memory = new SharedArrayBuffer(4 * (FLAGS + count));
+  return {
+    memory,
+    items: Array.from({ length: count }, (_, index) => ({ memory, index, size, ms })),
+  };
+}
+
+function counts(memory: SharedArrayBuffer): { peak: number; overlaps: number; running: number } {
+  const words = new Int32Array(memory);
+  return {
+    peak: Atomics.load(words, PEAK),
+    overlaps: Atomics.load(words, OVERLAPS),
+    running: Atomics.load(words, RUNNING),
+  };
+}
+
+async function bothThreadsUp(pool: ThreadPool): Promise<void> {
+  let ids: number[] = [];
+  for (let attempt = 0; attempt < 20 && new Set(ids).size < 2; attempt++) {
+    ids = await pool.map(
+      async (ms: number) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return (await import('node:worker_threads')).threadId;
+      },
+      [50, 50, 50, 50],
+      1,
+    );
+  }
+}
+
+describe('chunks and task slots', () => {
+  test(
+    'a map of async items with the default chunksize keeps every slot busy, never more',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 8, threads: 2 });
+      try {
+        await bothThreadsUp(pool);
+        // 100 items on 8 slots: chunks of ceil(100 / 32) = 4, 25 chunks.
+        const { memory, items } = itemsOf(100, 4, 20);
+        const results = await pool.map(markedSleep, items);
+        assert.deepEqual(
+          results,
+          items.map((item) => item.index),
+        );
+        const seen = counts(memory);
+        assert.equal(seen.peak, 8, 'all 8 slots ran at once, and never more');
+        assert.equal(seen.running, 0);
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test("the last chunks' unstarted items run in the slots left free", T, async () => {
+    const pool = new ThreadPool({ workers: 4, threads: 1 });
+    try {
+      // 30 items on 4 slots: chunks of ceil(30 / 16) = 2, 15 chunks. The last 3 chunks start
+      // with a slot free and nothing queued: it takes a second item of one of them.
+      const { memory, items } = itemsOf(30, 2, 50);
+      const results = await pool.map(markedSleep, items);
+      assert.deepEqual(
+        results,
+        items.map((item) => item.index),
+      );
+      const seen = counts(memory);
+      assert.ok(seen.overlaps > 0, 'some chunk had two items running at once');
+      assert.equal(seen.peak, 4, 'never more than the 4 slots');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('a chunksize the caller chose runs its items one after another', T, async () => {
+    const pool = new ThreadPool({ workers: 4, threads: 1 });
+    try {
+      const explicit = itemsOf(30, 2, 30);
+      assert.deepEqual(
+        await pool.map(markedSleep, explicit.items, 2),
+        explicit.items.map((item) => item.index),
+      );
+      assert.equal(
+        counts(explicit.memory).overlaps,
+        0,
+        'chunksize 2: no two items of a chunk at once',
+      );
+      // With a signal the chunk is a controlled task (its signal and its time are the chunk's).
+      const controlled = itemsOf(30, 2, 30);
+      const signal = new AbortController().signal;
+      await pool.map(markedSleep, controlled.items, { signal });
+      assert.equal(counts(controlled.memory).overlaps, 0, 'with a signal: one after another');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('an error of a helped item rejects the map with that error, once', T, async () => {
+    const pool = new ThreadPool({ workers: 4, threads: 1 });
+    try {
+      const { memory, items } = itemsOf(30, 2, 40);
+      // The last item of the last chunk: a helper or the chunk's own runner starts it.
+      (items[29] as Item).fail = true;
+      const error = await rejection(pool.map(markedSleep, items));
+      assert.ok(error instanceof RangeError);
+      assert.equal((error as Error).message, 'item 29 failed');
+      assert.ok(counts(memory).peak <= 4);
+      // The pool goes on.
+      assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2, 3]), [2, 3, 4]);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
