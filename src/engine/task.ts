@@ -26,12 +26,25 @@ export const SETTLE: unique symbol = Symbol('spindle.settle');
  */
 export interface Job {
   [SETTLE](task: Task, outcome: Outcome, value: unknown): void;
+  /** A map whose chunks are of the default chunksize: their items may be helped along. */
+  readonly divisible?: boolean;
 }
 
 /** What a task knows of the carrier it was sent to (the engine knows it as a ThreadHandle). */
 export interface TaskCarrier {
   /** Whether this task, sent to it, has started. */
   hasStarted(task: Task): boolean;
+}
+
+/**
+ * What few tasks have: kept apart so that the many plain tasks in flight stay small (a field
+ * costs 8 bytes in every task; 200,000 in flight are common).
+ */
+interface TaskExtra {
+  queuedAt: number;
+  startedAt: number;
+  control: CallControl | undefined;
+  transfer: readonly Transferable[] | undefined;
 }
 
 export class Task {
@@ -42,15 +55,9 @@ export class Task {
   thread: TaskCarrier | null = null;
   /** How many calls of the function it stands for: 1, or a chunk's items (see stats.ts). */
   calls = 1;
-  /** When it was issued, and when it started on its carrier (0: not known), in main-thread ms. */
-  queuedAt = 0;
-  startedAt = 0;
-  /** Its call's signal, timeout and onProgress (control/call-control.ts); none for most tasks. */
-  control: CallControl | undefined = undefined;
   /** What it asks of its thread besides running (protocol TaskFlags), from `control`. */
   flags = 0;
-  /** A map chunk of the default chunksize: its items may run side by side (protocol DIVISIBLE). */
-  divisible = false;
+  #extra: TaskExtra | undefined = undefined;
 
   constructor(
     readonly fn: AnyFunction,
@@ -58,9 +65,56 @@ export class Task {
     readonly mode: Mode,
     /** Dropped once settled, so a finished task does not keep its arguments alive. */
     public payload: unknown,
-    public transfer: readonly Transferable[] | undefined,
+    transfer: readonly Transferable[] | undefined,
     public job: Job | null,
     /** Position of this task within its job (chunk number for maps). */
     readonly index: number,
-  ) {}
+  ) {
+    if (transfer !== undefined) this.#more().transfer = transfer;
+  }
+
+  /**
+   * A map chunk of the default chunksize, whose items may run side by side (protocol DIVISIBLE):
+   * its job says so, so that no task carries a field for it.
+   */
+  get divisible(): boolean {
+    return this.job?.divisible === true;
+  }
+
+  #more(): TaskExtra {
+    this.#extra ??= { queuedAt: 0, startedAt: 0, control: undefined, transfer: undefined };
+    return this.#extra;
+  }
+
+  /** When it was issued (with `timings` only), in main-thread ms; 0: not known. */
+  get queuedAt(): number {
+    return this.#extra === undefined ? 0 : this.#extra.queuedAt;
+  }
+  set queuedAt(ms: number) {
+    if (ms !== 0 || this.#extra !== undefined) this.#more().queuedAt = ms;
+  }
+
+  /** When it started on its carrier (with `timings` only), in main-thread ms; 0: not known. */
+  get startedAt(): number {
+    return this.#extra === undefined ? 0 : this.#extra.startedAt;
+  }
+  set startedAt(ms: number) {
+    if (ms !== 0 || this.#extra !== undefined) this.#more().startedAt = ms;
+  }
+
+  /** Its call's signal, timeout and onProgress (control/call-control.ts); none for most tasks. */
+  get control(): CallControl | undefined {
+    return this.#extra?.control;
+  }
+  set control(control: CallControl | undefined) {
+    if (control !== undefined || this.#extra !== undefined) this.#more().control = control;
+  }
+
+  /** Buffers moved rather than copied to its thread; dropped once settled. */
+  get transfer(): readonly Transferable[] | undefined {
+    return this.#extra?.transfer;
+  }
+  set transfer(transfer: readonly Transferable[] | undefined) {
+    if (transfer !== undefined || this.#extra !== undefined) this.#more().transfer = transfer;
+  }
 }

@@ -10,12 +10,21 @@ import { readAheadFor } from './dispatch-policy.js';
 export const STUCK_AFTER_MS = 2;
 /** Weight of the newest pace sample. */
 const PACE_WEIGHT = 0.3;
+/**
+ * The shortest time a pace sample may span: results that come sooner are counted into the next
+ * sample. Results of tasks that ran side by side (async ones) can arrive in two messages a few
+ * microseconds apart: counted over that gap, two 40 ms tasks would look like thousands a second
+ * and open a read-ahead window that holds later tasks back while another thread runs ahead.
+ */
+const MIN_SAMPLE_MS = 0.5;
 
 export class ThreadWatch {
   /** Tasks per millisecond (0: not known yet). */
   #pace = 0;
   /** When the thread last had nothing outstanding and was given work (or last reported). */
   #since = -1;
+  /** Results counted since #since that did not yet make a sample (see MIN_SAMPLE_MS). */
+  #counted = 0;
   /** The task last seen in the thread's synchronous code, and since when. */
   #syncSeq = 0;
   #syncSeenAt = 0;
@@ -32,7 +41,10 @@ export class ThreadWatch {
 
   /** Work was sent; `wasIdle`: it had nothing outstanding before. */
   sent(wasIdle: boolean): void {
-    if (wasIdle || this.#since < 0) this.#since = performance.now();
+    if (wasIdle || this.#since < 0) {
+      this.#since = performance.now();
+      this.#counted = 0;
+    }
   }
 
   /** The thread finished starting while holding tasks: its pace counts from now. */
@@ -44,10 +56,13 @@ export class ThreadWatch {
   finished(count: number, idleNow: boolean): void {
     const now = performance.now();
     if (this.#since >= 0 && count > 0) {
-      const elapsed = Math.max(now - this.#since, 0.001);
-      const sample = count / elapsed;
+      const elapsed = now - this.#since;
+      this.#counted += count;
+      if (elapsed < MIN_SAMPLE_MS && !idleNow) return;
+      const sample = this.#counted / Math.max(elapsed, 0.001);
       this.#pace = this.#pace === 0 ? sample : this.#pace + PACE_WEIGHT * (sample - this.#pace);
     }
+    this.#counted = 0;
     this.#since = idleNow ? -1 : now;
   }
 

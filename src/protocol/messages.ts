@@ -38,4 +38,9 @@ export interface ThreadBootData {
   typescriptLoader: string | null;
   /** Report when each task starts, for the pool's timings (the `timings` option). */
   timings: boolean;
+  /**
+   * Memory shared with the main thread where the thread copies the results it holds before a task
+   * that may be aborted (see held-results.ts); absent where nothing is shared (a child process).
+   */
+  heldResults?: SharedArrayBuffer;
 }

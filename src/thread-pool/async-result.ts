@@ -58,8 +58,8 @@ export class AsyncResult<R> extends Promise<R> implements Job {
   #resolve: (value: unknown) => void;
   /** Timed waits (`get(ms)`, `wait(ms)`); one is kept as is, more in an array. */
   #waiters: Wakers = null;
-  #callbacks: ResultCallbacks<R> | undefined;
-  readonly #reportError: (error: unknown) => void;
+  /** The call's callbacks, with where to report an error they throw; none for most results. */
+  #callbacks: { callbacks: ResultCallbacks<R>; reportError: (error: unknown) => void } | undefined;
 
   /** @internal Made by the pool's issuing methods. */
   constructor(callbacks: ResultCallbacks<R> | undefined, reportError: (error: unknown) => void) {
@@ -68,8 +68,7 @@ export class AsyncResult<R> extends Promise<R> implements Job {
     this.#resolve = captureResolve as (value: unknown) => void;
     // Not kept past this constructor: they would keep this result (and its value) alive.
     captureResolve = undefined;
-    this.#callbacks = callbacks;
-    this.#reportError = reportError;
+    if (callbacks !== undefined) this.#callbacks = { callbacks, reportError };
   }
 
   /** `then()` and friends return plain promises. */
@@ -192,15 +191,17 @@ export class AsyncResult<R> extends Promise<R> implements Job {
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
     this.#state = ok ? FULFILLED : REJECTED;
-    const callbacks = this.#callbacks;
-    this.#callbacks = undefined;
-    // Callbacks first (as Python runs them before the result is ready to waiters), and a throwing
-    // callback is reported, never allowed to break the pool or the result.
-    try {
-      if (ok) callbacks?.callback?.(value as R);
-      else callbacks?.errorCallback?.(value);
-    } catch (error) {
-      this.#reportError(error);
+    const held = this.#callbacks;
+    if (held !== undefined) {
+      this.#callbacks = undefined;
+      // Callbacks first (as Python runs them before the result is ready to waiters), and a
+      // throwing callback is reported, never allowed to break the pool or the result.
+      try {
+        if (ok) held.callbacks.callback?.(value as R);
+        else held.callbacks.errorCallback?.(value);
+      } catch (error) {
+        held.reportError(error);
+      }
     }
     if (ok) this.#resolve(value);
     else {

@@ -17,7 +17,15 @@ export class MapJob<R> implements Job {
   #remaining: number;
   #done = false;
 
-  constructor(result: AsyncResult<R[]>, chunks: number) {
+  /**
+   * `divisible`: the chunks are of the default chunksize, so that their items may run side by
+   * side in free slots (see run/chunk-run.ts); a chunksize the caller chose is kept.
+   */
+  constructor(
+    result: AsyncResult<R[]>,
+    chunks: number,
+    readonly divisible = false,
+  ) {
     this.#result = result;
     this.#parts = new Array<R[]>(chunks);
     this.#remaining = chunks;

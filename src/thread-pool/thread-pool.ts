@@ -516,17 +516,15 @@ export class ThreadPool extends EventEmitter<ThreadPoolEvents> {
       if (mode === Mode.Starmap) items = items.map(starmapArguments);
       const size = chunksize ?? defaultChunksize(items.length, this.#engine.options.workers);
       const chunks = chunk(items, size);
-      const job = new MapJob<R>(result, chunks.length);
+      // The caller did not choose the chunking: helping a chunk's items along changes nothing
+      // they asked for (see run/chunk-run.ts).
+      const job = new MapJob<R>(result, chunks.length, chunksize === undefined);
       const transferOf = chunkTransfer(options.transfer as MapTransfer<unknown> | undefined);
       const tasks = new Array<Task>(chunks.length);
       for (let i = 0; i < chunks.length; i++) {
         const items = chunks[i] as unknown[];
-        const task = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
-        // The caller did not choose the chunking: helping a chunk's items along changes nothing
-        // they asked for (see run/chunk-run.ts).
-        task.divisible = chunksize === undefined;
-        control?.adopt(task);
-        tasks[i] = task;
+        tasks[i] = new Task(fn as AnyFunction, record, mode, items, transferOf?.(items), job, i);
+        control?.adopt(tasks[i] as Task);
       }
       for (const task of tasks) this.#engine.submit(task);
     };

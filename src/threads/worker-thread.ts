@@ -23,6 +23,7 @@ import { ABORT_REQUESTED, createControl, DELIVERED, TAKEN } from '../protocol/co
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
+import { createHeldResults, readHeldResults } from '../protocol/held-results.js';
 import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
 import { PortReader } from '../protocol/port-reader.js';
 import { decodeResults } from '../protocol/results.js';
@@ -54,6 +55,8 @@ export class WorkerThread extends ThreadHandle {
   readonly #host: ThreadReports;
   readonly #worker: Worker;
   readonly #control: Int32Array;
+  /** Results the thread held when it exited (see protocol/held-results.ts). */
+  readonly #heldResults: SharedArrayBuffer;
   /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
   readonly #port: MessagePort;
   /** Which task functions the thread has been given, and which it may forget. */
@@ -80,6 +83,7 @@ export class WorkerThread extends ThreadHandle {
     this.#host = host;
     const control = createControl();
     this.#control = new Int32Array(control);
+    this.#heldResults = createHeldResults();
     this.#claims = new MainClaims(this.#control, pinned);
     this.#outbox = new Outbox(this.#control, TAKEN);
     this.#inbox = new Inbox(this.#control, DELIVERED);
@@ -94,6 +98,7 @@ export class WorkerThread extends ThreadHandle {
       initargs: options.initargs,
       typescriptLoader: tsxForThreads(),
       timings: options.timings,
+      heldResults: this.#heldResults,
     };
     const start = (): Worker =>
       new Worker(options.workerEntry ?? findWorkerEntry(), {
@@ -156,6 +161,10 @@ export class WorkerThread extends ThreadHandle {
       if (entry === undefined) break;
       this.#receive(entry.message as FromWorker);
     }
+    // Then what it held and never posted: it was stopped in the middle of a task that may be
+    // aborted, and these tasks had finished before it.
+    const held = readHeldResults(this.#heldResults);
+    if (held.length > 0) this.#receive(held);
     // A closed port stays an active handle until its close completes, a moment later: it must not
     // hold the process (or count as left behind) meanwhile.
     this.#port.unref();

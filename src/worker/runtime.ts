@@ -21,6 +21,7 @@ import {
 import { DELIVERED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
+import { HeldResultsWriter } from '../protocol/held-results.js';
 import {
   type FromWorker,
   Outcome,
@@ -90,6 +91,10 @@ export class ThreadRuntime implements ExecutionSink {
   /** Results to send (see protocol/results.ts). */
   #out: ResultsMessage = [];
   #outTransfer: ArrayBuffer[] = [];
+  /** Where held results are copied for the main thread (see protocol/held-results.ts), if shared. */
+  readonly #held: HeldResultsWriter | undefined;
+  /** How many entries of #out are copied there. */
+  #heldUpTo = 0;
   /** (seq, start time) of the tasks started since the last batch, with the `timings` option. */
   #starts: number[] = [];
   #oldestResultAt = 0;
@@ -144,6 +149,7 @@ export class ThreadRuntime implements ExecutionSink {
     this.#outbox = new Outbox(this.#control, DELIVERED);
     this.#quota = boot.quota;
     this.#timings = boot.timings;
+    this.#held = boot.heldResults ? new HeldResultsWriter(boot.heldResults) : undefined;
     port.on('message', (message: ToWorker) => this.#receive(message));
     port.on('messageerror', (error: Error) => this.#lost(error));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
@@ -274,8 +280,8 @@ export class ThreadRuntime implements ExecutionSink {
       this.#queue[this.#head++] = undefined;
       if (this.#timings) this.#starts.push(task.seq, clock());
       // A task that may be aborted, or that starts beside one, may end with this thread stopped
-      // after the grace: the results already computed leave first, or they would be lost.
-      if (this.#out.length > 0 && (task.flags !== 0 || this.#controlled.any)) this.#flush();
+      // after the grace: the results already computed must be out of reach of that first.
+      if (this.#out.length > 0 && (task.flags !== 0 || this.#controlled.any)) this.#secureHeld();
       this.#start(task);
       if (this.#out.length > 0) {
         // Send what is done when many have piled up, when the oldest has waited a while, or when
@@ -454,6 +460,23 @@ export class ThreadRuntime implements ExecutionSink {
     return serializeError(thrown);
   }
 
+  /**
+   * Copies the results held where the main thread reads them should this thread be stopped (see
+   * protocol/held-results.ts), or posts them when that cannot be done.
+   */
+  #secureHeld(): void {
+    if (this.#heldUpTo === this.#out.length) return;
+    if (
+      this.#held !== undefined &&
+      this.#outTransfer.length === 0 &&
+      this.#held.append(this.#out, this.#heldUpTo)
+    ) {
+      this.#heldUpTo = this.#out.length;
+      return;
+    }
+    this.#flush();
+  }
+
   /** `withStarts`: send the start times even with no result to carry them (the thread is exiting). */
   #flush(withStarts = false): void {
     if (this.#out.length === 0 && !(withStarts && this.#starts.length > 0)) return;
@@ -470,6 +493,11 @@ export class ThreadRuntime implements ExecutionSink {
     } catch {
       // Some result cannot be cloned: send them one by one so only that task fails.
       for (const one of splitResults(results)) this.#sendOne(one);
+    }
+    // Only now: at every moment, what the thread held is posted or copied.
+    if (this.#heldUpTo > 0) {
+      this.#heldUpTo = 0;
+      this.#held?.clear();
     }
   }
 

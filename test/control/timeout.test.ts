@@ -116,6 +116,53 @@ describe('timeout (worker threads)', () => {
     },
   );
 
+  test(
+    'results of every kind held by a thread when a timed-out endless loop stops it are kept',
+    T,
+    async () => {
+      await using pool = new ThreadPool({ workers: 20, threads: 1, abortGrace: 20 });
+      await pool.apply(() => 'thread started');
+      // Plain values are copied where the main thread finds them after the thread is gone;
+      // any other kind in the batch sends it all at once before the loop starts.
+      const plain: unknown[] = [
+        0,
+        -0,
+        Number.NaN,
+        -1.5e300,
+        true,
+        false,
+        null,
+        undefined,
+        '',
+        'héllo \u{1F600} \uD800',
+      ];
+      const others: unknown[] = [
+        'x'.repeat(300),
+        { a: [1, 'two'] },
+        [3, 4],
+        12n,
+        new Uint8Array([1, 2]),
+      ];
+      const same = (x: unknown) => x;
+      const fails = (x: string) => {
+        throw new RangeError(x);
+      };
+      for (let round = 0; round < 4; round++) {
+        const values = round % 2 === 0 ? plain : [...plain, ...others];
+        // Issued together: the quick ones return on the thread, then the loop starts there.
+        const quick = values.map((value) => pool.apply(same, [value]));
+        const failing = round < 2 ? undefined : pool.apply(fails, [`round ${round}`]);
+        const loop = pool.apply(endless, [0], { timeout: 30 });
+        assert.deepEqual(await Promise.all(quick), values, `round ${round}`);
+        if (failing) {
+          const error = await rejection(failing);
+          assert.ok(error instanceof RangeError && error.message === `round ${round}`);
+        }
+        assert.ok((await rejection(loop)) instanceof TimeoutError);
+      }
+    },
+  );
+
   test('each chunk of a map has its own limit; the first timeout rejects the call', T, async () => {
     await using pool = new ThreadPool({ workers: 2, threads: 2, abortGrace: 20 });
     const error = await rejection(
