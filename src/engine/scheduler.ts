@@ -83,7 +83,14 @@ export class Scheduler {
     this.#takeBackFromStuck();
     this.#dispatch();
     if (this.queue.size === 0) this.#rebalance();
+    this.#tellQueued();
     this.#watchForWaiting();
+  }
+
+  /** Tells each carrier whether the queue holds tasks (see ThreadHandle.poolQueued). */
+  #tellQueued(): void {
+    const queued = this.queue.size > 0;
+    for (const thread of this.threads) thread.poolQueued(queued);
   }
 
   /** Whether any task is queued or outstanding on a carrier. */
@@ -234,6 +241,8 @@ export class Scheduler {
       }
       batch.push(task);
     }
+    // Before the batches leave: a thread that reads them sees whether more are to come.
+    this.#tellQueued();
     for (let i = 0; i < ready.length; i++) {
       const batch = batches[i];
       if (!batch) continue;

@@ -37,7 +37,14 @@ export const DELIVERED = 5;
  * signal the task gets back has aborted (see worker/runtime.ts).
  */
 export const ABORT_REQUESTED = 6;
-export const CONTROL_WORDS = 7;
+/**
+ * 1 while the pool's queue holds tasks, written by the main thread as it dispatches: a slot that
+ * frees will soon get one of them, so the thread does not lend it to a helper of a running chunk
+ * (see run/chunk-run.ts), which would make that task wait for the helper's item. (A child
+ * process shares no words with the main thread: 0 there, and its free slots help.)
+ */
+export const MAIN_QUEUED = 7;
+export const CONTROL_WORDS = 8;
 
 export function createControl(): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);

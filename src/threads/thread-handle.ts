@@ -103,6 +103,12 @@ export abstract class ThreadHandle {
   /** The running task was aborted: its `signal()` aborts with `reason`. */
   abstract abortTask(task: Task, reason: unknown): void;
 
+  /**
+   * Whether the pool's queue holds tasks (see protocol/control-words.ts, MAIN_QUEUED); only a
+   * carrier that helps map chunks along needs to know.
+   */
+  poolQueued(_queued: boolean): void {}
+
   /** Whether it has started a task that has not reported back yet. */
   isBusy(): boolean {
     return this.running() > 0;

@@ -19,7 +19,13 @@ import {
   resentMessage,
   STOP,
 } from '../protocol/control.js';
-import { ABORT_REQUESTED, createControl, DELIVERED, TAKEN } from '../protocol/control-words.js';
+import {
+  ABORT_REQUESTED,
+  createControl,
+  DELIVERED,
+  MAIN_QUEUED,
+  TAKEN,
+} from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import type { FunctionDef } from '../protocol/functions.js';
@@ -55,6 +61,8 @@ export class WorkerThread extends ThreadHandle {
   readonly #host: ThreadReports;
   readonly #worker: Worker;
   readonly #control: Int32Array;
+  /** What MAIN_QUEUED holds (written only when it changes). */
+  #queuedWord = 0;
   /** Results the thread held when it exited (see protocol/held-results.ts). */
   readonly #heldResults: SharedArrayBuffer;
   /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
@@ -318,6 +326,14 @@ export class WorkerThread extends ThreadHandle {
 
   lastTaskLong(): boolean {
     return this.#claims.lastTaskLong();
+  }
+
+  override poolQueued(queued: boolean): void {
+    const word = queued ? 1 : 0;
+    if (this.#queuedWord !== word) {
+      this.#queuedWord = word;
+      Atomics.store(this.#control, MAIN_QUEUED, word);
+    }
   }
 
   hasStarted(task: Task): boolean {

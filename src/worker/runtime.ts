@@ -18,7 +18,7 @@ import {
   resentMessage,
   startedMessage,
 } from '../protocol/control.js';
-import { DELIVERED, TAKEN } from '../protocol/control-words.js';
+import { DELIVERED, MAIN_QUEUED, TAKEN } from '../protocol/control-words.js';
 import { Inbox, Outbox } from '../protocol/delivery.js';
 import { deserializeError, serializeError } from '../protocol/errors.js';
 import { HeldResultsWriter } from '../protocol/held-results.js';
@@ -68,6 +68,7 @@ const hrtime = process.hrtime.bigint;
  */
 const clock = (): number => Number(hrtime()) / 1e6;
 const exitThread = process.exit.bind(process);
+const loadWord = Atomics.load;
 const deserialize = v8.deserialize;
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
@@ -122,8 +123,8 @@ export class ThreadRuntime implements ExecutionSink {
       // Offered from a task's continuation: free slots take its items on the next turn.
       this.#flushSoon();
     },
-    // A task waiting in the queue needs the slot more: the helped chunk's own runner goes on.
-    mayGoOn: () => this.#head === this.#queue.length,
+    // A task waiting here, or soon sent here, needs the slot more: the chunk's own runner goes on.
+    mayGoOn: () => this.#head === this.#queue.length && !this.#poolQueued(),
     done: () => {
       this.#running--;
       this.#flushSoon();
@@ -307,11 +308,16 @@ export class ThreadRuntime implements ExecutionSink {
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
-      if (this.#helpable.length > 0) this.#help();
+      if (this.#helpable.length > 0 && !this.#poolQueued()) this.#help();
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** Whether the main thread holds tasks for the pool: a slot freed here will get one soon. */
+  #poolQueued(): boolean {
+    return loadWord(this.#control, MAIN_QUEUED) !== 0;
   }
 
   /**

@@ -123,6 +123,28 @@ describe('chunks and task slots', () => {
     }
   });
 
+  test(
+    'slots help only once the pool has nothing queued: the last chunk, not the others',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 8, threads: 2 });
+      try {
+        // A fresh pool: its threads have no pace yet, so they hold no task beyond their slots.
+        // 25 chunks of 4 on 8 slots: three full waves, then the last chunk alone. A slot that frees
+        // while chunks are still queued gets the next one (lent to a helper, it would make that
+        // chunk wait for the helper's item, as it did before this test: 10-14 helped items). Once
+        // nothing is queued, the slots beside the last chunk take its 3 unstarted items.
+        const { memory, items } = itemsOf(100, 4, 40);
+        await pool.map(markedSleep, items);
+        const seen = counts(memory);
+        assert.ok(seen.overlaps >= 1, 'the last chunk was helped');
+        assert.ok(seen.overlaps <= 6, `${seen.overlaps} items helped: only the last chunks can be`);
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
   test('a chunksize the caller chose runs its items one after another', T, async () => {
     const pool = new ThreadPool({ workers: 4, threads: 1 });
     try {
