@@ -8,9 +8,11 @@
  * started. Without that, the last chunks of a map run their items one by one while the slots
  * beside them stand idle: 1,000 GETs of 50 ms on 100 slots are 334 chunks of 3, and the last 34
  * chunks would take 150 ms where their 102 GETs fit in the 100 slots at once. Items still start
- * in input order, never more at once than the thread's slots, and each settles once. A task that
- * arrives for a slot a helper holds waits for that helper's item to end (a helper takes no more
- * once a task waits): one item, never a whole chunk as in CPython.
+ * in input order, never more at once than the thread's slots, and each settles once. Slots help
+ * only while the pool's queue is empty (see MAIN_QUEUED in protocol/control-words.ts): a slot
+ * freed in the middle of a map gets the next chunk at once. A task that arrives later for a slot
+ * a helper holds waits for that helper's item to end (a helper takes no more once a task waits):
+ * one item, never a whole chunk as in CPython.
  */
 import { type ChunkFailure, Outcome } from '../protocol/outcomes.js';
 
