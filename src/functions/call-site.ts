@@ -42,15 +42,35 @@ function inPackage(file: string): boolean {
   return PACKAGE_DIRS.some((dir) => path.startsWith(dir));
 }
 
-/** The user's frame that called into the package, as the stack shows it (source-mapped). */
-export function callerSite(): SourceOrigin | undefined {
-  const holder: { stack?: string } = {};
+/**
+ * The stack of a call into the package, captured now and formatted only when read: capturing is
+ * cheap, formatting is not (Node's stack formatting, source maps), so what is not needed at once
+ * can be read later (see callerSiteIn).
+ */
+export interface CapturedStack {
+  readonly stack?: unknown;
+}
+
+/** Captures the stack below `below` (by default, the caller of captureStack). */
+export function captureStack(below: (...args: never[]) => unknown = captureStack): CapturedStack {
+  const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
   try {
     // Enough frames to get past the package's own, whatever the program set.
     Error.stackTraceLimit = 40;
-    Error.captureStackTrace(holder, callerSite);
-    const stack = holder.stack;
+    Error.captureStackTrace(holder, below);
+  } catch {
+    // A stack is a nicety: without one, nothing is lost but the location.
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return holder;
+}
+
+/** The user's frame that called into the package, as the captured stack shows it (source-mapped). */
+export function callerSiteIn(captured: CapturedStack): SourceOrigin | undefined {
+  try {
+    const stack = captured.stack;
     if (typeof stack !== 'string') return undefined;
     for (const line of stack.split('\n').slice(1)) {
       const match = FRAME.exec(line);
@@ -60,11 +80,14 @@ export function callerSite(): SourceOrigin | undefined {
       return { url: file, line: Number(match[2]), column: Number(match[3]) };
     }
   } catch {
-    // A stack is a nicety: without one, nothing is lost but the location.
-  } finally {
-    Error.stackTraceLimit = limit;
+    // As above.
   }
   return undefined;
+}
+
+/** The user's frame that called into the package, as the stack shows it (source-mapped). */
+export function callerSite(): SourceOrigin | undefined {
+  return callerSiteIn(captureStack(callerSite));
 }
 
 /**

@@ -9,7 +9,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe } from '../options/validate.js';
 import type { FunctionDef, InlineFunctionDef, ModuleFunctionDef } from '../protocol/functions.js';
 import { checkFunctionSource } from '../run/compile.js';
-import { calledFunctionName, callerSite, functionOrigin } from './call-site.js';
+import {
+  type CapturedStack,
+  calledFunctionName,
+  callerSite,
+  callerSiteIn,
+  captureStack,
+  functionOrigin,
+} from './call-site.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -35,7 +42,7 @@ let nextId = 1;
 function recordFor(
   registry: Map<string, FunctionRecord>,
   key: string,
-  make: (id: number) => FunctionDef,
+  make: (id: number) => FunctionRecord,
 ): FunctionRecord {
   let record = registry.get(key);
   if (record) {
@@ -43,8 +50,7 @@ function recordFor(
     registry.set(key, record);
     return record;
   }
-  const id = nextId++;
-  record = { id, def: make(id) };
+  record = make(nextId++);
   registry.set(key, record);
   if (registry.size > REGISTRY_LIMIT) {
     registry.delete(registry.keys().next().value as string);
@@ -64,8 +70,8 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
   let record: FunctionRecord;
   if (moduleDef) {
     record = recordFor(byModule, `${moduleDef.url}#${moduleDef.exportName}`, (id) => ({
-      ...moduleDef,
       id,
+      def: { ...moduleDef, id },
     }));
   } else {
     const source = Function.prototype.toString.call(fn);
@@ -80,18 +86,48 @@ export function functionRecord(fn: unknown, what = 'fn'): FunctionRecord {
           'Wrap it in an arrow function that calls it, or export it from a task module (fromModule).',
       );
     }
-    record = recordFor(bySource, source, (id): InlineFunctionDef => {
+    record = recordFor(bySource, source, (id) => {
       // Parsed here once too, so that what can never compile in a thread fails at the call.
       checkFunctionSource(source, fn.name);
-      const def: InlineFunctionDef = { kind: 'inline', id, source, name: fn.name };
-      // Once per new source: where it was written, for the stacks of its errors in the threads.
-      const site = callerSite();
-      if (site) def.origin = functionOrigin(source, site);
-      return def;
+      return inlineRecord({ kind: 'inline', id, source, name: fn.name }, captureStack());
     });
   }
   byFunction.set(fn, record);
   return record;
+}
+
+/** Records whose origin is still to be read (see inlineRecord). */
+const unread = new Set<FunctionRecord>();
+
+/**
+ * The record of a new inline function. Once per new source, where it was written (for the stacks
+ * of its errors in the threads) is found from the stack of the call, read only when the
+ * definition is first needed: formatting the stack and reading the caller's file take a few
+ * milliseconds, which would otherwise delay the start of the pool's first thread (it starts
+ * before the definition is sent). Read by the end of this turn of the event loop in any case, so
+ * that no captured stack is kept.
+ */
+function inlineRecord(def: InlineFunctionDef, stack: CapturedStack): FunctionRecord {
+  let pending: CapturedStack | undefined = stack;
+  const record: FunctionRecord = {
+    id: def.id,
+    get def(): InlineFunctionDef {
+      if (pending !== undefined) {
+        const site = callerSiteIn(pending);
+        pending = undefined;
+        unread.delete(record);
+        if (site) def.origin = functionOrigin(def.source, site);
+      }
+      return def;
+    },
+  };
+  if (unread.size === 0) setImmediate(readOrigins).unref();
+  unread.add(record);
+  return record;
+}
+
+function readOrigins(): void {
+  for (const record of unread) void record.def;
 }
 
 function isThenable(value: unknown): boolean {

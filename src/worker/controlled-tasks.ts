@@ -4,14 +4,13 @@
  * serialized here, in the task, so that one that cannot be cloned throws there. Tasks issued
  * without any of these get the shared UNCONTROLLED context and cost nothing here.
  */
-import { serialize } from 'node:v8';
 import { ABORT_REQUESTED } from '../protocol/control-words.js';
 import { TaskFlags } from '../protocol/messages.js';
 import { abortAsTask, type TaskContext, type TaskContextSlot } from '../run/task-context.js';
+import { nodeV8 } from './node-v8.js';
 
 // Captured once: task code may replace globals of its thread.
 const { load } = Atomics;
-const serializeValue = serialize;
 
 /** What the controlled tasks need of the thread's runtime. */
 export interface ControlledTasksHost {
@@ -85,7 +84,7 @@ export class ControlledTasks {
         if (!reports) return;
         let bytes: Uint8Array;
         try {
-          bytes = serializeValue(value);
+          bytes = nodeV8().serialize(value);
         } catch (error) {
           throw new DOMException(
             `progress() was given a value that cannot be cloned to the main thread: ${(error as Error)?.message}`,

@@ -5,7 +5,6 @@
 
 import type { FunctionDef } from '../protocol/functions.js';
 import { compileFunction } from '../run/compile.js';
-import { importExport } from '../run/import-export.js';
 
 export type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -81,7 +80,11 @@ export class FunctionCache {
     if (!loading) {
       const def = this.#defs.get(id) as FunctionDef & { kind: 'module' };
       loading = this.#beforeImport()
-        .then(() => importExport(def))
+        // Loaded with the first task module: the module machinery (and the `node:module`, `fs`
+        // and `url` it uses) is not compiled at the start of a thread that only runs inline
+        // functions.
+        .then(() => import('../run/import-export.js'))
+        .then(({ importExport }) => importExport(def))
         .then((fn) => {
           this.#ready.set(id, fn);
           return fn;

@@ -6,9 +6,10 @@
  * before it first imports a task module. (tsx installs no hooks in a worker thread at start-up.)
  * Without tsx in the main thread, run/typescript-loader.ts looks for a loader per module.
  */
-import { registerTsx } from '../run/typescript-loader.js';
-
 export async function typeScriptLoaderReady(tsxApi: string | null): Promise<void> {
   // If it fails, a TypeScript task module looks for another loader, or says what to do.
-  if (tsxApi) await registerTsx(tsxApi);
+  if (!tsxApi) return;
+  // Loaded only here, as the import machinery is (see function-cache.ts).
+  const { registerTsx } = await import('../run/typescript-loader.js');
+  await registerTsx(tsxApi);
 }

@@ -6,7 +6,6 @@
  * leave in batches too: at the end of each run of the loop, when many have piled up, or when the
  * first of them has waited about a millisecond behind long synchronous work.
  */
-import v8 from 'node:v8';
 import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
 import {
   type ControlToWorker,
@@ -53,6 +52,7 @@ import {
 import { ControlledTasks } from './controlled-tasks.js';
 import { type AnyFunction, FunctionCache } from './function-cache.js';
 import { typeScriptLoaderReady } from './loaders.js';
+import { nodeV8 } from './node-v8.js';
 import { captureOutput } from './output.js';
 
 // What the runtime uses, captured once at load, before any task code runs: tasks share the
@@ -69,7 +69,6 @@ const hrtime = process.hrtime.bigint;
 const clock = (): number => Number(hrtime()) / 1e6;
 const exitThread = process.exit.bind(process);
 const loadWord = Atomics.load;
-const deserialize = v8.deserialize;
 
 type PostMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => void;
 
@@ -355,7 +354,7 @@ export class ThreadRuntime implements ExecutionSink {
     }
     if (task.serialized) {
       try {
-        task.payload = deserialize(task.payload as Uint8Array);
+        task.payload = nodeV8().deserialize(task.payload as Uint8Array);
       } catch (thrown) {
         this.complete(task.seq, Outcome.Error, serializeError(unreadable(task, thrown)));
         return;
