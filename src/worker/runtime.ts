@@ -118,6 +118,12 @@ export class ThreadRuntime implements ExecutionSink {
   #helpable: ChunkRun[] = [];
   readonly #helpers: ChunkHelpers = {
     offer: (run) => {
+      // While the pool's queue holds tasks nothing is helped, and chunks keep being offered: drop
+      // those with nothing left to take, so that the list (and the results those chunks hold)
+      // stays within about the chunks running here.
+      if (this.#helpable.length >= this.#quota) {
+        this.#helpable = this.#helpable.filter((offered) => offered.hasUnstarted);
+      }
       this.#helpable.push(run);
       // Offered from a task's continuation: free slots take its items on the next turn.
       this.#flushSoon();
