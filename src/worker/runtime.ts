@@ -110,6 +110,8 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #postMessage: PostMessage;
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
+  /** Started tasks waiting for their function's module to load (see #start). */
+  readonly #loadingFor = new Set<number>();
   /** The running tasks issued with a signal, a timeout or onProgress. */
   readonly #controlled: ControlledTasks;
   /** When progress values were last sent in the middle of a synchronous task. */
@@ -250,10 +252,17 @@ export class ThreadRuntime implements ExecutionSink {
       case 'resent':
         this.#inbox.answered(message.n);
         break;
-      case 'abort':
+      case 'abort': {
+        const reason = deserializeError(message.reason);
+        if (this.#loadingFor.delete(message.seq)) {
+          // None of its code has run: it ends here, and its slot is free at once.
+          this.complete(message.seq, Outcome.Error, serializeError(reason));
+          break;
+        }
         // Listeners the task added run here; one that throws is the thread's uncaught error.
-        this.#controlled.abort(message.seq, deserializeError(message.reason));
+        this.#controlled.abort(message.seq, reason);
         break;
+      }
       case 'stop':
         // Everything written has gone with the results; end the thread here, whatever timers
         // or sockets tasks left behind.
@@ -375,9 +384,17 @@ export class ThreadRuntime implements ExecutionSink {
       this.#claims.runningSync(0);
       return;
     }
+    // Its module is still loading (the first task of a module; with tsx, a cold thread may take
+    // most of a second): an abort meanwhile ends the task before any of its code runs.
+    const seq = task.seq;
+    this.#loadingFor.add(seq);
     this.#cache.load(task.fn).then(
-      (loaded) => this.#execute(loaded, task, context),
-      (thrown) => this.complete(task.seq, Outcome.Error, serializeError(thrown)),
+      (loaded) => {
+        if (this.#loadingFor.delete(seq)) this.#execute(loaded, task, context);
+      },
+      (thrown) => {
+        if (this.#loadingFor.delete(seq)) this.complete(seq, Outcome.Error, serializeError(thrown));
+      },
     );
   }
 

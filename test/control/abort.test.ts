@@ -3,7 +3,7 @@
 // sees it; sync: its thread is replaced after abortGrace), and after the call settled.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ThreadPool, ThreadPoolExecutor, WorkerExitError } from 'spindle';
+import { fromModule, ThreadPool, ThreadPoolExecutor, WorkerExitError } from 'spindle';
 import { delay, rejection, T } from '../helpers.js';
 import { METHODS } from './methods.js';
 
@@ -314,5 +314,29 @@ describe("the listeners on a task's signal", () => {
       await until(() => Atomics.load(words, SAW_ABORT) !== 0, 'the listener to run');
       assert.equal(Atomics.load(words, SAW_ABORT), 1, `threads: ${threads}`);
     }
+  });
+});
+
+describe('a task aborted while its module still loads', () => {
+  test('never runs: it ends at once, and its thread is not stopped', T, async () => {
+    await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 100 });
+    const exits: string[] = [];
+    pool.on('threadExit', ({ reason }) => exits.push(reason));
+    await pool.apply(() => 'thread started');
+    const { same } = fromModule<typeof import('../fixtures/slow-module.mjs')>(
+      new URL('../fixtures/slow-module.mjs', import.meta.url),
+    );
+    const controller = new AbortController();
+    const slow = pool.apply(same, [1], { signal: controller.signal });
+    await delay(100);
+    controller.abort('not now');
+    assert.equal(await rejection(slow), 'not now');
+    // Past abortGrace: a task still waiting for its module would have had its thread stopped.
+    await delay(400);
+    assert.deepEqual(exits, []);
+    assert.equal(pool.stats().threads.replaced, 0);
+    // The module loads meanwhile; the aborted task's code never runs, later calls do.
+    assert.equal(await pool.apply(same, [2]), 2);
+    assert.deepEqual(exits, []);
   });
 });
