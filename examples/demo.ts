@@ -213,7 +213,7 @@ if (busy) {
 {
   const workers = 8;
   console.log(
-    `\n4. Cancelling, time limits and pool.stats(): new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40,\n   abortGrace: 200, timings: true })`,
+    `\n4. Cancelling, time limits and pool.stats(): new ThreadPool({ workers: ${workers}, maxTasksPerThread: 40,\n   abortGrace: 1000, timings: true })`,
   );
   /** How a call ended, and after how long. */
   const outcome = async (call: Promise<unknown>): Promise<string> => {
@@ -231,7 +231,7 @@ if (busy) {
     await using pool = new ThreadPool({
       workers,
       maxTasksPerThread: 40,
-      abortGrace: 200,
+      abortGrace: 1000,
       timings: true,
     });
     pool.on('threadExit', ({ reason }) => exits.set(reason, (exits.get(reason) ?? 0) + 1));
@@ -266,7 +266,7 @@ if (busy) {
     await outcome(pool.apply(endless, [], { timeout: 100 })).then((how) =>
       controlRows.push(['time limit', `an endless loop, timeout: 100: ${how}`]),
     );
-    // The call rejected at once; its thread is stopped once abortGrace (200 ms) has passed.
+    // The call rejected at once; its thread is stopped once abortGrace (1 s) has passed.
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     const s = pool.stats();
     const ms = (t: ReturnType<ThreadPool['stats']>['runTime']) =>
