@@ -61,7 +61,8 @@ export class HeldResultsWriter {
     let at = start;
     for (let i = from; i + 2 < out.length; i += 3) {
       const outcome = out[i + 1] as number;
-      if (outcome !== Outcome.Ok && outcome !== Outcome.Progress) return false;
+      // A task's result only: errors, chunk failures and progress reports (bytes) are posted.
+      if (outcome !== Outcome.Ok) return false;
       const value = out[i + 2];
       // The largest entry: seq, outcome, kind, a string's length and its code units.
       if (at + 10 + 2 * MAX_STRING > this.#capacity) return false;
@@ -107,8 +108,8 @@ export class HeldResultsWriter {
 }
 
 /**
- * The main thread's side, once the thread has exited: the results it held and did not post (with
- * the progress reports before them), as one results batch. Results the thread did post before
+ * The main thread's side, once the thread has exited: the results it held and did not post, as
+ * one results batch. Results the thread did post before
  * exiting may come again here: the engine settles a task once and takes no outcome for a task it
  * no longer waits for.
  */
