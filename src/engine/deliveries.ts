@@ -9,10 +9,15 @@
 import type { Outcome } from '../protocol/messages.js';
 import { type Job, SETTLE, type Task } from './task.js';
 
+/** The most entries the list keeps between steps (256 settlements). */
+const KEEP_ENTRIES = 1024;
+
 export class Deliveries {
   /** Settled during the current step, as (job, task, outcome, value). */
   readonly #settled: unknown[] = [];
   #head = 0;
+  /** Where the next entry goes: the list is reused, not emptied (see #deliver). */
+  #tail = 0;
   /** How deep in steps the call stack is; user code runs only at depth 0. */
   #depth = 0;
   readonly #reportError: (error: unknown) => void;
@@ -32,21 +37,31 @@ export class Deliveries {
     } finally {
       if (--this.#depth === 0) {
         this.#endOfStep();
-        if (this.#settled.length > 0) this.#deliver();
+        if (this.#tail > 0) this.#deliver();
       }
     }
   }
 
   /** The task is settled (its state already says so): its job hears of it after the step. */
   add(job: Job, task: Task, outcome: Outcome, value: unknown): void {
-    this.#settled.push(job, task, outcome, value);
+    this.#push(job, task, outcome, value);
     if (this.#depth === 0) this.#deliver();
   }
 
   /** Runs `notice` (which calls user code: a pool event's listeners) after the step. */
   announce(notice: () => void): void {
-    this.#settled.push(notice, undefined, 0, undefined);
+    this.#push(notice, undefined, 0, undefined);
     if (this.#depth === 0) this.#deliver();
+  }
+
+  #push(job: unknown, task: unknown, outcome: number, value: unknown): void {
+    const settled = this.#settled;
+    const at = this.#tail;
+    settled[at] = job;
+    settled[at + 1] = task;
+    settled[at + 2] = outcome;
+    settled[at + 3] = value;
+    this.#tail = at + 4;
   }
 
   /**
@@ -55,7 +70,7 @@ export class Deliveries {
    */
   #deliver(): void {
     const settled = this.#settled;
-    while (this.#head < settled.length) {
+    while (this.#head < this.#tail) {
       const i = this.#head;
       this.#head = i + 4;
       const job = settled[i] as Job | (() => void);
@@ -70,7 +85,10 @@ export class Deliveries {
         this.#reportError(error);
       }
     }
-    settled.length = 0;
+    // Kept for the next step (a list cut to length 0 drops its store, and one task at a time
+    // would allocate another each time), unless a burst made it large.
+    if (settled.length > KEEP_ENTRIES) settled.length = 0;
     this.#head = 0;
+    this.#tail = 0;
   }
 }

@@ -51,8 +51,13 @@ export function readAheadFor(tasksPerMs: number): number {
 }
 
 export interface DispatchPlan {
-  /** For the first tasks of the queue in order, the index of the thread each goes to. */
+  /**
+   * For the first `count` tasks of the queue in order, the index of the thread each goes to (the
+   * first `count` entries: a plan made in a PlanScratch may hold stale ones after them).
+   */
   threads: number[];
+  /** How many tasks the plan places. */
+  count: number;
   /**
    * How many of them go into free slots; the rest go into read-ahead. (The engine stops the
    * read-ahead at a task whose buffers are transferred: such a task must not wait in a thread,
@@ -61,13 +66,35 @@ export interface DispatchPlan {
   slotted: number;
 }
 
-/** Where the first of `waiting` tasks go; fewer than `waiting` when the threads have no room. */
-export function planDispatch(threads: readonly ThreadLoad[], waiting: number): DispatchPlan {
-  const plan: number[] = [];
+/**
+ * The arrays one planning works in, kept by a scheduler from one dispatch to the next: a pool
+ * that answers one task at a time plans once per task, and fresh arrays each time were a good
+ * part of what a round trip left for the garbage collector (whose pauses are the latency tail).
+ * The plan returned is part of it: read it before the next planning.
+ */
+export class PlanScratch {
+  readonly plan: DispatchPlan = { threads: [], count: 0, slotted: 0 };
+  readonly free: number[] = [];
+  readonly room: number[] = [];
+  readonly held: number[] = [];
+  readonly extra: number[] = [];
+}
+
+/**
+ * Where the first of `waiting` tasks go; fewer than `waiting` when the threads have no room.
+ * `scratch`: where to work (the plan returned is its own, valid until the next call with it).
+ */
+export function planDispatch(
+  threads: readonly ThreadLoad[],
+  waiting: number,
+  scratch: PlanScratch = new PlanScratch(),
+): DispatchPlan {
+  // Written from the start and never truncated: an array cut to length 0 drops its store, and
+  // the next push would allocate another.
+  const plan = scratch.plan.threads;
+  let count = 0;
   const n = threads.length;
-  const free = new Array<number>(n);
-  const room = new Array<number>(n);
-  const held = new Array<number>(n);
+  const { free, room, held, extra } = scratch;
   for (let i = 0; i < n; i++) {
     const thread = threads[i] as ThreadLoad;
     const usable = thread.available ? Math.max(0, thread.lifetimeRoom) : 0;
@@ -76,22 +103,26 @@ export function planDispatch(threads: readonly ThreadLoad[], waiting: number): D
     held[i] = thread.outstanding;
   }
   // 1. Free slots, the freest thread first.
-  while (plan.length < waiting) {
+  while (count < waiting) {
     let best = -1;
     for (let i = 0; i < n; i++) {
       if ((free[i] as number) <= 0) continue;
       if (best < 0 || freer(threads, free, held, i, best)) best = i;
     }
     if (best < 0) break;
-    plan.push(best);
+    plan[count++] = best;
     free[best] = (free[best] as number) - 1;
     room[best] = (room[best] as number) - 1;
     held[best] = (held[best] as number) + 1;
   }
+  const slotted = count;
+  scratch.plan.slotted = slotted;
+  scratch.plan.count = count;
+  // Every task went into a free slot: no read-ahead to plan (one task at a time ends here).
+  if (slotted === waiting) return scratch.plan;
   // 2. Read-ahead, one task at a time to each thread in turn. A thread that cannot take a
   // worthwhile batch (a quarter of its window) gets none: topping up each small batch of results
   // with a small batch of tasks would settle into a ping-pong of tiny messages.
-  const extra = new Array<number>(n);
   let open = 0;
   for (let i = 0; i < n; i++) {
     const thread = threads[i] as ThreadLoad;
@@ -102,14 +133,14 @@ export function planDispatch(threads: readonly ThreadLoad[], waiting: number): D
     extra[i] = take;
     if (take > 0) open++;
   }
-  const slotted = plan.length;
-  for (let i = 0; open > 0 && plan.length < waiting; i = (i + 1) % n) {
+  for (let i = 0; open > 0 && count < waiting; i = (i + 1) % n) {
     if ((extra[i] as number) <= 0) continue;
-    plan.push(i);
+    plan[count++] = i;
     extra[i] = (extra[i] as number) - 1;
     if (extra[i] === 0) open--;
   }
-  return { threads: plan, slotted };
+  scratch.plan.count = count;
+  return scratch.plan;
 }
 
 /** Whether thread `a` should get the next task before thread `b`. */

@@ -28,6 +28,9 @@ import { fromThreadClock, type PoolStats, StatsCollector } from './stats.js';
 import { StopRegistry } from './stop-registry.js';
 import { type Task, TaskState } from './task.js';
 
+/** Settled once, for queuing microtasks (see #schedulePump). */
+const SETTLED = Promise.resolve();
+
 /** Python's names for a pool's lifecycle (`pool._state`), as `ThreadPool.state` shows them. */
 export const PoolState = {
   Run: 0,
@@ -352,11 +355,17 @@ export class Engine implements ThreadReports, SchedulerOwner {
   #schedulePump(): void {
     if (this.#pumpQueued) return;
     this.#pumpQueued = true;
-    queueMicrotask(() => {
-      this.#pumpQueued = false;
-      this.step(() => this.#pump());
-    });
+    // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
+    // async resource and bound function that one makes per call.
+    void SETTLED.then(this.#queuedPump);
   }
+
+  // Made once: a pool that answers one task at a time queues a pump per task.
+  readonly #queuedPump = (): void => {
+    this.#pumpQueued = false;
+    this.step(this.#pumpStep);
+  };
+  readonly #pumpStep = (): void => this.#pump();
 
   #pump(): void {
     if (!this.acceptsWork) return;

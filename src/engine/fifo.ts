@@ -44,6 +44,12 @@ export class Fifo<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** The item `index` places from the front (0: the oldest), left in the queue. */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    return this.#items[(this.#head + index) & (this.#items.length - 1)];
+  }
+
   /**
    * Takes `item` out wherever it is (linear: for the rare leaver, such as a wait that timed out).
    * Returns whether it was there.
@@ -52,14 +58,21 @@ export class Fifo<T> {
     const mask = this.#items.length - 1;
     for (let i = 0; i < this.#length; i++) {
       if (this.#items[(this.#head + i) & mask] !== item) continue;
-      for (let j = i; j < this.#length - 1; j++) {
-        this.#items[(this.#head + j) & mask] = this.#items[(this.#head + j + 1) & mask];
-      }
-      this.#items[(this.#head + this.#length - 1) & mask] = undefined;
-      if (--this.#length === 0) this.#reset();
+      this.removeAt(i);
       return true;
     }
     return false;
+  }
+
+  /** Takes out the item `index` places from the front (linear), closing the gap. */
+  removeAt(index: number): void {
+    if (index < 0 || index >= this.#length) return;
+    const mask = this.#items.length - 1;
+    for (let j = index; j < this.#length - 1; j++) {
+      this.#items[(this.#head + j) & mask] = this.#items[(this.#head + j + 1) & mask];
+    }
+    this.#items[(this.#head + this.#length - 1) & mask] = undefined;
+    if (--this.#length === 0) this.#reset();
   }
 
   /** Empties the queue, returning its items in order. */

@@ -18,6 +18,7 @@ import {
   type CarrierView,
   carriersToStart,
   everyCarrierBusy,
+  PlanScratch,
   planDispatch,
   stuckCarriers,
   type ThreadLoad,
@@ -58,6 +59,11 @@ export class Scheduler {
   readonly #quotas: number[] = [];
   readonly #watches = new Map<ThreadHandle, ThreadWatch>();
   #threadCounter = 0;
+  // Kept from one dispatch to the next (see PlanScratch): what #dispatch works in.
+  readonly #ready: ThreadHandle[] = [];
+  readonly #loads: ThreadLoad[] = [];
+  readonly #batches: (Task[] | undefined)[] = [];
+  readonly #planScratch = new PlanScratch();
   #waitTimer: NodeJS.Timeout | undefined;
   #watchDelay = WATCH_FIRST_MS;
   /** Producers (imap inputs) that may still submit tasks: the main thread is busy feeding. */
@@ -193,8 +199,9 @@ export class Scheduler {
   /** `except`: a thread just found holding tasks it could not start gets none back this round. */
   #dispatch(except?: ThreadHandle): void {
     if (this.queue.size === 0) return;
-    const ready: ThreadHandle[] = [];
-    const loads: ThreadLoad[] = [];
+    const ready = this.#ready;
+    const loads = this.#loads;
+    let count = 0;
     const now = performance.now();
     const maxTasks = this.#options.maxTasksPerThread;
     let anyOutOfSyncCode = false;
@@ -208,21 +215,25 @@ export class Scheduler {
       const syncSeq = thread.syncRunning();
       const lastTaskLong = thread.lastTaskLong();
       const available = thread !== except && !watch.stuck(syncSeq, lastTaskLong, now);
-      ready.push(thread);
-      loads.push({
-        quota: thread.quota,
-        outstanding: thread.outstanding.size,
-        available,
-        inSyncCode: syncSeq !== 0,
-        lifetimeRoom: Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq),
-        readAhead: watch.readAhead(lastTaskLong && deepQueue),
-      });
+      ready[count] = thread;
+      const load = loads[count] ?? newLoad();
+      loads[count] = load;
+      count++;
+      load.quota = thread.quota;
+      load.outstanding = thread.outstanding.size;
+      load.available = available;
+      load.inSyncCode = syncSeq !== 0;
+      load.lifetimeRoom = Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq);
+      load.readAhead = watch.readAhead(lastTaskLong && deepQueue);
       if (available && syncSeq === 0) anyOutOfSyncCode = true;
     }
-    if (ready.length === 0) return;
-    const plan = planDispatch(loads, this.queue.size);
-    const batches: (Task[] | undefined)[] = new Array(ready.length);
-    for (let k = 0; k < plan.threads.length; k++) {
+    if (count === 0) return;
+    ready.length = count;
+    loads.length = count;
+    const plan = planDispatch(loads, this.queue.size, this.#planScratch);
+    const batches = this.#batches;
+    for (let i = 0; i < count; i++) batches[i] = undefined;
+    for (let k = 0; k < plan.count; k++) {
       const index = plan.threads[k] as number;
       const task = this.queue.peek();
       if (!task) break;
@@ -234,18 +245,17 @@ export class Scheduler {
         if (anyOutOfSyncCode && (loads[index] as ThreadLoad).inSyncCode) break;
       }
       this.queue.shift();
-      let batch = batches[index];
-      if (!batch) {
-        batch = [];
-        batches[index] = batch;
-      }
-      batch.push(task);
+      const batch = batches[index];
+      // A literal of one: an empty array's first push allocates room for sixteen.
+      if (batch) batch.push(task);
+      else batches[index] = [task];
     }
     // Before the batches leave: a thread that reads them sees whether more are to come.
     this.#tellQueued();
-    for (let i = 0; i < ready.length; i++) {
+    for (let i = 0; i < count; i++) {
       const batch = batches[i];
       if (!batch) continue;
+      batches[i] = undefined;
       const thread = ready[i] as ThreadHandle;
       thread.clearIdleTimer();
       this.#watch(thread).sent(thread.outstanding.size === 0);
@@ -291,9 +301,25 @@ export class Scheduler {
   #startThreadsForDemand(): void {
     // Every carrier the pool may have is there (the common case, once the pool is warm).
     if (this.#freeSlots.length === 0) return;
+    // Enough slots for every task (a pool smaller than its limit, one task at a time): nothing to
+    // start, and no views made for the policy to say so.
+    if (!this.#demandBeyondSlots()) return;
     const quotas = this.#freeSlots.map((slot) => this.#quotas[slot] as number).reverse();
     const count = carriersToStart(this.#views(), this.queue.size, quotas);
     for (let i = 0; i < count; i++) if (!this.#startThread()) return;
+  }
+
+  /** Whether there are more tasks (queued or outstanding) than the live carriers have slots. */
+  #demandBeyondSlots(): boolean {
+    let demand = this.queue.size;
+    let slots = 0;
+    for (const thread of this.threads) {
+      demand += thread.outstanding.size;
+      if (thread.state === ThreadState.Starting || thread.state === ThreadState.Ready) {
+        slots += thread.quota;
+      }
+    }
+    return demand > slots;
   }
 
   /** What the policy sees of each carrier. */
@@ -427,6 +453,17 @@ export class Scheduler {
     this.requeue(taken);
     return true;
   }
+}
+
+function newLoad(): ThreadLoad {
+  return {
+    quota: 0,
+    outstanding: 0,
+    available: false,
+    inSyncCode: false,
+    lifetimeRoom: 0,
+    readAhead: 0,
+  };
 }
 
 /** Whether a carrier may be sent tasks now (a starting one only if it queues them until ready). */

@@ -21,6 +21,7 @@
  * Seqs start at 1 and increase in send order, so "started" is one number: every task up to the
  * last claimed has started (a thread starts its tasks in seq order).
  */
+import type { Fifo } from '../engine/fifo.js';
 import { CLAIMED, LAST_TASK_LONG, REVOKED_UP_TO, RUNNING } from './control-words.js';
 
 export const REVOKE_FLAG = 1 << 30;
@@ -165,16 +166,7 @@ export class ThreadClaims {
   }
 }
 
-/** The queued tasks from `head` on that were not taken back (seq above `upTo`), in order. */
-export function withoutRevoked<T extends { seq: number }>(
-  queue: readonly (T | undefined)[],
-  head: number,
-  upTo: number,
-): T[] {
-  const kept: T[] = [];
-  for (let i = head; i < queue.length; i++) {
-    const task = queue[i] as T;
-    if (task.seq > upTo) kept.push(task);
-  }
-  return kept;
+/** Drops the queued tasks that were taken back (seq up to `upTo`), keeping the others in order. */
+export function dropRevoked<T extends { seq: number }>(queue: Fifo<T>, upTo: number): void {
+  for (const task of queue.drain()) if (task.seq > upTo) queue.push(task);
 }

@@ -8,6 +8,8 @@
  * sender still has it when the report arrives.
  */
 
+import { Fifo } from '../engine/fifo.js';
+
 // Captured once: in a thread, task code may replace globals (Atomics included).
 const { load, store } = Atomics;
 
@@ -65,8 +67,11 @@ export class Inbox {
 export class Outbox<M> {
   readonly #words: Int32Array;
   readonly #word: number;
-  /** (message number, what to answer for) pairs, oldest first. */
-  #kept: [number, M][] = [];
+  // What was posted and not yet taken, oldest first: message numbers and what each carried, side
+  // by side. Rings rather than pairs in an array: a message is kept for every task batch, and
+  // a pool answering one task at a time would make (and splice away) a pair per task.
+  readonly #numbers = new Fifo<number>();
+  readonly #messages = new Fifo<M>();
 
   /** `word`: where the receiver publishes its count. */
   constructor(words: Int32Array, word: number) {
@@ -77,26 +82,32 @@ export class Outbox<M> {
   /** Message `n` was posted: keep `message` until it is taken. */
   keep(n: number, message: M): void {
     this.prune();
-    this.#kept.push([n, message]);
+    this.#numbers.push(n);
+    this.#messages.push(message);
   }
 
   /** Forgets what the receiver has taken. */
   prune(): void {
-    const kept = this.#kept;
-    if (kept.length === 0) return;
+    const numbers = this.#numbers;
+    if (numbers.length === 0) return;
     const taken = load(this.#words, this.#word);
-    let drop = 0;
     // Counts wrap at 32 bits: compare by difference.
-    while (drop < kept.length && (((kept[drop] as [number, M])[0] - taken) | 0) <= 0) drop++;
-    if (drop > 0) kept.splice(0, drop);
+    while (numbers.length > 0 && (((numbers.peek() as number) - taken) | 0) <= 0) {
+      numbers.shift();
+      this.#messages.shift();
+    }
   }
 
   /** What message `n` carried, forgotten here (the receiver reported it lost), if it was kept. */
   take(n: number): M | undefined {
-    const index = this.#kept.findIndex((entry) => entry[0] === n);
-    if (index < 0) return undefined;
-    const [, message] = this.#kept[index] as [number, M];
-    this.#kept.splice(index, 1);
-    return message;
+    const numbers = this.#numbers;
+    for (let i = 0; i < numbers.length; i++) {
+      if (numbers.at(i) !== n) continue;
+      const message = this.#messages.at(i);
+      numbers.removeAt(i);
+      this.#messages.removeAt(i);
+      return message;
+    }
+    return undefined;
   }
 }

@@ -72,6 +72,12 @@ export function encodeRunBatch(
   let packedBuffers: ArrayBuffer[] | undefined;
   const n = tasks.length;
   const first = tasks[0] as TaskToSend;
+  if (n === 1 && first.mode === Mode.Call && !(first.payload instanceof SerializedPayload)) {
+    return [
+      oneCall(firstSeq, first.record.id, wireMode(first), first.payload as unknown[]),
+      undefined,
+    ];
+  }
   let fns: number[] | number = first.record.id;
   let modes: number[] | number = wireMode(first);
   let sizes: number[] | number = sizeOf(first);
@@ -107,6 +113,27 @@ export function encodeRunBatch(
   return [message, packedBuffers];
 }
 
+/**
+ * The message for one call (a pool answering one task at a time sends one per task), written
+ * out at its final size for the usual few arguments: pushing them onto the five numbers copies
+ * them into a larger store, and a spread builds the array through an iterator (about twice the
+ * bytes either way, for the garbage collector to clear).
+ */
+function oneCall(firstSeq: number, fn: number, mode: number, args: unknown[]): RunMessage {
+  switch (args.length) {
+    case 0:
+      return [firstSeq, 1, fn, mode, 0];
+    case 1:
+      return [firstSeq, 1, fn, mode, 1, args[0]];
+    case 2:
+      return [firstSeq, 1, fn, mode, 2, args[0], args[1]];
+    case 3:
+      return [firstSeq, 1, fn, mode, 3, args[0], args[1], args[2]];
+    default:
+      return [firstSeq, 1, fn, mode, args.length, ...args];
+  }
+}
+
 function wireMode(task: TaskToSend): number {
   return task.mode | task.flags | (task.divisible === true ? DIVISIBLE : 0);
 }
@@ -123,7 +150,7 @@ function sizeOf(task: TaskToSend): number {
 export function decodeRunBatch(
   message: RunMessage,
   droppedUpTo: number,
-  into: (ReceivedTask | undefined)[],
+  into: { push(task: ReceivedTask): void },
 ): void {
   const [firstSeq, count, fns, modes, sizes] = message;
   let position = RUN_DATA;

@@ -13,10 +13,14 @@ const THREAD_FUNCTIONS = 1024;
 export class ThreadFunctions {
   /** Function id → the last seq of a task of this thread that uses it, least recently used first. */
   readonly #known = new Map<number, number>();
+  /** The id set last in #known (its newest entry), or -1. */
+  #newest = -1;
 
   /** The thread has this function already (its initializer). */
   given(id: number): void {
+    if (this.#known.has(id)) return;
     this.#known.set(id, 0);
+    this.#newest = id;
   }
 
   /**
@@ -39,7 +43,10 @@ export class ThreadFunctions {
     }
     if (!defs) return null;
     const forget = this.#evict(defs.length, tasks, inUseFrom);
-    for (const def of defs) this.#known.set(def.id, 0);
+    for (const def of defs) {
+      this.#known.set(def.id, 0);
+      this.#newest = def.id;
+    }
     return { defs, forget };
   }
 
@@ -62,7 +69,12 @@ export class ThreadFunctions {
   #use(id: number, seq: number): void {
     const before = this.#known.get(id);
     if (before === undefined) return;
-    this.#known.delete(id);
+    // Already the newest (one function called over and over): updated in place. Deleting and
+    // setting again would make the map rebuild its table each time.
+    if (id !== this.#newest) {
+      this.#known.delete(id);
+      this.#newest = id;
+    }
     this.#known.set(id, Math.max(before, seq));
   }
 
@@ -78,7 +90,12 @@ export class ThreadFunctions {
       forget.push(id);
       excess--;
     }
-    if (forget) for (const id of forget) this.#known.delete(id);
+    if (forget) {
+      for (const id of forget) {
+        this.#known.delete(id);
+        if (id === this.#newest) this.#newest = -1;
+      }
+    }
     return forget;
   }
 }

@@ -6,7 +6,8 @@
  * leave in batches too: at the end of each run of the loop, when many have piled up, or when the
  * first of them has waited about a millisecond behind long synchronous work.
  */
-import { ThreadClaims, withoutRevoked } from '../protocol/claims.js';
+import { Fifo } from '../engine/fifo.js';
+import { dropRevoked, ThreadClaims } from '../protocol/claims.js';
 import {
   type ControlToWorker,
   initFailedMessage,
@@ -85,8 +86,7 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #timings: boolean;
   #ready = false;
   #running = 0;
-  #queue: (ReceivedTask | undefined)[] = [];
-  #head = 0;
+  readonly #queue = new Fifo<ReceivedTask>();
   #pumping = false;
   /** Results to send (see protocol/results.ts). */
   #out: ResultsMessage = [];
@@ -131,7 +131,7 @@ export class ThreadRuntime implements ExecutionSink {
       this.#flushSoon();
     },
     // A task waiting here, or soon sent here, needs the slot more: the chunk's own runner goes on.
-    mayGoOn: () => this.#head === this.#queue.length && !this.#poolQueued(),
+    mayGoOn: () => this.#queue.length === 0 && !this.#poolQueued(),
     done: () => {
       this.#running--;
       this.#flushSoon();
@@ -284,15 +284,15 @@ export class ThreadRuntime implements ExecutionSink {
   }
 
   #startWhatFits(): void {
-    while (this.#head < this.#queue.length && this.#running < this.#quota) {
-      const task = this.#queue[this.#head] as ReceivedTask;
+    const queue = this.#queue;
+    while (queue.length > 0 && this.#running < this.#quota) {
+      const task = queue.peek() as ReceivedTask;
       if (!this.#claims.claim(task.seq)) {
         // The main thread took back tasks that had not started.
-        this.#queue = withoutRevoked(this.#queue, this.#head, this.#claims.acceptRevocation());
-        this.#head = 0;
+        dropRevoked(queue, this.#claims.acceptRevocation());
         continue;
       }
-      this.#queue[this.#head++] = undefined;
+      queue.shift();
       if (this.#timings) this.#starts.push(task.seq, clock());
       // A task that may be aborted, or that starts beside one, may end with this thread stopped
       // after the grace: the results already computed must be out of reach of that first.
@@ -319,14 +319,7 @@ export class ThreadRuntime implements ExecutionSink {
         this.#lastLookAt = at;
       }
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      if (this.#helpable.length > 0 && !this.#poolQueued()) this.#help();
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    if (queue.length === 0 && this.#helpable.length > 0 && !this.#poolQueued()) this.#help();
   }
 
   /** Whether the main thread holds tasks for the pool: a slot freed here will get one soon. */

@@ -2,12 +2,13 @@
 // the test, so that each interleaving the comments of claims.ts name is played out exactly.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Fifo } from '../../src/engine/fifo.js';
 import {
+  dropRevoked,
   MAX_SEQ,
   MainClaims,
   REVOKE_FLAG,
   ThreadClaims,
-  withoutRevoked,
 } from '../../src/protocol/claims.js';
 import { CLAIMED, CONTROL_WORDS, REVOKED_UP_TO } from '../../src/protocol/control-words.js';
 import {
@@ -38,8 +39,7 @@ class Pair {
   lastSent = 0;
   /** Sent, not yet read by the thread. */
   readonly inFlight: RunMessage[] = [];
-  queue: (ReceivedTask | undefined)[] = [];
-  head = 0;
+  readonly queue = new Fifo<ReceivedTask>();
   readonly started: number[] = [];
   readonly takenBack: number[] = [];
 
@@ -72,14 +72,13 @@ class Pair {
 
   /** The thread starts its next queued task, as its task loop does; returns its seq, or 0. */
   start(): number {
-    while (this.head < this.queue.length) {
-      const task = this.queue[this.head] as ReceivedTask;
+    while (this.queue.length > 0) {
+      const task = this.queue.peek() as ReceivedTask;
       if (!this.thread.claim(task.seq)) {
-        this.queue = withoutRevoked(this.queue, this.head, this.thread.acceptRevocation());
-        this.head = 0;
+        dropRevoked(this.queue, this.thread.acceptRevocation());
         continue;
       }
-      this.queue[this.head++] = undefined;
+      this.queue.shift();
       this.started.push(task.seq);
       return task.seq;
     }
@@ -237,10 +236,21 @@ describe('claims', () => {
   });
 
   test('the thread drops revoked tasks from anywhere in its queue', () => {
-    const queue = [undefined, { seq: 2 }, { seq: 3 }, { seq: 5 }];
-    assert.deepEqual(withoutRevoked(queue, 1, 3), [{ seq: 5 }]);
-    assert.deepEqual(withoutRevoked(queue, 3, 0), [{ seq: 5 }]);
-    assert.deepEqual(withoutRevoked(queue, 4, 9), []);
+    const queueOf = (...seqs: number[]) => {
+      const queue = new Fifo<{ seq: number }>();
+      for (const seq of seqs) queue.push({ seq });
+      return queue;
+    };
+    const seqs = (queue: Fifo<{ seq: number }>) => queue.drain().map((task) => task.seq);
+    let queue = queueOf(2, 3, 5);
+    dropRevoked(queue, 3);
+    assert.deepEqual(seqs(queue), [5]);
+    queue = queueOf(5);
+    dropRevoked(queue, 0);
+    assert.deepEqual(seqs(queue), [5]);
+    queue = queueOf(2, 3, 5);
+    dropRevoked(queue, 9);
+    assert.deepEqual(seqs(queue), []);
   });
 
   test('seqs near MAX_SEQ keep clear of the flag bit', () => {

@@ -6,6 +6,7 @@ import {
   carriersToStart,
   everyCarrierBusy,
   MAX_READ_AHEAD,
+  PlanScratch,
   planDispatch,
   READ_AHEAD_MS,
   readAheadFor,
@@ -32,6 +33,24 @@ describe('free slots', () => {
     const plan = planDispatch([thread({ quota: 2 }), thread({ quota: 3 })], 3);
     assert.deepEqual(plan.threads, [1, 0, 1]);
     assert.equal(plan.slotted, 3);
+  });
+
+  test('a scratch reused from plan to plan gives the same plans as fresh ones', () => {
+    const scratch = new PlanScratch();
+    const cases: [ThreadLoad[], number][] = [
+      [[thread({ quota: 4, readAhead: 8 }), thread({ quota: 4, readAhead: 8 })], 20],
+      [[thread({ quota: 2 }), thread({ quota: 3 })], 3],
+      [[thread({ quota: 1, outstanding: 1 }), thread({ quota: 2 })], 1],
+      [[thread({ available: false })], 5],
+      [[thread({ quota: 3 }), thread({ quota: 1 }), thread({ quota: 2, outstanding: 2 })], 4],
+    ];
+    for (const [loads, waiting] of cases) {
+      const fresh = planDispatch(loads, waiting);
+      const reused = planDispatch(loads, waiting, scratch);
+      assert.equal(reused.count, fresh.count);
+      assert.equal(reused.slotted, fresh.slotted);
+      assert.deepEqual(reused.threads.slice(0, reused.count), fresh.threads);
+    }
   });
 
   test('no more tasks than free slots without read-ahead', () => {
