@@ -228,9 +228,7 @@ export class ChildProcessHandle extends ThreadHandle {
 
   /** Defines the functions of these tasks the child has not been given, in a message before them. */
   #define(tasks: Task[]): void {
-    const oldest = this.outstanding.keys().next();
-    const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
-    const definition = this.#functions.definitions(tasks, inUseFrom);
+    const definition = this.#functions.definitions(tasks, this.outstanding);
     if (definition) this.#child.send(defineMessage(definition.defs, definition.forget));
   }
 

@@ -25,11 +25,12 @@ export class ThreadFunctions {
 
   /**
    * The definitions these tasks need that the thread lacks, and the ids to forget to make room
-   * (none used by a task from seq `inUseFrom` on, nor by these tasks). Null when none is needed.
+   * (none used by a task still `outstanding` on the thread, by seq, nor by these tasks). Null
+   * when none is needed.
    */
   definitions(
     tasks: readonly Task[],
-    inUseFrom: number,
+    outstanding: ReadonlyMap<number, unknown>,
   ): { defs: FunctionDef[]; forget: number[] | null } | null {
     let defs: FunctionDef[] | null = null;
     let previous = -1;
@@ -42,7 +43,7 @@ export class ThreadFunctions {
       defs.push(task.record.def);
     }
     if (!defs) return null;
-    const forget = this.#evict(defs.length, tasks, inUseFrom);
+    const forget = this.#evict(defs.length, tasks, outstanding);
     for (const def of defs) {
       this.#known.set(def.id, 0);
       this.#newest = def.id;
@@ -79,9 +80,16 @@ export class ThreadFunctions {
   }
 
   /** Forgets the least recently used functions beyond the bound that no task still needs. */
-  #evict(adding: number, sending: readonly Task[], inUseFrom: number): number[] | null {
+  #evict(
+    adding: number,
+    sending: readonly Task[],
+    outstanding: ReadonlyMap<number, unknown>,
+  ): number[] | null {
     let excess = this.#known.size + adding - THREAD_FUNCTIONS;
     if (excess <= 0) return null;
+    // Looked up only here, when room must be made: the oldest seq still outstanding.
+    const oldest = outstanding.keys().next();
+    const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
     let forget: number[] | null = null;
     for (const [id, lastSeq] of this.#known) {
       if (excess <= 0) break;

@@ -231,9 +231,7 @@ export class WorkerThread extends ThreadHandle {
    * own: a batch the thread cannot read must never take a definition with it. Makes room first.
    */
   #define(tasks: Task[]): void {
-    const oldest = this.outstanding.keys().next();
-    const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
-    const definition = this.#functions.definitions(tasks, inUseFrom);
+    const definition = this.#functions.definitions(tasks, this.outstanding);
     if (definition) this.#postControl(defineMessage(definition.defs, definition.forget));
   }
 

@@ -123,6 +123,42 @@ describe('how a function reaches a thread', () => {
     },
   );
 
+  test(
+    'more distinct functions than a thread keeps: the oldest are forgotten and sent again, never one a task still needs',
+    T,
+    async () => {
+      const one = new ThreadPool({ workers: 2, threads: 1 });
+      try {
+        // 1,500 functions, each its own source (a thread keeps 1,024 definitions).
+        const fns = Array.from(
+          { length: 1500 },
+          (_, k) => (0, eval)(`(x) => x * 2 + ${k}`) as (x: number) => number,
+        );
+        // The first function's task waits on the thread while all the others are sent.
+        const held = one.apply(
+          (0, eval)('async (x) => { await new Promise((r) => setTimeout(r, 300)); return x; }') as (
+            x: number,
+          ) => Promise<number>,
+          [-1],
+        );
+        const results = await Promise.all(fns.map((fn, k) => one.apply(fn, [k])));
+        assert.deepEqual(
+          results,
+          fns.map((_, k) => k * 3),
+        );
+        assert.equal(await held, -1);
+        // The first ones were forgotten to make room: used again, they are sent again.
+        const again = await Promise.all(fns.slice(0, 50).map((fn, k) => one.apply(fn, [k + 1])));
+        assert.deepEqual(
+          again,
+          fns.slice(0, 50).map((_, k) => (k + 1) * 2 + k),
+        );
+      } finally {
+        await one.terminate();
+      }
+    },
+  );
+
   test('tasks may use globals and dynamic imports of node: modules and packages', T, async () => {
     const digest = await pool.apply(
       async (text: string) => {
