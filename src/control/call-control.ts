@@ -67,8 +67,11 @@ export class CallControl implements Job {
    * input lazily stops reading, and one that has no task yet fails.
    */
   onAbort: ((reason: unknown) => void) | undefined = undefined;
-  /** The call's tasks not settled yet. */
-  readonly #tasks = new Set<Task>();
+  /**
+   * The call's tasks not settled yet: the one task of a single call as it is, a Set only once a
+   * call (a map) has more (a Set per call would be most of what a signal costs a small task).
+   */
+  #tasks: Task | Set<Task> | undefined = undefined;
   readonly #engine: Aborter;
   /** No more tasks will come: the listener goes once the last one settles. */
   #sealed = false;
@@ -109,19 +112,25 @@ export class CallControl implements Job {
 
   /** The task was submitted to the engine. */
   attached(task: Task): void {
-    this.#tasks.add(task);
+    const tasks = this.#tasks;
+    if (tasks === undefined) this.#tasks = task;
+    else if (tasks instanceof Set) tasks.add(task);
+    else if (tasks !== task) this.#tasks = new Set([tasks, task]);
   }
 
   /** The task settled. */
   released(task: Task): void {
-    this.#tasks.delete(task);
-    if (this.#sealed && this.#tasks.size === 0) this.#stopListening();
+    const tasks = this.#tasks;
+    if (tasks === task) this.#tasks = undefined;
+    else if (tasks instanceof Set && tasks.delete(task) && tasks.size === 0)
+      this.#tasks = undefined;
+    if (this.#sealed && this.#tasks === undefined) this.#stopListening();
   }
 
   /** The call will submit no more tasks. */
   seal(): void {
     this.#sealed = true;
-    if (this.#tasks.size === 0) this.#stopListening();
+    if (this.#tasks === undefined) this.#stopListening();
   }
 
   /** @internal A progress value of one of its tasks (delivered after the engine's step). */
@@ -134,7 +143,9 @@ export class CallControl implements Job {
       call.#listening = false;
       const reason = call.reason;
       call.onAbort?.(reason);
-      if (call.#tasks.size > 0) call.#engine.abort([...call.#tasks], reason);
+      const tasks = call.#tasks;
+      if (tasks instanceof Set) call.#engine.abort([...tasks], reason);
+      else if (tasks !== undefined) call.#engine.abort([tasks], reason);
     };
   }
 
