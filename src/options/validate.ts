@@ -176,8 +176,12 @@ export function expectSignal(value: unknown): AbortSignal {
  * Past MAX_TIMER_MS (about 24.8 days, the longest a Node.js timer waits) it is Infinity: none.
  */
 export function expectDuration(what: string, value: unknown): number {
-  const expected = `Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${describe(value)}`;
-  if (typeof value !== 'number') throw new TypeError(expected);
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(expected);
+  // The message is made only to be thrown: a timeout on every call checks this every time.
+  if (typeof value !== 'number') throw new TypeError(durationExpected(what, value));
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(durationExpected(what, value));
   return value > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : value;
+}
+
+function durationExpected(what: string, value: unknown): string {
+  return `Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${describe(value)}`;
 }

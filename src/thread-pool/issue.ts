@@ -17,6 +17,18 @@ const CALLBACK_KEYS = ['callback', 'errorCallback'];
 /** Shared by every call that gives no options: no allocation per task on the hot path. */
 const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
 
+/** Each method's list of option names as a Set, made once (calls with options are common). */
+const keySets = new WeakMap<string[], Set<string>>();
+
+function knownKeys(allowed: string[]): Set<string> {
+  let known = keySets.get(allowed);
+  if (known === undefined) {
+    known = new Set(allowed);
+    keySets.set(allowed, known);
+  }
+  return known;
+}
+
 export function parseOptions(
   what: string,
   value: unknown,
@@ -24,7 +36,7 @@ export function parseOptions(
 ): Record<string, unknown> {
   if (value === undefined || value === null) return NO_OPTIONS;
   const options = expectPlainObject(`${what} options`, value);
-  rejectUnknownKeys(what, options, new Set(allowed));
+  rejectUnknownKeys(what, options, knownKeys(allowed));
   for (const key of CALLBACK_KEYS) {
     if (allowed.includes(key)) expectOptionalFunction(key, options[key]);
   }
