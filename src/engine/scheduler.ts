@@ -162,6 +162,8 @@ export class Scheduler {
     const index = this.threads.indexOf(thread);
     if (index >= 0) this.threads.splice(index, 1);
     this.#freeSlots.push(thread.slot);
+    // What the last dispatch worked in must not keep a thread that is gone.
+    this.#ready.length = 0;
   }
 
   /** Nothing outstanding: a retiring carrier stops; another stops after `idleTimeout`. */
