@@ -132,11 +132,11 @@ describe('how a function reaches a thread', () => {
         // 1,500 functions, each its own source (a thread keeps 1,024 definitions).
         const fns = Array.from(
           { length: 1500 },
-          (_, k) => (0, eval)(`(x) => x * 2 + ${k}`) as (x: number) => number,
+          (_, k) => new Function('x', `return x * 2 + ${k};`) as (x: number) => number,
         );
         // The first function's task waits on the thread while all the others are sent.
         const held = one.apply(
-          (0, eval)('async (x) => { await new Promise((r) => setTimeout(r, 300)); return x; }') as (
+          new Function('x', 'return new Promise((r) => setTimeout(() => r(x), 300));') as (
             x: number,
           ) => Promise<number>,
           [-1],
