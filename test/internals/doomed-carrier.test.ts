@@ -87,7 +87,7 @@ function setUp(abortGrace: number) {
   const engine = new Engine(options, (error) => assert.fail(String(error)), undefined, host);
   const settled = new Map<Task, unknown>();
   const job: Job = { [SETTLE]: (task, outcome, value) => settled.set(task, [outcome, value]) };
-  const fn = (x: number) => x;
+  const fn = (x: unknown) => x;
   const record = functionRecord(fn);
   const submit = (signal?: AbortSignal): Task => {
     const task = new Task(fn, record, Mode.Call, [0], undefined, job, 0);
