@@ -253,9 +253,11 @@ export class Scheduler {
     const deepQueue = this.queue.size >= 2 * this.threads.length;
     const anyDoomed = this.#doomed !== 0;
     // A carrier started for the queue while another is doomed (see graceBegan) is its
-    // replacement: what it will run waits for it rather than starting on the doomed one, even
-    // when it cannot be sent tasks until it is ready (a child process).
-    const spareComing = anyDoomed && this.threads.some((t) => t.state === ThreadState.Starting);
+    // replacement: what it will run waits for it rather than starting on the doomed one. One that
+    // takes tasks while starting (a worker thread) takes them by the policy, the doomed one only
+    // what it has no slot for; one that cannot (a child process) holds the doomed one's back
+    // until it is ready (its start, not a grace).
+    const spareComing = anyDoomed && this.threads.some(startingClosed);
     for (const thread of this.threads) {
       if (!acceptsTasks(thread)) continue;
       const watch = this.#watch(thread);
@@ -520,6 +522,11 @@ function newLoad(): ThreadLoad {
     readAhead: 0,
     doomed: false,
   };
+}
+
+/** A carrier still starting that cannot be sent tasks until it is ready. */
+function startingClosed(thread: ThreadHandle): boolean {
+  return thread.state === ThreadState.Starting && !thread.takesTasksWhileStarting;
 }
 
 /** Whether a carrier may be sent tasks now (a starting one only if it queues them until ready). */
