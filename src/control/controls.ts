@@ -10,6 +10,10 @@
  *   what the thread had not started moves elsewhere, and the tasks running beside it fail with a
  *   WorkerExitError whose `cause` names the aborted task. The main thread (`threads: 0`) cannot
  *   be stopped: there the task runs on until it returns, and its result is dropped.
+ * - During the grace the thread is doomed (Scheduler.graceBegan): what it has not started moves
+ *   at once, and new tasks go to it only when no other thread can take them, so that as few
+ *   tasks as can be start beside a task that may never stop. Once the task ends, it is a thread
+ *   like any other again.
  *
  * A task's running time is counted from when its thread starts it (the thread says when, see
  * protocol/control.ts StartedMessage), not while it waits.
@@ -34,6 +38,12 @@ export interface ControlsOwner {
   reject(task: Task, reason: unknown, cancelled: boolean): void;
   /** Takes a task that has not started out of the scheduler (see Scheduler.withdraw). */
   withdraw(task: Task): boolean;
+  /** An aborted task on `thread` has its grace: see Scheduler.graceBegan. */
+  graceBegan(thread: ThreadHandle): void;
+  /** That grace is over (the task ended, or its thread is being stopped). */
+  graceEnded(thread: ThreadHandle): void;
+  /** The thread is about to be stopped: what it has not started goes back to the queue. */
+  takeBackBeforeStop(thread: ThreadHandle): void;
   /** The queue changed: dispatch again soon. */
   pumpSoon(): void;
 }
@@ -42,8 +52,8 @@ export class Controls {
   readonly #owner: ControlsOwner;
   /** Running tasks with a time limit, and the timer that ends them. */
   readonly #timeouts = new Map<Task, NodeJS.Timeout>();
-  /** Aborted tasks still running on a thread, and the timer that stops the thread. */
-  readonly #graces = new Map<Task, NodeJS.Timeout>();
+  /** Aborted tasks still running on a thread: the thread, and the timer that stops it. */
+  readonly #graces = new Map<Task, Grace>();
 
   constructor(owner: ControlsOwner) {
     this.#owner = owner;
@@ -70,10 +80,11 @@ export class Controls {
 
   /** Its thread reported the task's end (it may have been settled before, by an abort). */
   ended(task: Task): void {
-    const timer = this.#graces.get(task);
-    if (timer !== undefined) {
-      clearTimeout(timer);
+    const grace = this.#graces.get(task);
+    if (grace !== undefined) {
+      clearTimeout(grace.timer);
       this.#graces.delete(task);
+      this.#owner.graceEnded(grace.thread);
     }
   }
 
@@ -127,10 +138,13 @@ export class Controls {
     const timer = setTimeout(() => {
       this.#graces.delete(task);
       owner.step(() => {
+        owner.graceEnded(thread);
         // Ended meanwhile, or its thread is going anyway.
         if (thread.outstanding.get(task.seq) !== task || thread.state === ThreadState.Stopping) {
           return;
         }
+        owner.takeBackBeforeStop(thread);
+        owner.pumpSoon();
         thread.exitReason = 'abort';
         thread.exitCause = new Error(
           `Task ${nameOf(task)} was aborted (${describeReason(reason)}) and did not stop within ` +
@@ -142,8 +156,14 @@ export class Controls {
     }, grace);
     // Only worker threads get a grace, and a thread running a task keeps the process alive.
     timer.unref();
-    this.#graces.set(task, timer);
+    this.#graces.set(task, { timer, thread });
+    owner.graceBegan(thread);
   }
+}
+
+interface Grace {
+  readonly timer: NodeJS.Timeout;
+  readonly thread: ThreadHandle;
 }
 
 function nameOf(task: Task): string {

@@ -9,13 +9,18 @@
  *    while a slot is free anywhere (a thread with 2 slots taken out of 3 is not chosen over one
  *    with 3 free). A thread that is known to be stuck in a long synchronous task has no free slot
  *    whatever its count says; one that is running synchronous code at this moment comes after
- *    those that are not.
+ *    those that are not. A doomed thread (it runs an aborted task that has not ended yet, and is
+ *    stopped when the task's abortGrace runs out, failing every task it has started) comes after
+ *    all others: it gets a task only when no other thread has a free slot, as it would have
+ *    without the abort (a task that waited instead could wait a whole grace for nothing, and the
+ *    aborted task usually ends at once).
  * 2. Read-ahead. A thread may hold a few tasks beyond its slots, so that it never idles waiting
  *    for the next message; but a task held there cannot start elsewhere, and it starts only after
  *    that thread's earlier tasks. So the read-ahead is measured in time, not in tasks: as many
  *    tasks as the thread finishes in about `READ_AHEAD_MS` (none when tasks are slow, or before
  *    the thread has shown its pace), given out one at a time in turn so that the threads start
- *    them in about the order they were issued.
+ *    them in about the order they were issued. A doomed thread gets none (a child process fails
+ *    even the tasks it holds and has not started, see processes/child-process.ts).
  */
 
 /** What the policy needs to know of one thread. */
@@ -32,6 +37,8 @@ export interface ThreadLoad {
   lifetimeRoom: number;
   /** How many tasks it may hold beyond its slots (its read-ahead window). */
   readAhead: number;
+  /** Whether it runs an aborted task still within its abortGrace (see the header). */
+  doomed: boolean;
 }
 
 /** How long a thread's read-ahead should last, in milliseconds of its measured pace. */
@@ -127,7 +134,7 @@ export function planDispatch(
   for (let i = 0; i < n; i++) {
     const thread = threads[i] as ThreadLoad;
     const beyondSlots = Math.max(0, (held[i] as number) - thread.quota);
-    const window = thread.available ? thread.readAhead : 0;
+    const window = thread.available && !thread.doomed ? thread.readAhead : 0;
     let take = Math.min(window - beyondSlots, room[i] as number);
     if (take < Math.max(1, Math.ceil(window / 4))) take = 0;
     extra[i] = take;
@@ -151,8 +158,11 @@ function freer(
   a: number,
   b: number,
 ): boolean {
-  const syncA = (threads[a] as ThreadLoad).inSyncCode;
-  const syncB = (threads[b] as ThreadLoad).inSyncCode;
+  const loadA = threads[a] as ThreadLoad;
+  const loadB = threads[b] as ThreadLoad;
+  if (loadA.doomed !== loadB.doomed) return loadB.doomed;
+  const syncA = loadA.inSyncCode;
+  const syncB = loadB.inSyncCode;
   if (syncA !== syncB) return syncB;
   if (free[a] !== free[b]) return (free[a] as number) > (free[b] as number);
   return (held[a] as number) < (held[b] as number);
@@ -170,9 +180,16 @@ export interface CarrierView {
   running: number;
   /** Seen stuck in one long synchronous task. */
   stuck: boolean;
+  /** Runs an aborted task still within its abortGrace (see ThreadLoad.doomed). */
+  doomed: boolean;
 }
 
-/** How many more carriers to start: while there are more tasks than slots (and room for one). */
+/**
+ * How many more carriers to start: while there are more tasks than slots (and room for one). A
+ * doomed carrier counts neither its slots nor its tasks: it is replaced when its grace runs out,
+ * so the carrier started now for the queue is that replacement, early (and if the aborted task
+ * ends in time, the extra carrier idles out after idleTimeout like any other).
+ */
 export function carriersToStart(
   carriers: readonly CarrierView[],
   queued: number,
@@ -181,6 +198,7 @@ export function carriersToStart(
   let demand = queued;
   let slots = 0;
   for (const carrier of carriers) {
+    if (carrier.doomed) continue;
     demand += carrier.outstanding;
     if (carrier.phase === 'starting' || carrier.phase === 'ready') slots += carrier.quota;
   }
@@ -213,10 +231,11 @@ export function stuckCarriers(carriers: readonly CarrierView[]): number[] {
 
 /**
  * Nothing is queued, and a carrier has a free slot: from whom to take back the tasks it has not
- * started, for it. The thief: ready, a free slot, nothing unstarted of its own, not stuck (the
- * least loaded such). The victim: one that cannot start what it holds, still starting, stuck or
- * with every slot running (the one holding most); one merely still receiving its batch is not, since taking that
- * back would only send it on a round trip. Undefined when there is no such pair.
+ * started, for it. The thief: ready, a free slot, nothing unstarted of its own, not stuck, not
+ * doomed (the least loaded such). The victim: one that cannot start what it holds, still
+ * starting, stuck or with every slot running (the one holding most), or a doomed one (what it
+ * starts fails with it if it is stopped); one merely still receiving its batch is not, since
+ * taking that back would only send it on a round trip. Undefined when there is no such pair.
  */
 export function takeBackPair(
   carriers: readonly CarrierView[],
@@ -228,6 +247,7 @@ export function takeBackPair(
       carrier.outstanding < carrier.quota &&
       carrier.unstarted === 0 &&
       !carrier.stuck &&
+      !carrier.doomed &&
       (thief < 0 || carrier.outstanding < (carriers[thief] as CarrierView).outstanding)
     ) {
       thief = i;
@@ -240,7 +260,8 @@ export function takeBackPair(
     if (i === thief || carrier.phase === 'stopping') return;
     if (carrier.unstarted <= most) return;
     // One still starting cannot start what it holds yet either (its start takes milliseconds).
-    if (carrier.phase !== 'starting' && carrier.running < carrier.quota && !carrier.stuck) return;
+    const cannotStart = carrier.phase === 'starting' || carrier.running >= carrier.quota;
+    if (!cannotStart && !carrier.stuck && !carrier.doomed) return;
     most = carrier.unstarted;
     victim = i;
   });

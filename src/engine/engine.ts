@@ -95,6 +95,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
       step: (body) => this.step(body),
       reject: (task, reason, cancelled) => this.#settle(task, Outcome.Error, reason, cancelled),
       withdraw: (task) => this.#scheduler.withdraw(task),
+      graceBegan: (thread) => this.#scheduler.graceBegan(thread),
+      graceEnded: (thread) => this.#scheduler.graceEnded(thread),
+      takeBackBeforeStop: (thread) => this.#scheduler.takeBackBeforeStop(thread),
       pumpSoon: () => this.#schedulePump(),
     });
     this.#finished = new Promise((resolve) => {

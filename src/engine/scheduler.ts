@@ -64,6 +64,8 @@ export class Scheduler {
   readonly #loads: ThreadLoad[] = [];
   readonly #batches: (Task[] | undefined)[] = [];
   readonly #planScratch = new PlanScratch();
+  /** Carriers with an aborted task in its grace (see graceBegan): 0 but for a moment after an abort. */
+  #doomed = 0;
   #waitTimer: NodeJS.Timeout | undefined;
   #watchDelay = WATCH_FIRST_MS;
   /** Producers (imap inputs) that may still submit tasks: the main thread is busy feeding. */
@@ -155,8 +157,48 @@ export class Scheduler {
     if (thread.outstanding.size === 0) this.markIdle(thread);
   }
 
+  /**
+   * A task running on this carrier was aborted and has its `abortGrace` to end (control/
+   * controls.ts): if it does not, the carrier is stopped, and every task it has started fails with
+   * it. Until it ends, the carrier is doomed: new tasks go to another carrier that has a free slot,
+   * or to one started for them (see dispatch-policy.ts), and to this one only when there is none,
+   * as they would without the abort (no task waits for nothing: the aborted task usually ends at
+   * once, and a pool of one thread must go on).
+   *
+   * What it holds and has not started is taken back now, to go where it can start: left there it
+   * could start in a free slot during the grace (an async task that ignores its signal leaves the
+   * thread free to start others), and fail with the carrier. Cheap (no task starts twice: the
+   * claims decide), and a round trip at worst: when no other carrier can take them, they are sent
+   * back to this one. Not when this is the only carrier the pool may have: there they would only
+   * come straight back.
+   */
+  graceBegan(thread: ThreadHandle): void {
+    if (thread.abortsInGrace++ === 0) this.#doomed++;
+    if (thread.state === ThreadState.Stopping) return;
+    if (this.threads.length > 1 || this.#freeSlots.length > 0) this.#takeBack(thread);
+  }
+
+  /** That grace is over: the aborted task ended, or its carrier is being stopped. */
+  graceEnded(thread: ThreadHandle): void {
+    // Zero already when the carrier exited first (see forget).
+    if (thread.abortsInGrace === 0) return;
+    if (--thread.abortsInGrace === 0) this.#doomed--;
+  }
+
+  /**
+   * The carrier is about to be stopped for an aborted task that outlived its grace: what it has
+   * not started is taken back first, so that it cannot start any in the moment before it exits.
+   */
+  takeBackBeforeStop(thread: ThreadHandle): void {
+    this.#takeBack(thread);
+  }
+
   /** A carrier exited: it leaves the scheduler and its slot share is free again. */
   forget(thread: ThreadHandle): void {
+    if (thread.abortsInGrace > 0) {
+      thread.abortsInGrace = 0;
+      this.#doomed--;
+    }
     thread.clearTimers();
     this.#watches.delete(thread);
     const index = this.threads.indexOf(thread);
@@ -211,12 +253,21 @@ export class Scheduler {
     // the tail of the queue, it would only be taken back for the thread that frees first (and
     // sent, cloned, twice).
     const deepQueue = this.queue.size >= 2 * this.threads.length;
+    const anyDoomed = this.#doomed !== 0;
+    // A carrier started for the queue while another is doomed (see graceBegan) is its
+    // replacement: what it will run waits for it rather than starting on the doomed one. One that
+    // takes tasks while starting (a worker thread) takes them by the policy, the doomed one only
+    // what it has no slot for; one that cannot (a child process) holds the doomed one's back
+    // until it is ready (its start, not a grace).
+    const spareComing = anyDoomed && this.threads.some(startingClosed);
     for (const thread of this.threads) {
       if (!acceptsTasks(thread)) continue;
       const watch = this.#watch(thread);
       const syncSeq = thread.syncRunning();
       const lastTaskLong = thread.lastTaskLong();
-      const available = thread !== except && !watch.stuck(syncSeq, lastTaskLong, now);
+      const doomed = anyDoomed && thread.abortsInGrace !== 0;
+      const available =
+        thread !== except && !(doomed && spareComing) && !watch.stuck(syncSeq, lastTaskLong, now);
       ready[count] = thread;
       const load = loads[count] ?? newLoad();
       loads[count] = load;
@@ -227,6 +278,7 @@ export class Scheduler {
       load.inSyncCode = syncSeq !== 0;
       load.lifetimeRoom = Math.min(maxTasks - thread.dispatched, MAX_SEQ - thread.nextSeq);
       load.readAhead = watch.readAhead(lastTaskLong && deepQueue);
+      load.doomed = doomed;
       if (available && syncSeq === 0) anyOutOfSyncCode = true;
     }
     if (count === 0) return;
@@ -311,11 +363,15 @@ export class Scheduler {
     for (let i = 0; i < count; i++) if (!this.#startThread()) return;
   }
 
-  /** Whether there are more tasks (queued or outstanding) than the live carriers have slots. */
+  /**
+   * Whether there are more tasks (queued or outstanding) than the live carriers have slots. A
+   * doomed carrier counts neither, as in carriersToStart.
+   */
   #demandBeyondSlots(): boolean {
     let demand = this.queue.size;
     let slots = 0;
     for (const thread of this.threads) {
+      if (thread.abortsInGrace !== 0) continue;
       demand += thread.outstanding.size;
       if (thread.state === ThreadState.Starting || thread.state === ThreadState.Ready) {
         slots += thread.quota;
@@ -334,6 +390,7 @@ export class Scheduler {
       unstarted: thread.unstarted(),
       running: thread.running(),
       stuck: this.#stuck(thread, now),
+      doomed: thread.abortsInGrace !== 0,
     }));
   }
 
@@ -465,7 +522,13 @@ function newLoad(): ThreadLoad {
     inSyncCode: false,
     lifetimeRoom: 0,
     readAhead: 0,
+    doomed: false,
   };
+}
+
+/** A carrier still starting that cannot be sent tasks until it is ready. */
+function startingClosed(thread: ThreadHandle): boolean {
+  return thread.state === ThreadState.Starting && !thread.takesTasksWhileStarting;
 }
 
 /** Whether a carrier may be sent tasks now (a starting one only if it queues them until ready). */

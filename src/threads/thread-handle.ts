@@ -65,6 +65,11 @@ export abstract class ThreadHandle {
   readonly kind: 'thread' | 'process' = 'thread';
   /** What the tasks running on it fail with as `cause` when it is stopped on purpose (an abort). */
   exitCause: Error | undefined = undefined;
+  /**
+   * Aborted tasks still running on it within their `abortGrace` (control/controls.ts): while there
+   * are any, it may be stopped, and the tasks it has started fail with it (see Scheduler.graceBegan).
+   */
+  abortsInGrace = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #startTimer: NodeJS.Timeout | undefined;
 

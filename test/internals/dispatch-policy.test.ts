@@ -23,6 +23,7 @@ function thread(overrides: Partial<ThreadLoad> = {}): ThreadLoad {
     inSyncCode: false,
     lifetimeRoom: Number.POSITIVE_INFINITY,
     readAhead: 0,
+    doomed: false,
     ...overrides,
   };
 }
@@ -74,6 +75,17 @@ describe('free slots', () => {
     assert.deepEqual(plan.threads, [1, 1, 1, 1, 0, 0]);
   });
 
+  test('a doomed thread (an aborted task in its grace) gets a task only when no other has a slot', () => {
+    // Thread 0 runs a task that was aborted and has not ended: 3 free slots, but it comes last,
+    // after a thread in synchronous code too.
+    const doomed = thread({ quota: 4, outstanding: 1, doomed: true });
+    const plan = planDispatch([doomed, thread({ quota: 2, inSyncCode: true })], 4);
+    assert.deepEqual(plan.threads, [1, 1, 0, 0]);
+    assert.equal(plan.slotted, 4);
+    // Alone, it is used as if nothing had happened: no task waits for nothing.
+    assert.deepEqual(planDispatch([doomed], 2).threads, [0, 0]);
+  });
+
   test('ties go to the thread holding fewer tasks', () => {
     const plan = planDispatch(
       [thread({ quota: 3, outstanding: 1 }), thread({ quota: 2, outstanding: 0 })],
@@ -119,6 +131,15 @@ describe('read-ahead', () => {
     assert.equal(roomy.threads.length, 51);
   });
 
+  test('none for a doomed thread: what it holds fails with it in a child process', () => {
+    const plan = planDispatch(
+      [thread({ quota: 1, readAhead: 8, doomed: true }), thread({ quota: 1, readAhead: 8 })],
+      20,
+    );
+    assert.equal(plan.threads.filter((i) => i === 0).length, 1, 'its free slot only');
+    assert.equal(plan.threads.length, 10);
+  });
+
   test('never beyond what is waiting', () => {
     const plan = planDispatch([thread({ quota: 2, readAhead: 100 })], 3);
     assert.deepEqual(plan.threads, [0, 0, 0]);
@@ -134,6 +155,7 @@ function carrier(overrides: Partial<CarrierView> = {}): CarrierView {
     unstarted: 0,
     running: 0,
     stuck: false,
+    doomed: false,
     ...overrides,
   };
 }
@@ -150,6 +172,14 @@ describe('starting carriers', () => {
       carriersToStart([carrier({ phase: 'retiring', quota: 2, outstanding: 2 })], 1, [2]),
       1,
     );
+  });
+
+  test('a doomed carrier counts neither its slots nor its tasks: its replacement starts early', () => {
+    const doomed = carrier({ quota: 2, outstanding: 1, running: 1, doomed: true });
+    assert.equal(carriersToStart([doomed], 1, [2]), 1);
+    assert.equal(carriersToStart([doomed], 0, [2]), 0);
+    // Without the abort, its free slot would take the task.
+    assert.equal(carriersToStart([{ ...doomed, doomed: false }], 1, [2]), 0);
   });
 
   test('another carrier for waiting tasks only when every started one is busy with its own', () => {
@@ -175,6 +205,13 @@ describe('taking back', () => {
     assert.deepEqual(takeBackPair([slotsFull, idle]), { thief: 1, victim: 0 });
     const stuck = carrier({ quota: 2, outstanding: 3, running: 1, unstarted: 2, stuck: true });
     assert.deepEqual(takeBackPair([idle, stuck]), { thief: 0, victim: 1 });
+  });
+
+  test('from a doomed carrier, whatever it could start; a doomed carrier is never a thief', () => {
+    const doomed = carrier({ quota: 4, outstanding: 3, running: 1, unstarted: 2, doomed: true });
+    assert.deepEqual(takeBackPair([doomed, carrier({ quota: 2 })]), { thief: 1, victim: 0 });
+    const slotsFull = carrier({ quota: 2, outstanding: 4, running: 2, unstarted: 2 });
+    assert.equal(takeBackPair([carrier({ quota: 2, doomed: true }), slotsFull]), undefined);
   });
 
   test('never from a carrier still receiving its batch (it would only be sent back and forth)', () => {

@@ -353,9 +353,12 @@ async function controlRound(rng: Rng, size: number, stats: ControlChaosStats): P
     }
   }
   // The pool still serves after the round's aborts and stopped threads. A call settles when it
-  // is aborted, but a task that ignores its signal runs on until abortGrace: the probe may start
-  // beside it and fail with its thread (WorkerExitError naming the aborted task), as documented.
-  // Then the next probe must be served.
+  // is aborted, but a task that ignores its signal (or cannot see it in time: its thread busy in a
+  // spin, abortGrace 1 ms) runs on until abortGrace, and its thread is doomed meanwhile. The probe
+  // goes to another thread when one can take it; when none can (threads: 1, or every thread
+  // doomed), it starts beside the aborted task as documented, and may fail with its thread
+  // (WorkerExitError naming the aborted task). Then the next probe must be served: so the retry
+  // stays, for those rounds.
   const probeOnce = (): Promise<unknown> =>
     Promise.race([
       pool

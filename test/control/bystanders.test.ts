@@ -1,0 +1,146 @@
+// Tasks issued while an aborted task that ignores its signal is in its abortGrace: its thread (or
+// process) is doomed, stopped when the grace runs out with every task it has started. They go to
+// another thread when one can take them, and succeed; with no other thread, they still settle,
+// as documented (a task that starts beside the aborted one fails with its thread, one that waits
+// for a slot runs on the replacement). And once an aborted task ends in time, its thread is like
+// any other again.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type ThreadPool, WorkerExitError } from 'spindle';
+import { hosts, rejection, T, until } from '../helpers.js';
+
+/** Never settles and never looks at its signal: only stopping its thread (or process) ends it. */
+function ignoresItsAbort(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+/** Where it ran (process and thread), after `ms`. */
+async function whereAfter(ms: number): Promise<string> {
+  const { threadId } = await import('node:worker_threads');
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return `${process.pid}/${threadId}`;
+}
+
+/** Sees its abort, and ends a little later (well within the grace). */
+async function endsSoonAfterItsAbort(): Promise<string> {
+  const { signal } = await import('spindle/task');
+  const own = signal();
+  await new Promise((resolve) => {
+    if (own.aborted) resolve(undefined);
+    else own.addEventListener('abort', resolve);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return 'ended';
+}
+
+/** Until both carriers have run a task (a process may start later than the first tasks end). */
+async function bothStarted(pool: ThreadPool): Promise<void> {
+  const seen = new Set<unknown>();
+  const deadline = Date.now() + 20_000;
+  while (seen.size < 2) {
+    assert.ok(Date.now() < deadline, 'both threads started');
+    const where = await Promise.all([1, 2, 3, 4].map(() => pool.apply(whereAfter, [200])));
+    for (const one of where) seen.add(one);
+  }
+}
+
+for (const host of hosts) {
+  const carrier = host.name === 'threads' ? 'thread' : 'process';
+
+  describe(`tasks issued during an abort's grace (${host.name})`, () => {
+    test(`go to another ${carrier}, started for them, and succeed`, T, async () => {
+      // Two threads of two slots each: the first one alone serves the aborted task, and it has
+      // a free slot.
+      await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
+      const controller = new AbortController();
+      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
+      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+      assert.equal(pool.stats().threads.live, 1);
+      controller.abort('stop');
+      assert.equal(await rejection(aborted), 'stop');
+      // They outlast the grace: on the doomed thread they would fail with it.
+      const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
+      const where = await Promise.all(during);
+      assert.equal(where[0], where[1], 'both on the thread started for them');
+      await until(() => pool.stats().threads.replaced === 1, 10_000, 'the doomed thread to go');
+      assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
+    });
+
+    test(`go to the other ${carrier} when both run`, T, async () => {
+      await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
+      await bothStarted(pool);
+      const controller = new AbortController();
+      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
+      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+      controller.abort('stop');
+      assert.equal(await rejection(aborted), 'stop');
+      // The other thread has two free slots, the doomed one a third.
+      const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
+      const where = await Promise.all(during);
+      assert.equal(where[0], where[1], 'both on the other thread');
+      await until(() => pool.stats().threads.replaced === 1, 10_000, 'the doomed thread to go');
+      assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
+    });
+
+    test(
+      `with one ${carrier}, still settle: beside the aborted task, or on the replacement`,
+      T,
+      async () => {
+        await using pool = host.pool({ threads: 1, workers: 2, abortGrace: 1500 });
+        const controller = new AbortController();
+        const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
+        await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+        controller.abort('stop');
+        assert.equal(await rejection(aborted), 'stop');
+        // No other thread: the free slot beside it is used at once, as without the abort.
+        const issued = Date.now();
+        assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
+        assert.ok(Date.now() - issued < 1000, 'without waiting for the grace');
+        // One that outlasts the grace fails with the thread, saying why (as documented).
+        const error = await rejection(pool.apply(whereAfter, [4000]));
+        assert.ok(error instanceof WorkerExitError, String(error));
+        assert.match(
+          String((error.cause as Error).message),
+          /ignoresItsAbort.*aborted \(stop\).*abortGrace \(1500 ms\)/,
+        );
+        assert.equal(pool.stats().threads.replaced, 1);
+        assert.equal(await pool.apply((x: number) => x * 2, [21]), 42);
+      },
+    );
+
+    test(`with one ${carrier} of one slot, the queue runs on the replacement`, T, async () => {
+      await using pool = host.pool({ threads: 1, workers: 1, abortGrace: 300 });
+      const controller = new AbortController();
+      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
+      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+      controller.abort('stop');
+      assert.equal(await rejection(aborted), 'stop');
+      const during = [1, 2, 3].map((x) => pool.apply((y: number) => y * 10, [x]));
+      assert.deepEqual(await Promise.all(during), [10, 20, 30]);
+      assert.equal(pool.stats().threads.replaced, 1);
+    });
+
+    test(`once the aborted task ends in time, its ${carrier} is like any other`, T, async () => {
+      await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 5000 });
+      await bothStarted(pool);
+      const controller = new AbortController();
+      const aborted = pool.apply(endsSoonAfterItsAbort, [], { signal: controller.signal });
+      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+      controller.abort('stop');
+      assert.equal(await rejection(aborted), 'stop');
+      // Two tasks at once go to both threads (the freest first), once the aborted one has
+      // ended: while its thread is doomed, both go to the other.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const pair = await Promise.all([
+          pool.apply(whereAfter, [50]),
+          pool.apply(whereAfter, [50]),
+        ]);
+        if (pair[0] !== pair[1]) break;
+        assert.ok(Date.now() < deadline, 'its thread is given work again');
+      }
+      assert.equal(pool.stats().threads.replaced, 0);
+      assert.equal(pool.stats().threads.live, 2);
+    });
+  });
+}
