@@ -15,13 +15,18 @@
  *   tasks as can be start beside a task that may never stop. Once the task ends, it is a thread
  *   like any other again.
  *
- * A task's running time is counted from when its thread starts it (the thread says when, see
- * protocol/control.ts StartedMessage), not while it waits.
+ * A task's running time is counted from when its thread starts it, not while it waits. Its timer
+ * is armed when it is sent to a thread, for its whole limit: it cannot run out sooner, as the task
+ * starts no sooner. Most tasks end before it fires; one that has not is looked at then: not
+ * started yet, it gets its whole limit again; started, its thread tells when (a worker thread
+ * writes it in shared memory, see protocol/start-times.ts) and the timer is set for what is left.
+ * A carrier that cannot be asked (a child process) reports each start instead (`started`).
  */
 import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
 import { TimeoutError } from '../errors.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
+import type { CallControl } from './call-control.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
 import { ThreadState } from '../threads/thread-handle.js';
 
@@ -50,7 +55,7 @@ export interface ControlsOwner {
 
 export class Controls {
   readonly #owner: ControlsOwner;
-  /** Running tasks with a time limit, and the timer that ends them. */
+  /** Sent tasks with a time limit, and the timer that looks at them or ends them. */
   readonly #timeouts = new Map<Task, NodeJS.Timeout>();
   /** Aborted tasks still running on a thread: the thread, and the timer that stops it. */
   readonly #graces = new Map<Task, Grace>();
@@ -88,17 +93,45 @@ export class Controls {
     }
   }
 
-  /** The task started running at `at` (`Date.now()`): its time limit counts from there. */
+  /** A task with a time limit was sent to a thread (again, if it was taken back). */
+  sent(task: Task): void {
+    if (!this.#timeouts.has(task)) this.#lookIn(task, (task.control as CallControl).timeout);
+  }
+
+  /** Its carrier reports that the task started at `at` (`Date.now()`): its limit counts from there. */
   started(task: Task, at: number): void {
     const limit = task.control?.timeout ?? Number.POSITIVE_INFINITY;
     if (limit === Number.POSITIVE_INFINITY || task.state === TaskState.Settled) return;
-    if (this.#timeouts.has(task)) return;
-    const left = Math.max(0, at + limit - Date.now());
+    clearTimeout(this.#timeouts.get(task));
+    this.#endIn(task, Math.max(0, at + limit - Date.now()), limit);
+  }
+
+  #lookIn(task: Task, ms: number): void {
+    // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
+    this.#timeouts.set(
+      task,
+      setTimeout(() => this.#look(task), ms),
+    );
+  }
+
+  /** The task's timer fired: has its time run out? */
+  #look(task: Task): void {
+    this.#timeouts.delete(task);
+    // Settled, or taken back into the pool's queue: it is looked at again once sent.
+    if (task.state !== TaskState.Dispatched) return;
+    const limit = (task.control as CallControl).timeout;
+    const at = (task.thread as ThreadHandle).startTime(task);
+    // Not started (or its start is reported, or it has just ended): its whole limit is still left.
+    if (at === 0) this.#lookIn(task, limit);
+    else if (at + limit <= Date.now()) this.abort([task], timedOut(task, limit), false);
+    else this.#endIn(task, at + limit - Date.now(), limit);
+  }
+
+  #endIn(task: Task, ms: number, limit: number): void {
     const timer = setTimeout(() => {
       this.#timeouts.delete(task);
       this.abort([task], timedOut(task, limit), false);
-    }, left);
-    // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
+    }, ms);
     this.#timeouts.set(task, timer);
   }
 

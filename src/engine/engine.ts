@@ -315,6 +315,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#controls.started(task, at);
   }
 
+  timedSent(task: Task): void {
+    this.#controls.sent(task);
+  }
+
   taskProgress(_thread: ThreadHandle, task: Task, value: unknown): void {
     this.step(() => this.#progress(task, value));
   }

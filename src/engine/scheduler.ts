@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResolvedPoolOptions } from '../options/types.js';
 import { MAX_SEQ } from '../protocol/claims.js';
+import { TaskFlags } from '../protocol/messages.js';
 import type { HostKind } from '../threads/host.js';
 import { type ThreadHandle, type ThreadReports, ThreadState } from '../threads/thread-handle.js';
 import {
@@ -47,6 +48,8 @@ export interface SchedulerOwner extends ThreadReports {
   startFailed(cause: unknown, what: string): void;
   /** A carrier was started (for the stats and the 'threadStart' event). */
   threadStarted(thread: ThreadHandle): void;
+  /** A task with a time limit is being sent (its timer starts: see control/controls.ts). */
+  timedSent(task: Task): void;
 }
 
 export class Scheduler {
@@ -299,6 +302,7 @@ export class Scheduler {
         if (anyOutOfSyncCode && (loads[index] as ThreadLoad).inSyncCode) break;
       }
       this.queue.shift();
+      if ((task.flags & TaskFlags.Timed) !== 0) this.#owner.timedSent(task);
       const batch = batches[index];
       // A literal of one: an empty array's first push allocates room for sixteen.
       if (batch) batch.push(task);

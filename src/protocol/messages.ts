@@ -43,4 +43,10 @@ export interface ThreadBootData {
    * that may be aborted (see held-results.ts); absent where nothing is shared (a child process).
    */
   heldResults?: SharedArrayBuffer;
+  /**
+   * Memory shared with the main thread where the thread writes when it started each running task
+   * that has a time limit (see start-times.ts); absent where nothing is shared (a child process,
+   * which posts a `started` message instead).
+   */
+  startTimes?: SharedArrayBuffer;
 }

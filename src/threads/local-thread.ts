@@ -33,8 +33,11 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   readonly #timings: boolean;
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
-  /** The running tasks that can be aborted or report progress, by seq. */
-  readonly #controlled = new Map<number, { controller: AbortController; context: TaskContext }>();
+  /** The running tasks that can be aborted or report progress, by seq, and a timed one's start. */
+  readonly #controlled = new Map<
+    number,
+    { controller: AbortController; context: TaskContext; startedAt: number }
+  >();
 
   constructor(
     host: ThreadReports,
@@ -122,7 +125,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
   /** The context of a task that can be aborted or reports progress. */
   #control(task: Task): TaskContext {
     const controller = new AbortController();
-    if (task.flags & TaskFlags.Timed) this.#host.taskStarted(this, task, Date.now());
+    const startedAt = task.flags & TaskFlags.Timed ? Date.now() : 0;
     const reports = (task.flags & TaskFlags.Progress) !== 0;
     const context: TaskContext = {
       signal: controller.signal,
@@ -134,7 +137,7 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
         if (reports) this.#host.taskProgress(this, task, value);
       },
     };
-    this.#controlled.set(task.seq, { controller, context });
+    this.#controlled.set(task.seq, { controller, context, startedAt });
     return context;
   }
 
@@ -185,6 +188,11 @@ export class LocalThread extends ThreadHandle implements ExecutionSink {
 
   hasStarted(task: Task): boolean {
     return task.thread === this && task.seq <= this.#lastStarted;
+  }
+
+  override startTime(task: Task): number {
+    if (task.thread !== this) return 0;
+    return this.#controlled.get(task.seq)?.startedAt ?? 0;
   }
 
   revokeUnstarted(): Task[] {

@@ -31,7 +31,10 @@ export interface ThreadReports {
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void;
   /** A task could not be sent (its arguments cannot be cloned): it fails alone. */
   taskFailed(task: Task, error: unknown): void;
-  /** A task with a time limit started at `at` (`Date.now()`). */
+  /**
+   * A task with a time limit started at `at` (`Date.now()`): from a carrier that cannot tell it
+   * when asked (see ThreadHandle.startTime).
+   */
   taskStarted(thread: ThreadHandle, task: Task, at: number): void;
   /** A running task passed `value` to `progress()`, on the main thread (`threads: 0`). */
   taskProgress(thread: ThreadHandle, task: Task, value: unknown): void;
@@ -107,6 +110,15 @@ export abstract class ThreadHandle {
 
   /** The running task was aborted: its `signal()` aborts with `reason`. */
   abstract abortTask(task: Task, reason: unknown): void;
+
+  /**
+   * When this task, sent here with a time limit, started (`Date.now()`), read where the carrier
+   * keeps it; 0 when it has not started, or the carrier reports starts instead (taskStarted), or
+   * the task has just ended (its result is on its way).
+   */
+  startTime(_task: Task): number {
+    return 0;
+  }
 
   /**
    * Whether the pool's queue holds tasks (see protocol/control-words.ts, MAIN_QUEUED); only a

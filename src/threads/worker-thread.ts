@@ -34,6 +34,7 @@ import type { FromWorker, ThreadBootData } from '../protocol/messages.js';
 import { PortReader } from '../protocol/port-reader.js';
 import { decodeResults } from '../protocol/results.js';
 import { encodeRunBatch, type RunMessage } from '../protocol/run-batch.js';
+import { createStartTimes, readStartTime } from '../protocol/start-times.js';
 import { execArgvForThreads, tsxForThreads, withoutInvalidFlags } from './exec-argv.js';
 import { ThreadFunctions } from './thread-functions.js';
 import { ThreadHandle, type ThreadReports, type ThreadSpec, ThreadState } from './thread-handle.js';
@@ -65,6 +66,8 @@ export class WorkerThread extends ThreadHandle {
   #queuedWord = 0;
   /** Results the thread held when it exited (see protocol/held-results.ts). */
   readonly #heldResults: SharedArrayBuffer;
+  /** When the thread started its running timed tasks (see protocol/start-times.ts). */
+  readonly #startTimes: SharedArrayBuffer;
   /** The pool's own channel with the thread (never `parentPort`, which task code can post on). */
   readonly #port: MessagePort;
   /** Which task functions the thread has been given, and which it may forget. */
@@ -92,6 +95,7 @@ export class WorkerThread extends ThreadHandle {
     const control = createControl();
     this.#control = new Int32Array(control);
     this.#heldResults = createHeldResults();
+    this.#startTimes = createStartTimes(options.quota);
     this.#claims = new MainClaims(this.#control, pinned);
     this.#outbox = new Outbox(this.#control, TAKEN);
     this.#inbox = new Inbox(this.#control, DELIVERED);
@@ -107,6 +111,7 @@ export class WorkerThread extends ThreadHandle {
       typescriptLoader: tsxForThreads(),
       timings: options.timings,
       heldResults: this.#heldResults,
+      startTimes: this.#startTimes,
     };
     const start = (): Worker =>
       new Worker(options.workerEntry ?? findWorkerEntry(), {
@@ -336,6 +341,10 @@ export class WorkerThread extends ThreadHandle {
 
   hasStarted(task: Task): boolean {
     return task.thread === this && this.#claims.hasStarted(task.seq);
+  }
+
+  override startTime(task: Task): number {
+    return this.hasStarted(task) ? readStartTime(this.#startTimes, task.seq) : 0;
   }
 
   revokeUnstarted(): Task[] {

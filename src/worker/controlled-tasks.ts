@@ -16,8 +16,6 @@ const { load } = Atomics;
 export interface ControlledTasksHost {
   /** The words shared with the main thread (see protocol/control-words.ts). */
   readonly words: Int32Array;
-  /** Tells the main thread that task `seq` starts now (its running time counts from here). */
-  started(seq: number): void;
   /** Takes the messages waiting on the port in now, until `signal` has aborted. */
   takeMessagesNow(signal: AbortSignal): void;
   /** Sends a progress value of task `seq`, serialized, ahead of its result. */
@@ -63,8 +61,6 @@ export class ControlledTasks {
   context(seq: number, flags: number): TaskContext {
     const entry = new Running();
     this.#running.set(seq, entry);
-    // Before it runs: the main thread counts its running time from here, even if it blocks.
-    if (flags & TaskFlags.Timed) this.#host.started(seq);
     const reports = (flags & TaskFlags.Progress) !== 0;
     const host = this.#host;
     const running = this.#running;

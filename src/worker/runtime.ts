@@ -25,6 +25,7 @@ import { HeldResultsWriter } from '../protocol/held-results.js';
 import {
   type FromWorker,
   Outcome,
+  TaskFlags,
   type ThreadBootData,
   type ToWorker,
 } from '../protocol/messages.js';
@@ -41,6 +42,7 @@ import {
   unreadableByMain,
 } from '../protocol/results.js';
 import { decodeRunBatch, type ReceivedTask, type RunMessage } from '../protocol/run-batch.js';
+import { StartTimesWriter } from '../protocol/start-times.js';
 import type { ChunkHelpers, ChunkRun } from '../run/chunk-run.js';
 import { type ExecutionSink, execute } from '../run/execution.js';
 import {
@@ -95,6 +97,8 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #held: HeldResultsWriter | undefined;
   /** How many entries of #out are copied there. */
   #heldUpTo = 0;
+  /** Where the start of each running timed task is written for the main thread, if shared. */
+  readonly #startTimes: StartTimesWriter | undefined;
   /** (seq, start time) of the tasks started since the last batch, with the `timings` option. */
   #starts: number[] = [];
   #oldestResultAt = 0;
@@ -147,7 +151,6 @@ export class ThreadRuntime implements ExecutionSink {
     this.#controlled = new ControlledTasks(
       {
         words: this.#control,
-        started: (seq) => this.#post(startedMessage(seq, now())),
         takeMessagesNow: (signal) => this.#takeMessagesNow(signal),
         sendProgress: (seq, bytes) => this.#sendProgress(seq, bytes),
       },
@@ -158,6 +161,7 @@ export class ThreadRuntime implements ExecutionSink {
     this.#quota = boot.quota;
     this.#timings = boot.timings;
     this.#held = boot.heldResults ? new HeldResultsWriter(boot.heldResults) : undefined;
+    this.#startTimes = boot.startTimes ? new StartTimesWriter(boot.startTimes) : undefined;
     port.on('message', (message: ToWorker) => this.#receive(message));
     port.on('messageerror', (error: Error) => this.#lost(error));
     // The thread is going down (a task called process.exit(), or an error escaped): send the
@@ -287,12 +291,19 @@ export class ThreadRuntime implements ExecutionSink {
     const queue = this.#queue;
     while (queue.length > 0 && this.#running < this.#quota) {
       const task = queue.peek() as ReceivedTask;
+      // Its running time counts from here, even if it then blocks the thread: written before the
+      // claim, so that the main thread finds the start of every task it sees started.
+      const timed = (task.flags & TaskFlags.Timed) !== 0;
+      const recorded = timed && this.#startTimes?.record(task.seq, now()) === true;
       if (!this.#claims.claim(task.seq)) {
+        if (recorded) this.#startTimes?.forget(task.seq);
         // The main thread took back tasks that had not started.
         dropRevoked(queue, this.#claims.acceptRevocation());
         continue;
       }
       queue.shift();
+      // Nowhere to write its start (a child process, or every entry taken): the main thread is told.
+      if (timed && !recorded) this.#post(startedMessage(task.seq, now()));
       if (this.#timings) this.#starts.push(task.seq, clock());
       // A task that may be aborted, or that starts beside one, may end with this thread stopped
       // after the grace: the results already computed must be out of reach of that first.
@@ -454,6 +465,7 @@ export class ThreadRuntime implements ExecutionSink {
   complete(seq: number, outcome: Outcome, value: unknown, chunk?: boolean): void {
     this.#running--;
     const aborted = this.#controlled.ended(seq);
+    this.#startTimes?.forget(seq);
     if (this.#out.length === 0) this.#oldestResultAt = now();
     appendResult(this.#out, this.#outTransfer, seq, outcome, value, chunk);
     // An aborted task that stopped goes out at once: were it to wait behind a long synchronous
