@@ -15,18 +15,21 @@
  *   tasks as can be start beside a task that may never stop. Once the task ends, it is a thread
  *   like any other again.
  *
- * A task's running time is counted from when its thread starts it, not while it waits. Its timer
- * is armed when it is sent to a thread, for its whole limit: it cannot run out sooner, as the task
- * starts no sooner. Most tasks end before it fires; one that has not is looked at then: not
- * started yet, it gets its whole limit again; started, its thread tells when (a worker thread
- * writes it in shared memory, see protocol/start-times.ts) and the timer is set for what is left.
- * A carrier that cannot be asked (a child process) reports each start instead (`started`).
+ * A task's running time is counted from when its thread starts it, not while it waits. It is
+ * looked at first one limit after it was sent to a thread: it cannot have run out sooner, as it
+ * started no sooner (tasks sent about together share that timer, see timeout-groups.ts). Most
+ * tasks have ended by then, and cost neither a message nor a timer of their own. One that has not
+ * is looked at: not started yet, it waits a whole limit again; started, its thread tells when (a
+ * worker thread writes it in shared memory, see protocol/start-times.ts), and it is aborted when
+ * its limit from there runs out. A carrier that cannot be asked (a child process) reports each
+ * start as it happens instead (`started`).
  */
 import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
 import { TimeoutError } from '../errors.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
 import type { CallControl } from './call-control.js';
+import { TimeoutGroups } from './timeout-groups.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
 import { ThreadState } from '../threads/thread-handle.js';
 
@@ -55,7 +58,9 @@ export interface ControlsOwner {
 
 export class Controls {
   readonly #owner: ControlsOwner;
-  /** Sent tasks with a time limit, and the timer that looks at them or ends them. */
+  /** Sent tasks with a time limit, waiting for a first look (or a look again). */
+  readonly #groups = new TimeoutGroups((tasks, limit) => this.#look(tasks, limit));
+  /** Running tasks whose start is known, and the timer that ends them. */
   readonly #timeouts = new Map<Task, NodeJS.Timeout>();
   /** Aborted tasks still running on a thread: the thread, and the timer that stops it. */
   readonly #graces = new Map<Task, Grace>();
@@ -76,6 +81,8 @@ export class Controls {
   /** The task settled (whatever ended it). */
   released(task: Task): void {
     task.control?.released(task);
+    if (task.timeoutGroup !== undefined) this.#groups.remove(task);
+    if (this.#timeouts.size === 0) return;
     const timer = this.#timeouts.get(task);
     if (timer !== undefined) {
       clearTimeout(timer);
@@ -95,39 +102,39 @@ export class Controls {
 
   /** A task with a time limit was sent to a thread (again, if it was taken back). */
   sent(task: Task): void {
-    if (!this.#timeouts.has(task)) this.#lookIn(task, (task.control as CallControl).timeout);
+    if (task.timeoutGroup !== undefined) return;
+    if (this.#timeouts.size > 0 && this.#timeouts.has(task)) return;
+    this.#groups.add(task, (task.control as CallControl).timeout);
   }
 
   /** Its carrier reports that the task started at `at` (`Date.now()`): its limit counts from there. */
   started(task: Task, at: number): void {
     const limit = task.control?.timeout ?? Number.POSITIVE_INFINITY;
     if (limit === Number.POSITIVE_INFINITY || task.state === TaskState.Settled) return;
+    this.#groups.remove(task);
     clearTimeout(this.#timeouts.get(task));
     this.#endIn(task, Math.max(0, at + limit - Date.now()), limit);
   }
 
-  #lookIn(task: Task, ms: number): void {
-    // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
-    this.#timeouts.set(
-      task,
-      setTimeout(() => this.#look(task), ms),
-    );
-  }
-
-  /** The task's timer fired: has its time run out? */
-  #look(task: Task): void {
-    this.#timeouts.delete(task);
-    // Settled, or taken back into the pool's queue: it is looked at again once sent.
-    if (task.state !== TaskState.Dispatched) return;
-    const limit = (task.control as CallControl).timeout;
-    const at = (task.thread as ThreadHandle).startTime(task);
-    // Not started (or its start is reported, or it has just ended): its whole limit is still left.
-    if (at === 0) this.#lookIn(task, limit);
-    else if (at + limit <= Date.now()) this.abort([task], timedOut(task, limit), false);
-    else this.#endIn(task, at + limit - Date.now(), limit);
+  /** These tasks were sent at least `limit` ms ago: has the time of any run out? */
+  #look(tasks: readonly Task[], limit: number): void {
+    const now = Date.now();
+    const expired: Task[] = [];
+    for (const task of tasks) {
+      // Taken back into the pool's queue: it is looked at again once sent.
+      if (task.state !== TaskState.Dispatched) continue;
+      const at = (task.thread as ThreadHandle).startTime(task);
+      // Not started (or its start is reported as it happens, or it has just ended and its result
+      // is on the way): its whole limit may still be left.
+      if (at === 0) this.#groups.add(task, limit);
+      else if (at + limit <= now) expired.push(task);
+      else this.#endIn(task, at + limit - now, limit);
+    }
+    for (const task of expired) this.abort([task], timedOut(task, limit), false);
   }
 
   #endIn(task: Task, ms: number, limit: number): void {
+    // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
     const timer = setTimeout(() => {
       this.#timeouts.delete(task);
       this.abort([task], timedOut(task, limit), false);

@@ -5,6 +5,7 @@
  */
 
 import type { CallControl } from '../control/call-control.js';
+import type { TimeoutGroup } from '../control/timeout-groups.js';
 import type { AnyFunction, FunctionRecord } from '../functions/functions.js';
 import type { Transferable } from '../options/types.js';
 import type { Mode, Outcome } from '../protocol/messages.js';
@@ -45,6 +46,8 @@ interface TaskExtra {
   startedAt: number;
   control: CallControl | undefined;
   transfer: readonly Transferable[] | undefined;
+  timeoutGroup: TimeoutGroup | undefined;
+  timeoutIndex: number;
 }
 
 export class Task {
@@ -82,7 +85,14 @@ export class Task {
   }
 
   #more(): TaskExtra {
-    this.#extra ??= { queuedAt: 0, startedAt: 0, control: undefined, transfer: undefined };
+    this.#extra ??= {
+      queuedAt: 0,
+      startedAt: 0,
+      control: undefined,
+      transfer: undefined,
+      timeoutGroup: undefined,
+      timeoutIndex: 0,
+    };
     return this.#extra;
   }
 
@@ -108,6 +118,22 @@ export class Task {
   }
   set control(control: CallControl | undefined) {
     if (control !== undefined || this.#extra !== undefined) this.#more().control = control;
+  }
+
+  /** The tasks whose time limit one timer watches with this one's (control/timeout-groups.ts). */
+  get timeoutGroup(): TimeoutGroup | undefined {
+    return this.#extra?.timeoutGroup;
+  }
+  set timeoutGroup(group: TimeoutGroup | undefined) {
+    if (group !== undefined || this.#extra !== undefined) this.#more().timeoutGroup = group;
+  }
+
+  /** Its place in its timeout group. */
+  get timeoutIndex(): number {
+    return this.#extra === undefined ? 0 : this.#extra.timeoutIndex;
+  }
+  set timeoutIndex(index: number) {
+    this.#more().timeoutIndex = index;
   }
 
   /** Buffers moved rather than copied to its thread; dropped once settled. */

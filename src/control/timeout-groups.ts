@@ -1,0 +1,81 @@
+/**
+ * One timer for many timed tasks. Tasks sent with the same limit within a short while join one
+ * group, whose timer fires one limit after the group opened: none of its tasks can have run out
+ * sooner (each was sent, so started, no sooner). A task leaves its group when it settles, in O(1)
+ * (its place in the group is kept on it, and the last task takes it). A group left empty clears
+ * its timer. A timer per task cost about a microsecond of the main thread's time per call (a
+ * timeout then cost +30% over a plain call); joining a group costs a few array writes.
+ */
+import type { Task } from '../engine/task.js';
+
+/** How long a group takes new tasks, as a part of its limit. */
+const OPEN_PART = 1 / 8;
+
+export class TimeoutGroup {
+  readonly tasks: Task[] = [];
+  readonly limit: number;
+  /** Until when (`Date.now()`) it takes new tasks. */
+  readonly openUntil: number;
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(limit: number, now: number) {
+    this.limit = limit;
+    this.openUntil = now + Math.max(1, limit * OPEN_PART);
+  }
+}
+
+export class TimeoutGroups {
+  /** The group taking new tasks, per limit. */
+  readonly #open = new Map<number, TimeoutGroup>();
+  /** The group's timer fired: these tasks (none settled) are due for a look. */
+  readonly #due: (tasks: readonly Task[], limit: number) => void;
+
+  constructor(due: (tasks: readonly Task[], limit: number) => void) {
+    this.#due = due;
+  }
+
+  /** Task (in no group) is due for a look in `limit` ms at the latest. */
+  add(task: Task, limit: number): void {
+    const now = Date.now();
+    let group = this.#open.get(limit);
+    if (group === undefined || now >= group.openUntil) {
+      group = new TimeoutGroup(limit, now);
+      this.#open.set(limit, group);
+    }
+    if (group.timer === undefined) {
+      const armed = group;
+      // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
+      armed.timer = setTimeout(() => this.#fire(armed), limit);
+    }
+    task.timeoutIndex = group.tasks.length;
+    task.timeoutGroup = group;
+    group.tasks.push(task);
+  }
+
+  /** The task leaves its group, if in one (it settled, or its start is known). */
+  remove(task: Task): void {
+    const group = task.timeoutGroup;
+    if (group === undefined) return;
+    task.timeoutGroup = undefined;
+    const tasks = group.tasks;
+    const last = tasks.pop() as Task;
+    if (last !== task) {
+      const index = task.timeoutIndex;
+      tasks[index] = last;
+      last.timeoutIndex = index;
+    }
+    if (tasks.length === 0 && group.timer !== undefined) {
+      clearTimeout(group.timer);
+      group.timer = undefined;
+      // Still open, it keeps taking tasks (and arms a timer again for the next).
+    }
+  }
+
+  #fire(group: TimeoutGroup): void {
+    group.timer = undefined;
+    if (this.#open.get(group.limit) === group) this.#open.delete(group.limit);
+    const tasks = group.tasks.splice(0);
+    for (const task of tasks) task.timeoutGroup = undefined;
+    this.#due(tasks, group.limit);
+  }
+}
