@@ -28,10 +28,10 @@ import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
 import { TimeoutError } from '../errors.js';
 import type { ResolvedPoolOptions } from '../options/types.js';
-import type { CallControl } from './call-control.js';
-import { TimeoutGroups } from './timeout-groups.js';
 import type { ThreadHandle } from '../threads/thread-handle.js';
 import { ThreadState } from '../threads/thread-handle.js';
+import type { CallControl } from './call-control.js';
+import { TimeoutGroups } from './timeout-groups.js';
 
 /** What the controls need of the engine. */
 export interface ControlsOwner {

@@ -50,7 +50,7 @@ export class StartTimesWriter {
     while (load(words, entry * WORDS) !== 0) entry = (entry + 1) % entries;
     const at0 = entry * WORDS;
     store(words, at0 + 1, Math.floor(at / HIGH));
-    store(words, at0 + 2, at % HIGH | 0);
+    store(words, at0 + 2, (at % HIGH) | 0);
     // Last: the seq publishes the entry.
     store(words, at0, seq);
     this.#entryOf.set(seq, entry);

@@ -54,6 +54,85 @@ describe('timeout (worker threads)', () => {
     assert.deepEqual(await Promise.all([first, second]), ['first', 'second']);
   });
 
+  test(
+    'a timed task queued behind a long synchronous task is not timed out while it waits',
+    T,
+    async () => {
+      // Two slots: the timed task is sent to the thread at once, and waits there while the
+      // thread is blocked ~400 ms (more than its limit), then runs in a moment.
+      await using pool = new ThreadPool({ workers: 2, threads: 1 });
+      await pool.apply(() => 'thread started');
+      const first = pool.apply(() => {
+        const until = Date.now() + 400;
+        while (Date.now() < until) {}
+        return 'first';
+      });
+      const second = pool.apply((x: number) => x + 1, [1], { timeout: 150 });
+      assert.deepEqual(await Promise.all([first, second]), ['first', 2]);
+    },
+  );
+
+  test(
+    'a timed task that blocks its thread, started behind a long task, times out from its start',
+    T,
+    async () => {
+      // Two slots: the loop is sent at once, and starts once the first task returns.
+      await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 20 });
+      await pool.apply(() => 'thread started');
+      const issued = Date.now();
+      const first = pool.apply(() => {
+        const until = Date.now() + 300;
+        while (Date.now() < until) {}
+        return 'first';
+      });
+      const loop = pool.apply(endless, [0], { timeout: 200 });
+      const error = await rejection(loop);
+      const took = Date.now() - issued;
+      assert.ok(error instanceof TimeoutError, String(error));
+      assert.equal(await first, 'first');
+      // Started at ~300 ms: timed out no sooner than 200 ms later.
+      assert.ok(took >= 480, `counted from its start, not its issue (${took} ms)`);
+      assert.equal(await pool.apply(() => 'still serving'), 'still serving');
+    },
+  );
+
+  test(
+    'timed async tasks side by side on one thread each time out from their own start',
+    T,
+    async () => {
+      await using pool = new ThreadPool({ workers: 3, threads: 1, abortGrace: 5000 });
+      await pool.apply(() => 'thread started');
+      // Runs until its signal aborts (its timeout), then returns.
+      const untilAborted = async () => {
+        const { signal } = await import('spindle/task');
+        const own = signal();
+        if (!own.aborted) await new Promise((resolve) => own.addEventListener('abort', resolve));
+      };
+      const block = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {}
+        return ms;
+      };
+      const issued = Date.now();
+      const timedOutAt = (promise: Promise<unknown>) =>
+        rejection(promise).then((error) => {
+          assert.ok(error instanceof TimeoutError, String(error));
+          return Date.now() - issued;
+        });
+      // All three are sent at once (three slots). The first timed task starts and awaits; the
+      // blocker holds the thread ~250 ms; the second timed task, sent at the same time as the
+      // first, starts only then, and runs beside the first.
+      const first = timedOutAt(pool.apply(untilAborted, [], { timeout: 300 }));
+      const blocker = pool.apply(block, [250]);
+      const second = timedOutAt(pool.apply(untilAborted, [], { timeout: 300 }));
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(await blocker, 250);
+      assert.ok(a >= 290, `the first from its start at ~0 ms (${a} ms)`);
+      assert.ok(b >= 540, `the second from its start at ~250 ms (${b} ms)`);
+      assert.equal(await pool.apply(() => 'still serving'), 'still serving');
+    },
+  );
+
   test('an async task sees its signal abort with a TimeoutError, and stops', T, async () => {
     await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 5000 });
     const sab = new SharedArrayBuffer(8);
