@@ -16,6 +16,7 @@ export class TimeoutGroup {
   readonly limit: number;
   /** Until when (`Date.now()`) it takes new tasks. */
   readonly openUntil: number;
+  /** Cleared (and the group forgotten) once it holds no task. */
   timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(limit: number, now: number) {
@@ -39,13 +40,11 @@ export class TimeoutGroups {
     const now = Date.now();
     let group = this.#open.get(limit);
     if (group === undefined || now >= group.openUntil) {
-      group = new TimeoutGroup(limit, now);
-      this.#open.set(limit, group);
-    }
-    if (group.timer === undefined) {
-      const armed = group;
+      const created = new TimeoutGroup(limit, now);
       // Not unref'd: on the main thread (threads: 0) a task awaiting its signal holds nothing else.
-      armed.timer = setTimeout(() => this.#fire(armed), limit);
+      created.timer = setTimeout(() => this.#fire(created), limit);
+      this.#open.set(limit, created);
+      group = created;
     }
     task.timeoutIndex = group.tasks.length;
     task.timeoutGroup = group;
@@ -64,11 +63,17 @@ export class TimeoutGroups {
       tasks[index] = last;
       last.timeoutIndex = index;
     }
-    if (tasks.length === 0 && group.timer !== undefined) {
+    if (tasks.length === 0) {
       clearTimeout(group.timer);
       group.timer = undefined;
-      // Still open, it keeps taking tasks (and arms a timer again for the next).
+      // Forgotten, so that calls each with a limit of its own leave nothing behind.
+      if (this.#open.get(group.limit) === group) this.#open.delete(group.limit);
     }
+  }
+
+  /** How many groups are remembered as the one to join for their limit (for tests). */
+  get size(): number {
+    return this.#open.size;
   }
 
   #fire(group: TimeoutGroup): void {
