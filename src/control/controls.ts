@@ -24,6 +24,7 @@
  * its limit from there runs out. A carrier that cannot be asked (a child process) reports each
  * start as it happens instead (`started`).
  */
+import { performance } from 'node:perf_hooks';
 import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
 import { TimeoutError } from '../errors.js';
@@ -100,11 +101,14 @@ export class Controls {
     }
   }
 
-  /** A task with a time limit was sent to a thread (again, if it was taken back). */
-  sent(task: Task): void {
+  /**
+   * A task with a time limit was sent to a thread (again, if it was taken back), at `now`
+   * (`performance.now()`).
+   */
+  sent(task: Task, now: number): void {
     if (task.timeoutGroup !== undefined) return;
     if (this.#timeouts.size > 0 && this.#timeouts.has(task)) return;
-    this.#groups.add(task, (task.control as CallControl).timeout);
+    this.#groups.add(task, (task.control as CallControl).timeout, now);
   }
 
   /** Its carrier reports that the task started at `at` (`Date.now()`): its limit counts from there. */
@@ -119,6 +123,7 @@ export class Controls {
   /** These tasks were sent at least `limit` ms ago: has the time of any run out? */
   #look(tasks: readonly Task[], limit: number): void {
     const now = Date.now();
+    const sinceOrigin = performance.now();
     const expired: Task[] = [];
     for (const task of tasks) {
       // Taken back into the pool's queue: it is looked at again once sent.
@@ -126,7 +131,7 @@ export class Controls {
       const at = (task.thread as ThreadHandle).startTime(task);
       // Not started (or its start is reported as it happens, or it has just ended and its result
       // is on the way): its whole limit may still be left.
-      if (at === 0) this.#groups.add(task, limit);
+      if (at === 0) this.#groups.add(task, limit, sinceOrigin);
       else if (at + limit <= now) expired.push(task);
       else this.#endIn(task, at + limit - now, limit);
     }

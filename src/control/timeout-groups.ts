@@ -14,7 +14,7 @@ const OPEN_PART = 1 / 8;
 export class TimeoutGroup {
   readonly tasks: Task[] = [];
   readonly limit: number;
-  /** Until when (`Date.now()`) it takes new tasks. */
+  /** Until when (`performance.now()`) it takes new tasks. */
   readonly openUntil: number;
   /** Cleared (and the group forgotten) once it holds no task. */
   timer: NodeJS.Timeout | undefined = undefined;
@@ -35,9 +35,11 @@ export class TimeoutGroups {
     this.#due = due;
   }
 
-  /** Task (in no group) is due for a look in `limit` ms at the latest. */
-  add(task: Task, limit: number): void {
-    const now = Date.now();
+  /**
+   * Task (in no group) is due for a look in `limit` ms at the latest. `now`: `performance.now()`,
+   * read once by the caller for all the tasks it sends.
+   */
+  add(task: Task, limit: number, now: number): void {
     let group = this.#open.get(limit);
     if (group === undefined || now >= group.openUntil) {
       const created = new TimeoutGroup(limit, now);

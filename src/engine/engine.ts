@@ -315,8 +315,8 @@ export class Engine implements ThreadReports, SchedulerOwner {
     this.#controls.started(task, at);
   }
 
-  timedSent(task: Task): void {
-    this.#controls.sent(task);
+  timedSent(task: Task, now: number): void {
+    this.#controls.sent(task, now);
   }
 
   taskProgress(_thread: ThreadHandle, task: Task, value: unknown): void {

@@ -48,8 +48,11 @@ export interface SchedulerOwner extends ThreadReports {
   startFailed(cause: unknown, what: string): void;
   /** A carrier was started (for the stats and the 'threadStart' event). */
   threadStarted(thread: ThreadHandle): void;
-  /** A task with a time limit is being sent (its timer starts: see control/controls.ts). */
-  timedSent(task: Task): void;
+  /**
+   * A task with a time limit is being sent, at `now` (`performance.now()`): its timer starts (see
+   * control/controls.ts).
+   */
+  timedSent(task: Task, now: number): void;
 }
 
 export class Scheduler {
@@ -302,7 +305,7 @@ export class Scheduler {
         if (anyOutOfSyncCode && (loads[index] as ThreadLoad).inSyncCode) break;
       }
       this.queue.shift();
-      if ((task.flags & TaskFlags.Timed) !== 0) this.#owner.timedSent(task);
+      if ((task.flags & TaskFlags.Timed) !== 0) this.#owner.timedSent(task, now);
       const batch = batches[index];
       // A literal of one: an empty array's first push allocates room for sixteen.
       if (batch) batch.push(task);
