@@ -33,8 +33,13 @@ export function createStartTimes(quota: number): SharedArrayBuffer {
 export class StartTimesWriter {
   readonly #words: Int32Array;
   readonly #entries: number;
-  /** The entry of each task written (this side's copy, so that ending any task costs nothing). */
-  readonly #entryOf = new Map<number, number>();
+  /** Entries in use. */
+  #used = 0;
+  /**
+   * The entry of each task written away from its own (`seq % entries` was taken), so that ending
+   * a task, timed or not, costs one look at its own entry in the common case.
+   */
+  readonly #displaced = new Map<number, number>();
 
   constructor(buffer: SharedArrayBuffer) {
     this.#words = new Int32Array(buffer);
@@ -44,26 +49,35 @@ export class StartTimesWriter {
   /** Writes that task `seq` starts at `at`. False when every entry is taken: tell it otherwise. */
   record(seq: number, at: number): boolean {
     const entries = this.#entries;
-    if (this.#entryOf.size === entries) return false;
+    if (this.#used === entries) return false;
     const words = this.#words;
-    let entry = seq % entries;
-    while (load(words, entry * WORDS) !== 0) entry = (entry + 1) % entries;
+    const own = seq % entries;
+    let entry = own;
+    // Only this thread writes the entries: it reads its own writes without Atomics.
+    while (words[entry * WORDS] !== 0) entry = (entry + 1) % entries;
     const at0 = entry * WORDS;
     store(words, at0 + 1, Math.floor(at / HIGH));
     store(words, at0 + 2, (at % HIGH) | 0);
     // Last: the seq publishes the entry.
     store(words, at0, seq);
-    this.#entryOf.set(seq, entry);
+    this.#used++;
+    if (entry !== own) this.#displaced.set(seq, entry);
     return true;
   }
 
   /** Task `seq` ended (or was never started): its entry, if it has one, is free. */
   forget(seq: number): void {
-    if (this.#entryOf.size === 0) return;
-    const entry = this.#entryOf.get(seq);
-    if (entry === undefined) return;
-    this.#entryOf.delete(seq);
-    store(this.#words, entry * WORDS, 0);
+    if (this.#used === 0) return;
+    const words = this.#words;
+    let entry: number | undefined = seq % this.#entries;
+    if (words[entry * WORDS] !== seq) {
+      if (this.#displaced.size === 0) return;
+      entry = this.#displaced.get(seq);
+      if (entry === undefined) return;
+      this.#displaced.delete(seq);
+    }
+    store(words, entry * WORDS, 0);
+    this.#used--;
   }
 }
 

@@ -45,6 +45,14 @@ describe('start times', () => {
     assert.equal(writer.record(27, 270), true);
     for (const seq of [3, 19, 27]) assert.equal(readStartTime(buffer, seq), seq * 10);
     assert.equal(readStartTime(buffer, 11), 0);
+    // A task without an entry whose own entry holds another task's: nothing is freed.
+    writer.forget(35);
+    for (const seq of [3, 19, 27]) assert.equal(readStartTime(buffer, seq), seq * 10);
+    for (const seq of [3, 19, 27]) writer.forget(seq);
+    // Every entry free again: all eight can be taken.
+    for (let seq = 40; seq < 48; seq++) assert.equal(writer.record(seq, seq), true);
+    assert.equal(writer.record(48, 48), false);
+    for (let seq = 40; seq < 48; seq++) assert.equal(readStartTime(buffer, seq), seq);
   });
 
   test('room for as many tasks as the thread runs at once, up to a bound', () => {
