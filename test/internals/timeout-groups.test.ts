@@ -44,7 +44,7 @@ describe('timeout groups', () => {
     const groups = new TimeoutGroups(() => assert.fail('no task is due'));
     const before = timers();
     const tasks = Array.from({ length: 100 }, (_, i) => task(i));
-    tasks.forEach((one, i) => groups.add(one, 1000 + (i % 10), performance.now()));
+    for (const [i, one] of tasks.entries()) groups.add(one, 1000 + (i % 10), performance.now());
     assert.equal(groups.size, 10);
     for (const one of tasks) groups.remove(one);
     assert.equal(groups.size, 0);
