@@ -133,6 +133,29 @@ describe('timeout (worker threads)', () => {
     },
   );
 
+  test(
+    'more timed tasks at once on a thread than it has room to note starts for all time out',
+    T,
+    async () => {
+      // Starts are noted in shared memory for up to 1,024 tasks at once per thread; beyond, the
+      // thread reports them by message.
+      const count = 1100;
+      await using pool = new ThreadPool({ workers: count, threads: 1, abortGrace: 5000 });
+      await pool.apply(() => 'thread started');
+      const untilAborted = async () => {
+        const { signal } = await import('spindle/task');
+        const own = signal();
+        if (!own.aborted) await new Promise((resolve) => own.addEventListener('abort', resolve));
+      };
+      const calls = Array.from({ length: count }, () =>
+        rejection(pool.apply(untilAborted, [], { timeout: 200 })),
+      );
+      const errors = await Promise.all(calls);
+      assert.equal(errors.filter((error) => error instanceof TimeoutError).length, count);
+      assert.equal(await pool.apply(() => 'still serving'), 'still serving');
+    },
+  );
+
   test('an async task sees its signal abort with a TimeoutError, and stops', T, async () => {
     await using pool = new ThreadPool({ workers: 2, threads: 1, abortGrace: 5000 });
     const sab = new SharedArrayBuffer(8);
