@@ -23,14 +23,29 @@ export interface ControlledTasksHost {
 }
 
 /**
- * One running controlled task. Its AbortController is made only when the task asks for its
- * `signal()`: making one costs more than a whole round trip, and most tasks never ask. An abort
- * that comes first is kept, and the signal is made already aborted.
+ * One running controlled task, and its context (what `signal()` and `progress()` of spindle/task
+ * reach while it runs): one object of a class, where an object literal with a getter and two
+ * closures per task cost a timed or signalled call more than the rest of the thread's work. Its
+ * AbortController is made only when the task asks for its `signal()`: making one costs more than
+ * a whole round trip, and most tasks never ask. An abort that comes first is kept, and the signal
+ * is made already aborted.
  */
-class Running {
+class RunningTask implements TaskContext {
+  readonly #seq: number;
+  readonly #host: ControlledTasksHost;
+  /** Whether its caller listens to progress (TaskFlags.Progress). */
+  readonly #reports: boolean;
   #controller: AbortController | undefined = undefined;
   aborted = false;
   reason: unknown = undefined;
+  /** It has ended: progress() may no longer be called. */
+  ended = false;
+
+  constructor(seq: number, host: ControlledTasksHost, reports: boolean) {
+    this.#seq = seq;
+    this.#host = host;
+    this.#reports = reports;
+  }
 
   get controller(): AbortController {
     if (this.#controller === undefined) {
@@ -44,12 +59,37 @@ class Running {
   get watched(): boolean {
     return this.#controller !== undefined;
   }
+
+  get signal(): AbortSignal {
+    const signal = this.controller.signal;
+    // A task in a long synchronous stretch reads no message: look for its abort now.
+    if (!signal.aborted && load(this.#host.words, ABORT_REQUESTED) === this.#seq) {
+      this.#host.takeMessagesNow(signal);
+    }
+    return signal;
+  }
+
+  progress(value: unknown): void {
+    if (this.ended) {
+      throw new Error("progress() of 'spindle/task' was called after its task settled");
+    }
+    if (!this.#reports) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = nodeV8().serialize(value);
+    } catch (error) {
+      throw new DOMException(
+        `progress() was given a value that cannot be cloned to the main thread: ${(error as Error)?.message}`,
+        'DataCloneError',
+      );
+    }
+    this.#host.sendProgress(this.#seq, bytes);
+  }
 }
 
 export class ControlledTasks {
   readonly #host: ControlledTasksHost;
-  readonly #running = new Map<number, Running>();
-  readonly #contexts = new Map<number, TaskContext>();
+  readonly #running = new Map<number, RunningTask>();
   readonly #slot: TaskContextSlot;
 
   constructor(host: ControlledTasksHost, slot: TaskContextSlot) {
@@ -59,39 +99,9 @@ export class ControlledTasks {
 
   /** The context of task `seq`, starting now, with its TaskFlags. */
   context(seq: number, flags: number): TaskContext {
-    const entry = new Running();
-    this.#running.set(seq, entry);
-    const reports = (flags & TaskFlags.Progress) !== 0;
-    const host = this.#host;
-    const running = this.#running;
-    const context: TaskContext = {
-      get signal(): AbortSignal {
-        const signal = entry.controller.signal;
-        // A task in a long synchronous stretch reads no message: look for its abort now.
-        if (!signal.aborted && load(host.words, ABORT_REQUESTED) === seq) {
-          host.takeMessagesNow(signal);
-        }
-        return signal;
-      },
-      progress(value: unknown): void {
-        if (!running.has(seq)) {
-          throw new Error("progress() of 'spindle/task' was called after its task settled");
-        }
-        if (!reports) return;
-        let bytes: Uint8Array;
-        try {
-          bytes = nodeV8().serialize(value);
-        } catch (error) {
-          throw new DOMException(
-            `progress() was given a value that cannot be cloned to the main thread: ${(error as Error)?.message}`,
-            'DataCloneError',
-          );
-        }
-        host.sendProgress(seq, bytes);
-      },
-    };
-    this.#contexts.set(seq, context);
-    return context;
+    const task = new RunningTask(seq, this.#host, (flags & TaskFlags.Progress) !== 0);
+    this.#running.set(seq, task);
+    return task;
   }
 
   /** Whether a controlled task is running on this thread. */
@@ -101,21 +111,20 @@ export class ControlledTasks {
 
   /** The main thread aborted the running task `seq`: its signal aborts (listeners run now). */
   abort(seq: number, reason: unknown): void {
-    const entry = this.#running.get(seq);
-    const context = this.#contexts.get(seq);
-    if (entry === undefined || context === undefined || entry.aborted) return;
-    entry.aborted = true;
-    entry.reason = reason;
-    if (entry.watched) abortAsTask(this.#slot, context, entry.controller, reason);
+    const task = this.#running.get(seq);
+    if (task === undefined || task.aborted) return;
+    task.aborted = true;
+    task.reason = reason;
+    if (task.watched) abortAsTask(this.#slot, task, task.controller, reason);
   }
 
   /** Task `seq` ended: returns whether it had been aborted. */
   ended(seq: number): boolean {
     if (this.#running.size === 0) return false;
-    const entry = this.#running.get(seq);
-    if (entry === undefined) return false;
+    const task = this.#running.get(seq);
+    if (task === undefined) return false;
     this.#running.delete(seq);
-    this.#contexts.delete(seq);
-    return entry.aborted;
+    task.ended = true;
+    return task.aborted;
   }
 }
