@@ -79,6 +79,10 @@ export class Future<R> implements PromiseLike<R> {
   /** Internal wakers (then(), result(), wait(), asCompleted()…). */
   #waiters: Wakers = null;
   #promise: Promise<R> | null = null;
+  /** How #done settles #promise, made before the future was done; null otherwise. */
+  // (Typed by unknown: a field taking R would make Future<R> invariant in R.)
+  #pendingSettle: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | null =
+    null;
   #binding: FutureBinding | null = null;
   /** The executor's error reporting (kept after the binding is dropped); a warning without one. */
   #reportError: ((error: unknown) => void) | undefined;
@@ -423,9 +427,11 @@ export class Future<R> implements PromiseLike<R> {
     if (!this.#promise) {
       if (this.done()) this.#promise = this.#outcome();
       else {
-        this.#promise = new Promise<void>((resolve) => {
-          this.#waiters = addWaker(this.#waiters, resolve);
-        }).then(() => this.#outcome());
+        // Settled by #done itself: one promise, where a waker's promise chained to the outcome's
+        // made four per `result()` (their garbage is the tail of a round trip).
+        this.#promise = new Promise<R>((resolve, reject) => {
+          this.#pendingSettle = { resolve: resolve as (value: unknown) => void, reject };
+        });
       }
     }
     return this.#promise;
@@ -490,6 +496,12 @@ export class Future<R> implements PromiseLike<R> {
     const waiters = this.#waiters;
     this.#waiters = null;
     wakeAll(waiters);
+    const settle = this.#pendingSettle;
+    if (settle !== null) {
+      this.#pendingSettle = null;
+      if (this.#state === FINISHED && this.#ok) settle.resolve(this.#value);
+      else settle.reject(this.#error());
+    }
     const callbacks = this.#callbacks;
     this.#callbacks = null;
     if (callbacks) for (const fn of callbacks) this.#invoke(fn);

@@ -80,6 +80,37 @@ describe('Future: states', () => {
     assert.ok(performance.now() - started >= 45);
   });
 
+  test(
+    'result() with no timeout, asked while pending: the result, the error or CancelledError',
+    T,
+    async () => {
+      const f1 = pendingFuture();
+      const r1 = f1.result();
+      f1.setResult(42);
+      assert.equal(await r1, 42);
+      const f2 = pendingFuture();
+      const r2 = f2.result();
+      f2.setException(new RangeError('later'));
+      assert.ok((await rejection(r2)) instanceof RangeError);
+      const f3 = pendingFuture();
+      const r3 = f3.result();
+      assert.equal(f3.cancel(), true);
+      assert.ok((await rejection(r3)) instanceof CancelledError);
+      const executor = new ThreadPoolExecutor(1);
+      try {
+        const failing = executor.submit(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          throw new TypeError('from the thread');
+        });
+        const error = await rejection(failing.result());
+        assert.ok(error instanceof TypeError);
+        assert.match((error as Error).message, /from the thread/);
+      } finally {
+        await executor.shutdown();
+      }
+    },
+  );
+
   test('exception(0) (test_exception_with_timeout)', T, async () => {
     assert.ok((await rejection(pendingFuture().exception(0))) instanceof TimeoutError);
     assert.ok((await rejection(runningFuture().exception(0))) instanceof TimeoutError);
