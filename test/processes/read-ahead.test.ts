@@ -22,14 +22,17 @@ describe('ProcessPool: the read-ahead into child processes', () => {
     'a task with a signal is never held in a child: aborted, it settles once, its process stays',
     T,
     async () => {
-      const pool = new ProcessPool({ workers: 2, processes: 2, abortGrace: 100 });
+      // A grace long enough that a task that started and heard its abort ends within it even on
+      // a loaded machine, and shorter than the slots stay busy: only a task held in a child
+      // behind them, where the abort cannot reach it, would see its process stopped.
+      const pool = new ProcessPool({ workers: 2, processes: 2, abortGrace: 1000 });
       try {
         await warm(pool);
         // Each slot busy for a while, so that what follows waits: plain tasks in the children's
         // read-ahead, the one with a signal in the pool.
         const busy = [1, 2].map(() =>
           pool.applyAsync(() => {
-            const until = Date.now() + 300;
+            const until = Date.now() + 1500;
             while (Date.now() < until);
             return 0;
           }),
@@ -41,8 +44,13 @@ describe('ProcessPool: the read-ahead into child processes', () => {
           async () => {
             const { signal } = await import('spindle/task');
             // It waits for its abort: held in a child where the abort cannot reach it, it would
-            // keep its slot until abortGrace stops that process.
-            await new Promise((resolve) => signal().addEventListener('abort', resolve));
+            // keep its slot until abortGrace stops that process. (On a loaded machine it may
+            // start before the abort, which can then come while it imports: an abort listener
+            // added to a signal already aborted is never called.)
+            const aborted = signal();
+            if (!aborted.aborted) {
+              await new Promise((resolve) => aborted.addEventListener('abort', resolve));
+            }
             return 1;
           },
           [],
@@ -63,7 +71,8 @@ describe('ProcessPool: the read-ahead into child processes', () => {
           results,
           [...before, ...later].map((_, i) => (i % 50) + 1),
         );
-        // Past the grace: a process holding the aborted task would have been stopped by now.
+        // Past the grace (the busy tasks took longer): a process holding the aborted task would
+        // have been stopped by now.
         await delay(300);
         assert.equal(settled, 1);
         assert.equal(pool.stats().threads.replaced, 0, 'no process was stopped for the abort');
