@@ -44,6 +44,23 @@ async function bothStarted(pool: ThreadPool): Promise<void> {
   }
 }
 
+/**
+ * Issues `task` with a signal, waits until it runs, then aborts it (its call rejects at once);
+ * `started`: checks made once it runs, before the abort.
+ */
+async function startThenAbort(
+  pool: ThreadPool,
+  task: () => Promise<unknown>,
+  started?: () => void,
+): Promise<void> {
+  const controller = new AbortController();
+  const aborted = pool.apply(task, [], { signal: controller.signal });
+  await until(() => pool.stats().running === 1, 10_000, 'the task to start');
+  started?.();
+  controller.abort('stop');
+  assert.equal(await rejection(aborted), 'stop');
+}
+
 for (const host of hosts) {
   const carrier = host.name === 'threads' ? 'thread' : 'process';
 
@@ -52,12 +69,9 @@ for (const host of hosts) {
       // Two threads of two slots each: the first one alone serves the aborted task, and it has
       // a free slot.
       await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
-      const controller = new AbortController();
-      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
-      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
-      assert.equal(pool.stats().threads.live, 1);
-      controller.abort('stop');
-      assert.equal(await rejection(aborted), 'stop');
+      await startThenAbort(pool, ignoresItsAbort, () => {
+        assert.equal(pool.stats().threads.live, 1);
+      });
       // They outlast the grace: on the doomed thread they would fail with it.
       const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
       const where = await Promise.all(during);
@@ -69,11 +83,7 @@ for (const host of hosts) {
     test(`go to the other ${carrier} when both run`, T, async () => {
       await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
       await bothStarted(pool);
-      const controller = new AbortController();
-      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
-      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
-      controller.abort('stop');
-      assert.equal(await rejection(aborted), 'stop');
+      await startThenAbort(pool, ignoresItsAbort);
       // The other thread has two free slots, the doomed one a third.
       const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
       const where = await Promise.all(during);
@@ -87,11 +97,7 @@ for (const host of hosts) {
       T,
       async () => {
         await using pool = host.pool({ threads: 1, workers: 2, abortGrace: 1500 });
-        const controller = new AbortController();
-        const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
-        await until(() => pool.stats().running === 1, 10_000, 'the task to start');
-        controller.abort('stop');
-        assert.equal(await rejection(aborted), 'stop');
+        await startThenAbort(pool, ignoresItsAbort);
         // No other thread: the free slot beside it is used at once, as without the abort.
         const issued = Date.now();
         assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
@@ -110,11 +116,7 @@ for (const host of hosts) {
 
     test(`with one ${carrier} of one slot, the queue runs on the replacement`, T, async () => {
       await using pool = host.pool({ threads: 1, workers: 1, abortGrace: 300 });
-      const controller = new AbortController();
-      const aborted = pool.apply(ignoresItsAbort, [], { signal: controller.signal });
-      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
-      controller.abort('stop');
-      assert.equal(await rejection(aborted), 'stop');
+      await startThenAbort(pool, ignoresItsAbort);
       const during = [1, 2, 3].map((x) => pool.apply((y: number) => y * 10, [x]));
       assert.deepEqual(await Promise.all(during), [10, 20, 30]);
       assert.equal(pool.stats().threads.replaced, 1);
@@ -123,11 +125,7 @@ for (const host of hosts) {
     test(`once the aborted task ends in time, its ${carrier} is like any other`, T, async () => {
       await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 5000 });
       await bothStarted(pool);
-      const controller = new AbortController();
-      const aborted = pool.apply(endsSoonAfterItsAbort, [], { signal: controller.signal });
-      await until(() => pool.stats().running === 1, 10_000, 'the task to start');
-      controller.abort('stop');
-      assert.equal(await rejection(aborted), 'stop');
+      await startThenAbort(pool, endsSoonAfterItsAbort);
       // Two tasks at once go to both threads (the freest first), once the aborted one has
       // ended: while its thread is doomed, both go to the other.
       const deadline = Date.now() + 10_000;
