@@ -22,6 +22,7 @@
  * last claimed has started (a thread starts its tasks in seq order).
  */
 import type { Fifo } from '../engine/fifo.js';
+import type { ReadonlySeqTable } from '../engine/seq-table.js';
 import { CLAIMED, LAST_TASK_LONG, REVOKED_UP_TO, RUNNING } from './control-words.js';
 
 export const REVOKE_FLAG = 1 << 30;
@@ -59,7 +60,7 @@ export class MainClaims<T> {
   }
 
   /** How many of `outstanding` (by seq, in seq order) have started: the started ones come first. */
-  running(outstanding: ReadonlyMap<number, T>): number {
+  running(outstanding: ReadonlySeqTable<T>): number {
     const claimed = this.started();
     let count = 0;
     for (const seq of outstanding.keys()) {
@@ -84,7 +85,7 @@ export class MainClaims<T> {
    * have not started, and returns them in seq order; the caller removes them from `outstanding`.
    * Returns none when the thread is handling an earlier take-back at this very moment.
    */
-  revoke(outstanding: ReadonlyMap<number, T>, lastSent: number): T[] {
+  revoke(outstanding: ReadonlySeqTable<T>, lastSent: number): T[] {
     let claimed = load(this.#words, CLAIMED);
     const from = Math.max(claimed & ~REVOKE_FLAG, this.#revokedUpTo);
     // Transferred buffers now belong to the thread: such a task cannot be sent again elsewhere,

@@ -5,6 +5,7 @@
  * task of the thread still needs are forgotten on both sides (a program that issues a stream of
  * distinct inline functions must not fill the thread's heap), and one used again is sent again.
  */
+import type { ReadonlySeqTable } from '../engine/seq-table.js';
 import type { Task } from '../engine/task.js';
 import type { FunctionDef } from '../protocol/functions.js';
 
@@ -30,7 +31,7 @@ export class ThreadFunctions {
    */
   definitions(
     tasks: readonly Task[],
-    outstanding: ReadonlyMap<number, unknown>,
+    outstanding: ReadonlySeqTable<unknown>,
   ): { defs: FunctionDef[]; forget: number[] | null } | null {
     let defs: FunctionDef[] | null = null;
     let previous = -1;
@@ -83,13 +84,12 @@ export class ThreadFunctions {
   #evict(
     adding: number,
     sending: readonly Task[],
-    outstanding: ReadonlyMap<number, unknown>,
+    outstanding: ReadonlySeqTable<unknown>,
   ): number[] | null {
     let excess = this.#known.size + adding - THREAD_FUNCTIONS;
     if (excess <= 0) return null;
     // Looked up only here, when room must be made: the oldest seq still outstanding.
-    const oldest = outstanding.keys().next();
-    const inUseFrom = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
+    const inUseFrom = outstanding.first() ?? Number.POSITIVE_INFINITY;
     let forget: number[] | null = null;
     for (const [id, lastSeq] of this.#known) {
       if (excess <= 0) break;

@@ -9,6 +9,7 @@
  * take to start, how long it may idle). Subclasses say how tasks travel and how to take back
  * those not started.
  */
+import { SeqTable } from '../engine/seq-table.js';
 import type { Task } from '../engine/task.js';
 import { TaskState } from '../engine/task.js';
 import type { ThreadExitReason } from './exit-reason.js';
@@ -55,7 +56,7 @@ export abstract class ThreadHandle {
   readonly quota: number;
   state: ThreadState = ThreadState.Starting;
   /** Tasks sent and not yet settled, by seq, in seq order. */
-  readonly outstanding = new Map<number, Task>();
+  readonly outstanding = new SeqTable<Task>();
   /** Tasks sent since it started (minus those taken back), for maxTasksPerThread. */
   dispatched = 0;
   /** The seq the next task will get. */

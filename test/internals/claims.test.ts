@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Fifo } from '../../src/engine/fifo.js';
+import { SeqTable } from '../../src/engine/seq-table.js';
 import {
   dropRevoked,
   MAX_SEQ,
@@ -35,7 +36,7 @@ class Pair {
     return task.pinned;
   });
   readonly thread = new ThreadClaims(this.words);
-  readonly outstanding = new Map<number, FakeTask>();
+  readonly outstanding = new SeqTable<FakeTask>();
   lastSent = 0;
   /** Sent, not yet read by the thread. */
   readonly inFlight: RunMessage[] = [];
