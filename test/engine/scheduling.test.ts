@@ -150,6 +150,33 @@ describe('task slots on threads', () => {
     }
   });
 
+  test(
+    'a long task held while 30,000 short ones pass through its thread: every result right',
+    T,
+    async () => {
+      // The thread's tasks in flight are kept by seq: the long one stays at the front while the
+      // short ones come and go behind it (engine/seq-table.ts moves it aside), and it must still
+      // be found when it ends, as must each short one.
+      const pool = new ThreadPool({ workers: 4, threads: 1 });
+      const long = pool.applyAsync(
+        (tag: string) => new Promise<string>((resolve) => setTimeout(resolve, 1500, tag)),
+        ['long'],
+      );
+      let sum = 0;
+      for (let round = 0; round < 30; round++) {
+        const batch = Array.from({ length: 1000 }, (_, i) =>
+          pool.applyAsync((x: number) => x * 2, [round * 1000 + i]),
+        );
+        for (const value of await Promise.all(batch)) sum += value;
+      }
+      assert.equal(sum, 2 * ((30_000 * 29_999) / 2));
+      assert.equal(long.ready(), false, 'the long task is still running');
+      assert.equal(await long.get(10_000), 'long');
+      assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
+      await pool.terminate();
+    },
+  );
+
   test('a short task issued after a long async one does not wait behind it', T, async () => {
     let behind = 0;
     for (let i = 0; i < 8; i++) {
