@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { ThreadPool } from 'spindle';
-import { T } from '../helpers.js';
+import { Event, T, waitEvent } from '../helpers.js';
 
 const threadIdTask = async (ms: number) => {
   const { threadId } = await import('node:worker_threads');
@@ -158,10 +158,8 @@ describe('task slots on threads', () => {
       // short ones come and go behind it (engine/seq-table.ts moves it aside), and it must still
       // be found when it ends, as must each short one.
       const pool = new ThreadPool({ workers: 4, threads: 1 });
-      const long = pool.applyAsync(
-        (tag: string) => new Promise<string>((resolve) => setTimeout(resolve, 1500, tag)),
-        ['long'],
-      );
+      const gate = new Event();
+      const long = pool.applyAsync(waitEvent, [gate.sab, 'long']);
       let sum = 0;
       for (let round = 0; round < 30; round++) {
         const batch = Array.from({ length: 1000 }, (_, i) =>
@@ -171,6 +169,7 @@ describe('task slots on threads', () => {
       }
       assert.equal(sum, 2 * ((30_000 * 29_999) / 2));
       assert.equal(long.ready(), false, 'the long task is still running');
+      gate.set();
       assert.equal(await long.get(10_000), 'long');
       assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
       await pool.terminate();
