@@ -31,14 +31,26 @@ export class Deliveries {
 
   /** Runs `body` as a step: what it settles is delivered when the outermost step returns. */
   step<T>(body: () => T): T {
-    this.#depth++;
+    this.enter();
     try {
       return body();
     } finally {
-      if (--this.#depth === 0) {
-        this.#endOfStep();
-        if (this.#tail > 0) this.#deliver();
-      }
+      this.leave();
+    }
+  }
+
+  /**
+   * `step` in two halves, for a caller on the hot path that would otherwise make a closure per
+   * call (each batch of results): `enter()`, then the body, then `leave()` in a `finally`.
+   */
+  enter(): void {
+    this.#depth++;
+  }
+
+  leave(): void {
+    if (--this.#depth === 0) {
+      this.#endOfStep();
+      if (this.#tail > 0) this.#deliver();
     }
   }
 

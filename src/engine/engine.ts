@@ -270,7 +270,10 @@ export class Engine implements ThreadReports, SchedulerOwner {
   }
 
   threadResults(thread: ThreadHandle, results: unknown[]): void {
-    this.step(() => {
+    // A step, entered and left by hand: a closure per batch of results would be garbage on the
+    // round trip of every task answered one at a time.
+    this.#deliveries.enter();
+    try {
       const outstanding = thread.outstanding;
       // When the thread started its tasks, known before they settle (the stats' timings).
       const end = this.options.timings
@@ -294,7 +297,9 @@ export class Engine implements ThreadReports, SchedulerOwner {
       }
       this.#scheduler.finished(thread, count);
       this.#pump();
-    });
+    } finally {
+      this.#deliveries.leave();
+    }
   }
 
   taskFailed(task: Task, error: unknown): void {

@@ -19,6 +19,8 @@ export interface ReadonlySeqTable<T> {
   has(seq: number): boolean;
   /** The lowest seq held, if any. */
   first(): number | undefined;
+  /** How many seqs held are at most `last`. */
+  countThrough(last: number): number;
   entries(): IterableIterator<[number, T]>;
   keys(): IterableIterator<number>;
   values(): IterableIterator<T>;
@@ -136,6 +138,19 @@ export class SeqTable<T> implements ReadonlySeqTable<T> {
         : Math.min(...this.#stragglers.keys());
     }
     return this.#inRing > 0 ? this.#base : undefined;
+  }
+
+  countThrough(last: number): number {
+    let count = 0;
+    if (this.#stragglers !== undefined) {
+      for (const seq of this.#stragglers.keys()) if (seq <= last) count++;
+    }
+    const slots = this.#slots;
+    const through = Math.min(last - this.#base + 1, this.#span);
+    for (let offset = 0; offset < through; offset++) {
+      if (slots[(this.#head + offset) & this.#mask] !== undefined) count++;
+    }
+    return count;
   }
 
   *entries(): IterableIterator<[number, T]> {

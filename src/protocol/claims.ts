@@ -61,13 +61,7 @@ export class MainClaims<T> {
 
   /** How many of `outstanding` (by seq, in seq order) have started: the started ones come first. */
   running(outstanding: ReadonlySeqTable<T>): number {
-    const claimed = this.started();
-    let count = 0;
-    for (const seq of outstanding.keys()) {
-      if (seq > claimed) break;
-      count++;
-    }
-    return count;
+    return outstanding.countThrough(this.started());
   }
 
   /** The seq of the task whose synchronous code the thread runs at this moment (0: none). */

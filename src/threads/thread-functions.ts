@@ -35,13 +35,14 @@ export class ThreadFunctions {
   ): { defs: FunctionDef[]; forget: number[] | null } | null {
     let defs: FunctionDef[] | null = null;
     let previous = -1;
-    for (const task of tasks) {
-      const id = task.record.id;
+    // Indexed loops here: called for every batch sent, where an iterator is garbage per trip.
+    for (let i = 0; i < tasks.length; i++) {
+      const id = (tasks[i] as Task).record.id;
       if (id === previous) continue;
       previous = id;
       if (this.#known.has(id) || defs?.some((d) => d.id === id)) continue;
       defs ??= [];
-      defs.push(task.record.def);
+      defs.push((tasks[i] as Task).record.def);
     }
     if (!defs) return null;
     const forget = this.#evict(defs.length, tasks, outstanding);
@@ -56,7 +57,8 @@ export class ThreadFunctions {
   used(tasks: readonly Task[], thread: object): void {
     let previous = -1;
     let last = 0;
-    for (const task of tasks) {
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i] as Task;
       const id = task.record.id;
       if (id !== previous) {
         if (previous >= 0) this.#use(previous, last);

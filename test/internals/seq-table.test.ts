@@ -29,6 +29,11 @@ function assertSame(table: SeqTable<string>, model: Map<number, string>, what: s
     expected.map(([, value]) => value),
     what,
   );
+  for (const last of [Number.NEGATIVE_INFINITY, ...expected.map(([seq]) => seq), 1e9]) {
+    const count = expected.filter(([seq]) => seq <= last).length;
+    assert.equal(table.countThrough(last), count, `${what}: countThrough(${last})`);
+    assert.equal(table.countThrough(last - 1), count - (model.has(last) ? 1 : 0), what);
+  }
 }
 
 describe('SeqTable', () => {
