@@ -133,9 +133,10 @@ export class SeqTable<T> implements ReadonlySeqTable<T> {
   /** The lowest seq held, if any. */
   first(): number | undefined {
     if (this.#stragglers !== undefined && this.#stragglers.size > 0) {
-      return this.#stragglersSorted
-        ? (this.#stragglers.keys().next().value as number)
-        : Math.min(...this.#stragglers.keys());
+      if (this.#stragglersSorted) return this.#stragglers.keys().next().value as number;
+      let lowest = Number.POSITIVE_INFINITY;
+      for (const seq of this.#stragglers.keys()) if (seq < lowest) lowest = seq;
+      return lowest;
     }
     return this.#inRing > 0 ? this.#base : undefined;
   }
