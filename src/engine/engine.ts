@@ -302,9 +302,12 @@ export class Engine implements ThreadReports, SchedulerOwner {
     }
   }
 
-  taskFailed(task: Task, error: unknown): void {
+  taskFailed(thread: ThreadHandle, task: Task, error: unknown): void {
     this.step(() => {
       this.#settle(task, Outcome.Error, error);
+      // No result will come for it: if it was all the carrier had, the carrier is idle now (and
+      // must not keep the process alive, nor miss its idleTimeout or its retirement).
+      if (thread.outstanding.size === 0) this.#scheduler.markIdle(thread);
       // It was sent in place of a task that would have run: if nothing else was sent, no result
       // will come back to dispatch the rest of the queue.
       this.#schedulePump();

@@ -214,8 +214,13 @@ export class Scheduler {
     this.#ready.length = 0;
   }
 
-  /** Nothing outstanding: a retiring carrier stops; another stops after `idleTimeout`. */
+  /**
+   * Nothing outstanding: a retiring carrier stops; another stops after `idleTimeout`. Only a
+   * ready or retiring carrier is idle: one starting or on its way out keeps the process alive
+   * until it is ready or has exited (a caller may be awaiting a task queued for it, or join()).
+   */
   markIdle(thread: ThreadHandle): void {
+    if (thread.state !== ThreadState.Ready && thread.state !== ThreadState.Retiring) return;
     thread.setBusy(false);
     if (thread.state === ThreadState.Retiring) {
       thread.exitReason ??= 'maxTasksPerThread';

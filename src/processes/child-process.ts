@@ -177,7 +177,8 @@ export class ChildProcessHandle extends ThreadHandle {
       this.#waiting.push(task);
     }
     this.#feed();
-    this.setBusy(true);
+    // Not if none of them could be sent: no result will come to make it idle again.
+    if (this.outstanding.size > 0) this.setBusy(true);
   }
 
   /**
@@ -221,7 +222,8 @@ export class ChildProcessHandle extends ThreadHandle {
       task.thread = null;
       this.dispatched--;
     }
-    for (const [task, error] of failed) this.#host.taskFailed(task, processCloneError(error, task));
+    for (const [task, error] of failed)
+      this.#host.taskFailed(this, task, processCloneError(error, task));
     // Their slots are free, and no result will come from the child to say so.
     this.#feed();
   }

@@ -210,7 +210,7 @@ export class RedisCarrier extends ThreadHandle {
       try {
         job = this.#encode(task, seq);
       } catch (error) {
-        this.#host.taskFailed(task, error);
+        this.#host.taskFailed(this, task, error);
         continue;
       }
       this.nextSeq++;

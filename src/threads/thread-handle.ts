@@ -30,8 +30,11 @@ export interface ThreadReports {
   threadResults(thread: ThreadHandle, results: unknown[]): void;
   threadInitFailed(thread: ThreadHandle, error: unknown): void;
   threadExited(thread: ThreadHandle, exitCode: number, error: unknown): void;
-  /** A task could not be sent (its arguments cannot be cloned): it fails alone. */
-  taskFailed(task: Task, error: unknown): void;
+  /**
+   * A task could not be sent (its arguments cannot be cloned): it fails alone. The carrier has
+   * already forgotten it (it is not among its outstanding tasks).
+   */
+  taskFailed(thread: ThreadHandle, task: Task, error: unknown): void;
   /**
    * A task with a time limit started at `at` (`Date.now()`): from a carrier that cannot tell it
    * when asked (see ThreadHandle.startTime).

@@ -228,6 +228,17 @@ export class WorkerThread extends ThreadHandle {
       for (const task of tasks) this.#sendAlone(task);
     }
     this.#functions.used(tasks, this);
+    this.#holdIfOutstanding();
+  }
+
+  /**
+   * After tasks were sent: busy if any of them could be. Not if none could: no result would come
+   * to make it idle again. A task that failed to be sent may have left it idle for a moment (see
+   * Engine.taskFailed), with an idle timer that is not for now.
+   */
+  #holdIfOutstanding(): void {
+    if (this.outstanding.size === 0) return;
+    this.clearIdleTimer();
     this.setBusy(true);
   }
 
@@ -271,11 +282,12 @@ export class WorkerThread extends ThreadHandle {
     }
     for (const task of ours) {
       if (tasks.length === 1) {
-        this.#host.taskFailed(task, unreadableArguments(lost.reason, task));
+        this.#host.taskFailed(this, task, unreadableArguments(lost.reason, task));
         continue;
       }
       this.#sendAlone(task);
     }
+    this.#holdIfOutstanding();
   }
 
   /** Sends one task in a message of its own; if it cannot be sent, it fails alone. */
@@ -284,7 +296,7 @@ export class WorkerThread extends ThreadHandle {
     try {
       this.#post(encodeRunBatch([task], seq), [task]);
     } catch (cloneError) {
-      this.#host.taskFailed(task, argumentCloneError(cloneError, task));
+      this.#host.taskFailed(this, task, argumentCloneError(cloneError, task));
       return;
     }
     this.nextSeq++;

@@ -1,111 +1,14 @@
-// The engine and its scheduler around an aborted task in its abortGrace, over carriers faked
-// here (no threads): the test says which of the tasks sent to a carrier have started, so that a
-// task can stay "on its way" to a carrier as long as the test needs.
+// The engine and its scheduler around an aborted task in its abortGrace, over fake carriers (no
+// threads): the test says which of the tasks sent to a carrier have started, so that a task can
+// stay "on its way" to a carrier as long as the test needs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CallControl } from '../../src/control/call-control.js';
-import { Engine } from '../../src/engine/engine.js';
-import { type Job, SETTLE, Task } from '../../src/engine/task.js';
-import { functionRecord } from '../../src/functions/functions.js';
-import { resolvePoolOptions } from '../../src/options/resolve.js';
-import { Mode, Outcome } from '../../src/protocol/messages.js';
-import type { HostKind } from '../../src/threads/host.js';
-import {
-  ThreadHandle,
-  type ThreadReports,
-  type ThreadSpec,
-  ThreadState,
-} from '../../src/threads/thread-handle.js';
-
-class FakeCarrier extends ThreadHandle {
-  readonly #reports: ThreadReports;
-  /** Every task up to this seq has started. */
-  startedUpTo = 0;
-
-  constructor(reports: ThreadReports, spec: ThreadSpec) {
-    super(spec);
-    this.#reports = reports;
-  }
-
-  send(tasks: Task[]): void {
-    for (const task of tasks) this.track(task, this.nextSeq++);
-  }
-  unstarted(): number {
-    return this.outstanding.size - this.running();
-  }
-  hasStarted(task: Task): boolean {
-    return task.thread === this && task.seq <= this.startedUpTo;
-  }
-  running(): number {
-    let count = 0;
-    for (const seq of this.outstanding.keys()) if (seq <= this.startedUpTo) count++;
-    return count;
-  }
-  syncRunning(): number {
-    return 0;
-  }
-  lastTaskLong(): boolean {
-    return false;
-  }
-  revokeUnstarted(): Task[] {
-    const taken = [...this.outstanding.values()].filter((task) => task.seq > this.startedUpTo);
-    this.untrack(taken);
-    return taken;
-  }
-  stop(): Promise<void> {
-    this.state = ThreadState.Stopping;
-    setImmediate(() => this.#reports.threadExited(this, 1, undefined));
-    return Promise.resolve();
-  }
-  abortTask(): void {}
-
-  /** What it was sent has started. */
-  startAll(): void {
-    this.startedUpTo = this.nextSeq - 1;
-  }
-  /** The task returned `value`. */
-  finish(task: Task, value: unknown): void {
-    this.#reports.threadResults(this, [task.seq, Outcome.Ok, value]);
-  }
-}
+import { ThreadState } from '../../src/threads/thread-handle.js';
+import { type FakeCarrier, fakePool } from './fake-carriers.js';
 
 function setUp(abortGrace: number) {
-  const carriers: FakeCarrier[] = [];
-  const host: HostKind = {
-    carriers: (options) => options.threads,
-    start(reports, spec) {
-      const carrier = new FakeCarrier(reports, spec);
-      carriers.push(carrier);
-      return carrier;
-    },
-    record: functionRecord,
-    copiesValues: false,
-    isolated: true,
-  };
-  const options = resolvePoolOptions({ workers: 4, threads: 2, abortGrace });
-  const engine = new Engine(options, (error) => assert.fail(String(error)), undefined, host);
-  const settled = new Map<Task, unknown>();
-  const job: Job = { [SETTLE]: (task, outcome, value) => settled.set(task, [outcome, value]) };
-  const fn = (x: unknown) => x;
-  const record = functionRecord(fn);
-  const submit = (signal?: AbortSignal): Task => {
-    const task = new Task(fn, record, Mode.Call, [0], undefined, job, 0);
-    if (signal) {
-      const control = new CallControl(engine, {
-        signal,
-        timeout: Number.POSITIVE_INFINITY,
-        onProgress: undefined,
-      });
-      control.adopt(task);
-      engine.submit(task);
-      control.seal();
-    } else engine.submit(task);
-    return task;
-  };
-  /** Lets the engine pump (it does so on a microtask). */
-  const turn = () => delay(0);
-  return { engine, carriers, submit, settled, turn };
+  return fakePool({ workers: 4, threads: 2, abortGrace });
 }
 
 describe('a carrier with an aborted task in its grace', () => {

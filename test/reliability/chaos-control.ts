@@ -24,7 +24,7 @@ import {
   TimeoutError,
   WorkerExitError,
 } from 'spindle';
-import type { Rng } from './harness.js';
+import { deadline, type Rng } from './harness.js';
 
 type ControlKind = 'ok' | 'okAsync' | 'throw' | 'spin' | 'progress' | 'listens' | 'stubborn';
 /** [started counts, task id, kind, milliseconds, progress values]. */
@@ -331,19 +331,29 @@ async function controlRound(rng: Rng, size: number, stats: ControlChaosStats): P
   }
   const problems: string[] = [];
   const all = Promise.all(settled);
-  const watchdog = new Promise<'hung'>((resolve) => setTimeout(resolve, 60_000, 'hung').unref());
-  if ((await Promise.race([all, watchdog])) === 'hung') {
+  // One watch for the rest of the round: 60 s, or the event loop emptying while a call, the probe
+  // or the pool's stop is still awaited (nothing held the process: it would have ended there).
+  const watch = deadline(60_000);
+  const watchdog = watch.reached;
+  const waited = await Promise.race([all, watchdog]);
+  if (waited === 'timeout' || waited === 'idle') {
     const pending = calls.filter((c) => c.settlements.length === 0);
     problems.push(
-      `control round (${flavour}, threads ${threads}, workers ${workers}, abortGrace ${abortGrace}): ${pending.length} calls still pending after 60 s: ${pending
+      `control round (${flavour}, threads ${threads}, workers ${workers}, abortGrace ${abortGrace}): ${pending.length} calls still pending ${waited === 'idle' ? 'with nothing holding the event loop' : 'after 60 s'}: ${pending
         .map(
           (c) =>
             `${c.method} [${c.specs.map((s) => `${s[1]}:${s[2]}:${Atomics.load(new Int32Array(runs), s[1])}`).join(',')}] timeout ${c.timeout} aborted ${c.controller?.signal.aborted}`,
         )
         .join('; ')}`,
     );
+    // What the pool saw of itself then: its threads, queue and tasks in flight.
+    try {
+      problems.push(`  its stats then: ${JSON.stringify((pool ?? executor)?.stats())}`);
+    } catch (error) {
+      problems.push(`  stats() threw ${String(error)}`);
+    }
     if (process.env.SPINDLE_CHAOS_VERBOSE === '1') {
-      console.error(problems.at(-1));
+      console.error(problems.join('\n'));
       for (const c of calls) {
         const last = c.settlements.at(-1);
         console.error(
@@ -374,10 +384,17 @@ async function controlRound(rng: Rng, size: number, stats: ControlChaosStats): P
     problems.push(`control round: the probe after the round gave ${String(probed)}`);
   // Let the late aborts of settled calls fire: they must change nothing.
   await new Promise((resolve) => setTimeout(resolve, 35));
-  if (pool) {
-    pool.close();
-    await pool.join();
-  } else await executor?.shutdown({ wait: true });
+  pool?.close();
+  const stopped = (
+    pool ? pool.join() : (executor as ThreadPoolExecutor).shutdown({ wait: true })
+  ).then(() => 'stopped' as const);
+  const stop = await Promise.race([stopped, watchdog]);
+  if (stop !== 'stopped') {
+    problems.push(
+      `control round (${flavour}): the pool did not stop (${stop === 'idle' ? 'nothing held the event loop' : 'not within 60 s of the round'})`,
+    );
+  }
+  watch.cancel();
   const counts = new Int32Array(runs);
   for (const call of calls) problems.push(...judge(call, counts, threads > 0, anyAbort, stats));
   for (const error of errors) problems.push(`control round: 'error' event with ${String(error)}`);

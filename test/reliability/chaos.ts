@@ -46,7 +46,15 @@ import {
   WorkerExitError,
 } from 'spindle';
 import { type ControlChaosStats, runControlChaos } from './chaos-control.js';
-import { intFromEnv, osThreads, printResult, Rng, seedFromEnv, threadsSettle } from './harness.js';
+import {
+  deadline,
+  intFromEnv,
+  osThreads,
+  printResult,
+  Rng,
+  seedFromEnv,
+  threadsSettle,
+} from './harness.js';
 
 // ---- what a task does -------------------------------------------------------------------------
 
@@ -327,6 +335,8 @@ const stats = {
   events: {} as Record<string, number>,
   outcomes: {} as Record<string, number>,
   hung: 0,
+  /** Of those, units found pending when the event loop had emptied (nothing held the process). */
+  idle: 0,
   probes: 0,
   violations: 0,
 };
@@ -375,6 +385,8 @@ class Ledger {
   config = '';
   callbackThrows = 0;
   callbackReports = 0;
+  /** The pool's stats() as JSON, for reports. */
+  stats: (() => string) | undefined;
   #unitCounter = 0;
 
   constructor(
@@ -1698,22 +1710,37 @@ type Ending = 'drain-close' | 'drain-terminate' | 'drain-dispose' | 'close-mid' 
 
 const ROUND_TIMEOUT_MS = intFromEnv('SPINDLE_CHAOS_ROUND_TIMEOUT', 60_000);
 
-async function allFinished(ledger: Ledger, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
+/**
+ * Waits for every unit of the round to finish; reports those still pending (and returns false)
+ * after `ms`, or at once if the event loop empties meanwhile (nothing held the process).
+ */
+async function allFinished(ledger: Ledger, ms: number, when: string): Promise<boolean> {
+  const watch = deadline(ms);
   for (;;) {
     const pending = ledger.units.filter((unit) => !unit.finished);
-    if (pending.length === 0) return true;
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(pending.map((unit) => unit.done)),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, left);
-      }),
+    if (pending.length === 0) {
+      watch.cancel();
+      return true;
+    }
+    const end = await Promise.race([
+      Promise.all(pending.map((unit) => unit.done)).then(() => 'done' as const),
+      watch.reached,
     ]);
-    clearTimeout(timer);
+    if (end === 'done') continue;
+    if (end === 'timeout') reportHung(ledger, when);
+    else reportIdle(ledger, when);
+    return false;
   }
+}
+
+/** The event loop emptied while the round still waited on the pool: nothing held the process. */
+function reportIdle(ledger: Ledger, when: string): void {
+  stats.idle++;
+  const pool = ledger.stats?.();
+  reportHung(
+    ledger,
+    `${when}, with nothing holding the event loop (the process would have ended there)${pool ? `; the pool's stats then: ${pool}` : ''}`,
+  );
 }
 
 const reportedHang = new Set<Ledger>();
@@ -1740,20 +1767,13 @@ function checkAllReady(ledger: Ledger, when: string): void {
   }
 }
 
-async function withTimeout(
-  promise: Promise<unknown>,
-  ms: number,
-  onTimeout: () => void,
-): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    promise.then(() => false),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (timedOut) onTimeout();
+/** Awaits `promise`; reports the ledger's pending units as hung if it takes over ROUND_TIMEOUT_MS. */
+async function withTimeout(ledger: Ledger, promise: Promise<unknown>, when: string): Promise<void> {
+  const watch = deadline(ROUND_TIMEOUT_MS);
+  const end = await Promise.race([promise.then(() => 'done' as const), watch.reached]);
+  watch.cancel();
+  if (end === 'timeout') reportHung(ledger, when);
+  else if (end === 'idle') reportIdle(ledger, when);
 }
 
 function onCallbackError(ledger: Ledger, error: unknown): void {
@@ -1763,11 +1783,11 @@ function onCallbackError(ledger: Ledger, error: unknown): void {
 
 async function terminate(ledger: Ledger, pool: ThreadPool): Promise<void> {
   ledger.terminateCalled = true;
-  await withTimeout(pool.terminate(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in terminate()'));
+  await withTimeout(ledger, pool.terminate(), 'in terminate()');
   ledger.terminated = true;
   // Every task not settled before terminate() is settled (CancelledError) when it resolves.
   checkAllReady(ledger, 'terminate() resolved');
-  await withTimeout(pool.join(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in join()'));
+  await withTimeout(ledger, pool.join(), 'in join()');
   ledger.finished = true;
 }
 
@@ -1778,7 +1798,7 @@ async function shutdown(
 ): Promise<void> {
   ledger.closed = true;
   const done = dispose ? executor[Symbol.asyncDispose]() : executor.shutdown({ wait: true });
-  await withTimeout(done, ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in shutdown()'));
+  await withTimeout(ledger, done, 'in shutdown()');
   ledger.finished = true;
   checkAllReady(ledger, 'shutdown() resolved');
 }
@@ -1803,7 +1823,7 @@ async function finalProbe(round: Round): Promise<void> {
         outcome = outcomeOf(false, error);
       },
     );
-    await withTimeout(unit.done, ROUND_TIMEOUT_MS, () => reportHung(ledger, 'serving a probe'));
+    await withTimeout(ledger, unit.done, 'serving a probe');
     if (!outcome) return;
     ledger.settled(unit, outcome, false);
     unit.finished = true;
@@ -1880,6 +1900,19 @@ async function runRound(
     pool.on('error', (error) => onCallbackError(ledger, error));
     host = { flavour, pool };
   }
+  const stopped = host;
+  if (VERBOSE) {
+    const emitter = host.flavour === 'executor' ? host.executor : host.pool;
+    emitter.on('threadExit', (event) =>
+      console.error(
+        `  [${key}] threadExit ${JSON.stringify(event)} at ${Date.now() - roundStarted} ms`,
+      ),
+    );
+  }
+  ledger.stats = () =>
+    JSON.stringify(
+      stopped.flavour === 'executor' ? stopped.executor.stats() : stopped.pool.stats(),
+    );
   const r = new Round(ledger, host, rng, weights);
   r.meddles = r.meddleRng.chance(0.5) ? r.meddleRng.int(1, 8) : 0;
   live.add(ledger);
@@ -2005,7 +2038,7 @@ async function runRound(
 
   if (ending.startsWith('drain')) {
     // Every call settles while the pool runs, and the pool still serves after all of it.
-    if (!(await allFinished(ledger, ROUND_TIMEOUT_MS))) reportHung(ledger, 'while the pool ran');
+    await allFinished(ledger, ROUND_TIMEOUT_MS, 'while the pool ran');
     if (r.running) await finalProbe(r);
   }
   if (r.stopping) await r.stopping;
@@ -2014,24 +2047,22 @@ async function runRound(
   } else if (ending === 'drain-close' || ending === 'close-mid') {
     host.pool.close();
     ledger.closed = true;
-    await withTimeout(host.pool.join(), ROUND_TIMEOUT_MS, () => reportHung(ledger, 'in join()'));
+    await withTimeout(ledger, host.pool.join(), 'in join()');
     ledger.finished = true;
     checkAllReady(ledger, 'close() and join()');
   } else if (ending === 'drain-dispose') {
     ledger.terminateCalled = true;
-    await withTimeout(host.pool[Symbol.asyncDispose](), ROUND_TIMEOUT_MS, () =>
-      reportHung(ledger, 'in [Symbol.asyncDispose]()'),
-    );
+    await withTimeout(ledger, host.pool[Symbol.asyncDispose](), 'in [Symbol.asyncDispose]()');
     ledger.terminated = true;
     ledger.finished = true;
     checkAllReady(ledger, 'await using');
   } else if (!ledger.terminateCalled) {
     await terminate(ledger, host.pool);
   }
-  if (!(await allFinished(ledger, 10_000))) reportHung(ledger, 'after the pool stopped');
+  await allFinished(ledger, 10_000, 'after the pool stopped');
   // A callback may have terminated the pool during the ending: that too must finish.
   if (r.stopping) await r.stopping;
-  if (!(await allFinished(ledger, 10_000))) reportHung(ledger, 'after the pool stopped');
+  await allFinished(ledger, 10_000, 'after the pool stopped');
   await delay(5); // Anything settling late would show now.
   live.delete(ledger);
   const before = stats.violations;

@@ -93,9 +93,9 @@ export function osThreads(): number {
 
 /** Waits up to `ms` for the OS thread count to fall to `target` or below; returns the count. */
 export async function threadsSettle(target: number, ms = 3000): Promise<number> {
-  const deadline = Date.now() + ms;
+  const until = Date.now() + ms;
   let count = osThreads();
-  while (count > target && Date.now() < deadline) {
+  while (count > target && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     count = osThreads();
   }
@@ -169,4 +169,49 @@ export function runScript(
 /** The tail of a long text, for assertion messages. */
 export function tail(text: string, chars = 6000): string {
   return text.length <= chars ? text : `…${text.slice(-chars)}`;
+}
+
+/** What ended a {@link deadline}: its time ran out, or the event loop emptied first. */
+export type DeadlineEnd = 'timeout' | 'idle';
+
+const idleWaiters = new Set<(end: DeadlineEnd) => void>();
+let listening = false;
+
+function onBeforeExit(): void {
+  const waiters = [...idleWaiters];
+  idleWaiters.clear();
+  for (const wake of waiters) wake('idle');
+}
+
+/**
+ * A watchdog for an await on a pool: `reached` resolves 'timeout' after `ms`, or 'idle' when the
+ * event loop empties first. Its timer does not hold the loop, so that a pool which holds nothing
+ * while a caller still waits on it shows: the process would end there with the await pending
+ * (status 13, an unsettled top-level await), as a user's own script would. 'beforeExit' is where
+ * that is seen; resolving wakes the waiter, which goes on and reports it.
+ */
+export function deadline(ms: number): { reached: Promise<DeadlineEnd>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let wake: ((end: DeadlineEnd) => void) | undefined;
+  const reached = new Promise<DeadlineEnd>((resolve) => {
+    wake = (end) => {
+      clearTimeout(timer);
+      idleWaiters.delete(wake as (end: DeadlineEnd) => void);
+      resolve(end);
+    };
+    timer = setTimeout(wake, ms, 'timeout');
+    timer.unref();
+  });
+  if (!listening) {
+    process.on('beforeExit', onBeforeExit);
+    listening = true;
+  }
+  idleWaiters.add(wake as (end: DeadlineEnd) => void);
+  return {
+    reached,
+    cancel: () => {
+      clearTimeout(timer);
+      idleWaiters.delete(wake as (end: DeadlineEnd) => void);
+    },
+  };
 }
