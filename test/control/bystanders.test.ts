@@ -61,6 +61,28 @@ async function startThenAbort(
   assert.equal(await rejection(aborted), 'stop');
 }
 
+/**
+ * What the pool's threads did, with times, for a failure message: a test here that fails under
+ * load should say in what order things happened.
+ */
+function timeline(pool: ThreadPool): () => string {
+  const started = performance.now();
+  const events: string[] = [];
+  const at = () => `${(performance.now() - started).toFixed(1)} ms`;
+  pool.on('threadStart', ({ name }) => events.push(`${at()} start ${name}`));
+  pool.on('threadExit', ({ name, reason }) => events.push(`${at()} exit ${name} (${reason})`));
+  return () => `${events.join('; ')}; at ${at()}: ${JSON.stringify(pool.stats())}`;
+}
+
+/** Awaits `calls`; if one fails, the failure says what the pool's threads did meanwhile. */
+async function allWithTimeline<T>(calls: Promise<T>[], told: () => string): Promise<T[]> {
+  try {
+    return await Promise.all(calls);
+  } catch (error) {
+    assert.fail(`${String(error)}\n  threads: ${told()}`);
+  }
+}
+
 for (const host of hosts) {
   const carrier = host.name === 'threads' ? 'thread' : 'process';
 
@@ -69,12 +91,13 @@ for (const host of hosts) {
       // Two threads of two slots each: the first one alone serves the aborted task, and it has
       // a free slot.
       await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
+      const told = timeline(pool);
       await startThenAbort(pool, ignoresItsAbort, () => {
         assert.equal(pool.stats().threads.live, 1);
       });
       // They outlast the grace: on the doomed thread they would fail with it.
       const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
-      const where = await Promise.all(during);
+      const where = await allWithTimeline(during, told);
       assert.equal(where[0], where[1], 'both on the thread started for them');
       await until(() => pool.stats().threads.replaced === 1, 10_000, 'the doomed thread to go');
       assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
@@ -82,11 +105,12 @@ for (const host of hosts) {
 
     test(`go to the other ${carrier} when both run`, T, async () => {
       await using pool = host.pool({ threads: 2, workers: 4, abortGrace: 1000 });
+      const told = timeline(pool);
       await bothStarted(pool);
       await startThenAbort(pool, ignoresItsAbort);
       // The other thread has two free slots, the doomed one a third.
       const during = [pool.apply(whereAfter, [1500]), pool.apply(whereAfter, [1500])];
-      const where = await Promise.all(during);
+      const where = await allWithTimeline(during, told);
       assert.equal(where[0], where[1], 'both on the other thread');
       await until(() => pool.stats().threads.replaced === 1, 10_000, 'the doomed thread to go');
       assert.equal(await pool.apply((x: number) => x + 1, [41]), 42);
