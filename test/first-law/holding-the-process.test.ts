@@ -50,18 +50,12 @@ describe('a carrier on its way out holds the process until it has exited', () =>
   });
 
   test('stopped after idleTimeout, whatever it reports before it exits', async () => {
-    const { engine, carriers, submit, turn } = fakePool({ workers: 1, threads: 1, idleTimeout: 5 });
-    const task = submit();
-    await turn();
-    const a = carriers[0] as FakeCarrier;
+    const { engine, turn, warmCarrier } = fakePool({ workers: 1, threads: 1, idleTimeout: 20 });
+    const a = await warmCarrier();
+    // Told before its idleTimeout runs out: once stopped, it exits when the test says.
     a.exitAtOnce = false;
-    engine.threadReady(a);
-    await turn();
-    a.startAll();
-    a.finish(task, 1);
-    await turn();
     assert.equal(a.busy, false, 'idle, it does not hold the process');
-    await delay(40);
+    await delay(80);
     assert.ok(a.stopRequested, 'stopped after idleTimeout');
     assert.equal(a.busy, true);
     a.reportNothingOfItsOwn();
@@ -74,19 +68,12 @@ describe('a carrier on its way out holds the process until it has exited', () =>
 
 describe('a carrier whose tasks could not be sent is idle again', () => {
   test('it lets go of the process, and still idles out', async () => {
-    const { engine, carriers, submit, settled, turn } = fakePool({
+    const { engine, submit, settled, turn, warmCarrier } = fakePool({
       workers: 1,
       threads: 1,
       idleTimeout: 20,
     });
-    const warm = submit();
-    await turn();
-    const a = carriers[0] as FakeCarrier;
-    engine.threadReady(a);
-    await turn();
-    a.startAll();
-    a.finish(warm, 0);
-    await turn();
+    const a = await warmCarrier();
     assert.equal(a.busy, false);
     // Its idle timer is running; the next task clears it when it is sent, and cannot be sent.
     const unsendable = submit(undefined, true);

@@ -153,5 +153,17 @@ export function fakePool(options: ThreadPoolOptions, takesTasksWhileStarting = f
   };
   /** Lets the engine pump (it does so on a microtask). */
   const turn = () => delay(0);
-  return { engine, carriers, submit, settled, turn };
+  /** Runs one task through a carrier started for it (ready, task done); returns the carrier. */
+  const warmCarrier = async (): Promise<FakeCarrier> => {
+    const task = submit();
+    await turn();
+    const carrier = carriers[carriers.length - 1] as FakeCarrier;
+    engine.threadReady(carrier);
+    await turn();
+    carrier.startAll();
+    carrier.finish(task, 0);
+    await turn();
+    return carrier;
+  };
+  return { engine, carriers, submit, settled, turn, warmCarrier };
 }

@@ -1900,19 +1900,17 @@ async function runRound(
     pool.on('error', (error) => onCallbackError(ledger, error));
     host = { flavour, pool };
   }
-  const stopped = host;
+  // The pool or the executor: both report their threads and their stats alike.
+  const owner: ThreadPool | ThreadPoolExecutor =
+    host.flavour === 'executor' ? host.executor : host.pool;
   if (VERBOSE) {
-    const emitter = host.flavour === 'executor' ? host.executor : host.pool;
-    emitter.on('threadExit', (event) =>
+    owner.on('threadExit', (event) =>
       console.error(
         `  [${key}] threadExit ${JSON.stringify(event)} at ${Date.now() - roundStarted} ms`,
       ),
     );
   }
-  ledger.stats = () =>
-    JSON.stringify(
-      stopped.flavour === 'executor' ? stopped.executor.stats() : stopped.pool.stats(),
-    );
+  ledger.stats = () => JSON.stringify(owner.stats());
   const r = new Round(ledger, host, rng, weights);
   r.meddles = r.meddleRng.chance(0.5) ? r.meddleRng.int(1, 8) : 0;
   live.add(ledger);
