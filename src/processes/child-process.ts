@@ -177,8 +177,7 @@ export class ChildProcessHandle extends ThreadHandle {
       this.#waiting.push(task);
     }
     this.#feed();
-    // Not if none of them could be sent: no result will come to make it idle again.
-    if (this.outstanding.size > 0) this.setBusy(true);
+    this.holdIfOutstanding();
   }
 
   /**

@@ -138,6 +138,17 @@ export abstract class ThreadHandle {
   /** Busy carriers keep the process alive, idle ones never do (where that applies). */
   setBusy(_busy: boolean): void {}
 
+  /**
+   * After tasks were sent: busy if any of them could be. Not if none could: no result would come
+   * to make it idle again. A task that failed to be sent may have left it idle for a moment (see
+   * Engine.taskFailed), with an idle timer that is not for now.
+   */
+  protected holdIfOutstanding(): void {
+    if (this.outstanding.size === 0) return;
+    this.clearIdleTimer();
+    this.setBusy(true);
+  }
+
   /** Records a task as sent here with this seq. */
   protected track(task: Task, seq: number): void {
     task.seq = seq;

@@ -228,18 +228,7 @@ export class WorkerThread extends ThreadHandle {
       for (const task of tasks) this.#sendAlone(task);
     }
     this.#functions.used(tasks, this);
-    this.#holdIfOutstanding();
-  }
-
-  /**
-   * After tasks were sent: busy if any of them could be. Not if none could: no result would come
-   * to make it idle again. A task that failed to be sent may have left it idle for a moment (see
-   * Engine.taskFailed), with an idle timer that is not for now.
-   */
-  #holdIfOutstanding(): void {
-    if (this.outstanding.size === 0) return;
-    this.clearIdleTimer();
-    this.setBusy(true);
+    this.holdIfOutstanding();
   }
 
   /**
@@ -287,7 +276,7 @@ export class WorkerThread extends ThreadHandle {
       }
       this.#sendAlone(task);
     }
-    this.#holdIfOutstanding();
+    this.holdIfOutstanding();
   }
 
   /** Sends one task in a message of its own; if it cannot be sent, it fails alone. */
