@@ -18,6 +18,12 @@ interface GoalDef {
   target: number;
   /** Earlier numbers from a quieter machine, for context. */
   context: string;
+  /**
+   * Rows of the same run that do the same work with no pool (the floors): each is held to the
+   * same reference, and the best of them is reported beside spindle. A goal its floor misses is
+   * out of reach for any pool on that machine.
+   */
+  floors?: readonly string[];
 }
 
 const latencyGoals: GoalDef[] = LATENCY_FORMS.flatMap((form): GoalDef[] => [
@@ -30,6 +36,7 @@ const latencyGoals: GoalDef[] = LATENCY_FORMS.flatMap((form): GoalDef[] => [
     op: '<=',
     target: 0.7,
     context: form === 'applyAsync().get()' ? 'spindle 25.6 µs, piscina 18.9, poolifier 19.0' : '',
+    floors: ['raw-echo'],
   },
   {
     workload: 'latency',
@@ -40,6 +47,7 @@ const latencyGoals: GoalDef[] = LATENCY_FORMS.flatMap((form): GoalDef[] => [
     op: '<=',
     target: 1,
     context: form === 'applyAsync().get()' ? 'spindle 292 µs, piscina 178, poolifier 134' : '',
+    floors: ['raw-echo'],
   },
 ]);
 
@@ -57,6 +65,7 @@ const httpGoals: GoalDef[] = [10, 100, 1000].map((w) => ({
       : w === 1000
         ? 'Python 871–1,016 ms, spindle 560–604 ms'
         : '',
+  floors: [`node-main W=${w}`, `raw-threads W=${w}`],
 }));
 
 const GOALS: readonly GoalDef[] = [
@@ -69,6 +78,7 @@ const GOALS: readonly GoalDef[] = [
     op: '<=',
     target: 0.7,
     context: 'spindle 28.5 ms, piscina 32.7 ms',
+    floors: ['raw-echo'],
   },
   {
     workload: 'throughput',
@@ -78,6 +88,7 @@ const GOALS: readonly GoalDef[] = [
     op: '>=',
     target: 10,
     context: 'spindle 554k, poolifier 58.3k',
+    floors: ['raw-echo'],
   },
   {
     workload: 'throughput',
@@ -96,6 +107,7 @@ const GOALS: readonly GoalDef[] = [
     op: '<=',
     target: 0.6,
     context: '0.83× (238 vs 286 MB)',
+    floors: ['raw-echo'],
   },
   {
     workload: 'throughput',
@@ -132,6 +144,7 @@ const GOALS: readonly GoalDef[] = [
     op: '<=',
     target: 0.5,
     context: '0.54×',
+    floors: ['node-main', 'raw-threads'],
   },
   {
     workload: 'imap',
@@ -253,6 +266,8 @@ export interface GoalResult {
   /** undefined when the run lacks a number it needs, or the goal is only reported. */
   met: boolean | undefined;
   context: string;
+  /** The best floor (no pool) on the same ratio, and whether it meets the target. */
+  floor: { label: string; ratio: number; met: boolean | undefined } | undefined;
 }
 
 function holds(op: GoalDef['op'], value: number, target: number): boolean | undefined {
@@ -280,7 +295,9 @@ export function evaluateGoals(reports: readonly WorkloadReport[]): GoalResult[] 
     if (g.against === 'value') {
       const met = spindle === undefined ? undefined : holds(g.op, spindle, g.target);
       const target = g.op === 'info' ? 'reported' : `${g.op} ${g.target}`;
-      return [{ ...base, reference: undefined, ratio: undefined, target, met, context }];
+      return [
+        { ...base, reference: undefined, ratio: undefined, target, met, context, floor: undefined },
+      ];
     }
     const against =
       g.against === 'best peer' && metric !== undefined
@@ -293,6 +310,24 @@ export function evaluateGoals(reports: readonly WorkloadReport[]): GoalResult[] 
       spindle === undefined || reference === undefined ? undefined : spindle / reference.value;
     const met = ratio === undefined ? undefined : holds(g.op, ratio, g.target);
     const target = g.op === 'info' ? 'reported' : `${g.op} ${g.target}×`;
-    return [{ ...base, reference, ratio, target, met, context }];
+    const floor = reference === undefined ? undefined : bestFloor(g, reference.value, row);
+    return [{ ...base, reference, ratio, target, met, context, floor }];
   });
+}
+
+/** The floor row whose ratio to the reference comes nearest the target (see GoalDef.floors). */
+function bestFloor(
+  g: GoalDef,
+  referenceValue: number,
+  row: (label: string) => Row | undefined,
+): GoalResult['floor'] {
+  let best: GoalResult['floor'];
+  for (const label of g.floors ?? []) {
+    const value = median(row(label), g.metric);
+    if (value === undefined) continue;
+    const ratio = value / referenceValue;
+    const better = best === undefined || (g.op === '>=' ? ratio > best.ratio : ratio < best.ratio);
+    if (better) best = { label, ratio, met: holds(g.op, ratio, g.target) };
+  }
+  return best;
 }

@@ -65,12 +65,30 @@ function goalCells(g: GoalResult): string[] {
     ? `${g.reference.label} ${formatValue(g.reference.value, format)}`
     : '–';
   const ratio = g.ratio === undefined ? '–' : `${g.ratio.toFixed(2)}×`;
-  const met =
-    g.target === 'reported' ? '–' : g.met === undefined ? 'n/a' : g.met ? 'met' : 'NOT met';
-  return [`${g.no}. ${g.goal}`, formatValue(g.spindle, format), reference, ratio, g.target, met];
+  const floor = g.floor ? `${g.floor.label} ${g.floor.ratio.toFixed(2)}×` : '–';
+  let met = g.target === 'reported' ? '–' : g.met === undefined ? 'n/a' : g.met ? 'met' : 'NOT met';
+  // A goal that no program met without a pool either is out of reach on this machine.
+  if (g.met === false && g.floor?.met === false) met = 'NOT met (nor without a pool)';
+  return [
+    `${g.no}. ${g.goal}`,
+    formatValue(g.spindle, format),
+    reference,
+    ratio,
+    floor,
+    g.target,
+    met,
+  ];
 }
 
-const GOAL_HEADERS = ['goal', 'spindle', 'reference', 'ratio', 'target', 'result'];
+const GOAL_HEADERS = [
+  'goal',
+  'spindle',
+  'reference',
+  'ratio',
+  'without a pool',
+  'target',
+  'result',
+];
 
 function heading(report: WorkloadReport): string {
   let rounds = report.rounds === 1 ? '1 run' : `${report.rounds} rounds`;

@@ -30,8 +30,18 @@ export const PROCESS_POOLS = [
   'workerpool',
 ] as const satisfies readonly NodePool[];
 
-/** Everything that can take part in a workload. `node-serial` is the main thread, no pool. */
-export const PARTICIPANTS = [...NODE_POOLS, 'python', 'node-serial'] as const;
+/**
+ * Everything that can take part in a workload. No pool in the last three: `node-serial` and
+ * `node-main` are the main thread (calls one after another, or all at once), `raw-threads` bare
+ * worker threads started for the job (the I/O workloads' floors, bench/child/no-pool.ts).
+ */
+export const PARTICIPANTS = [
+  ...NODE_POOLS,
+  'python',
+  'node-serial',
+  'node-main',
+  'raw-threads',
+] as const;
 export type Participant = (typeof PARTICIPANTS)[number];
 
 /** Sizes of each workload, chosen by the parent (full or --quick) and passed to the child. */

@@ -21,3 +21,18 @@ export async function httpGet(url) {
     request.on('error', reject);
   });
 }
+
+// Whether a TCP connect to host:port succeeds: the port scan (bench/workloads/portscan.ts).
+export async function testPortNumber(host, port) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const settle = (open) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(3000, () => settle(false));
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+  });
+}

@@ -2,10 +2,13 @@
 // server that answers each GET after a delay (a process of its own, started by the parent);
 // W comes from the variant (`W=100`). spindle as the guide writes it, with Node's `http.get`
 // inside the task; piscina with W tasks in flight (W / threads per thread). Timed from the
-// pool's construction to the end of its `await using` block (terminate and join).
+// pool's construction to the end of its `await using` block (terminate and join). The floors, no
+// pool: `node-main` keeps W GETs in flight on the main thread, `raw-threads` on as many bare
+// worker threads as the pools get, started for the job (bench/child/no-pool.ts).
 import { loadSpindle } from '../adapters/spindle.js';
 import { expectEqual } from '../child/check.js';
 import type { Measurement } from '../child/measurement.js';
+import { onMainThread, onRawThreads } from '../child/no-pool.js';
 import type { ChildSpec } from '../shared/protocol.js';
 
 /** Runs in a spindle thread as inline source: it can only use its argument and imports. */
@@ -51,6 +54,13 @@ async function withPiscina(workers: number, threads: number, urls: string[]): Pr
   }
 }
 
+async function withRawThreads(workers: number, threads: number, urls: string[]): Promise<number[]> {
+  const jobs = urls.map((url) => [url]);
+  const run = await onRawThreads<number>('httpGet', jobs, threads, workers);
+  await run.stop();
+  return run.results;
+}
+
 export async function run(spec: ChildSpec<'http'>): Promise<Measurement> {
   const { host, port, delayMs, minRequests } = spec.params;
   const workers = Number(/^W=(\d+)$/.exec(spec.variant ?? '')?.[1]);
@@ -62,6 +72,14 @@ export async function run(spec: ChildSpec<'http'>): Promise<Measurement> {
   let statuses: number[];
   if (spec.pool === 'spindle') statuses = await withSpindle(workers, urls);
   else if (spec.pool === 'piscina') statuses = await withPiscina(workers, spec.threads, urls);
+  else if (spec.pool === 'node-main')
+    statuses = await onMainThread(
+      httpGet,
+      urls.map((url) => [url] as [string]),
+      workers,
+    );
+  else if (spec.pool === 'raw-threads')
+    statuses = await withRawThreads(workers, spec.threads, urls);
   else throw new Error(`the HTTP workload has no ${spec.pool} variant`);
   const totalMs = performance.now() - t0;
   expectEqual('responses', statuses.filter((s) => s === 200).length, requests);

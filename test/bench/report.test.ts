@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { parseOptions } from '../../bench/lib/args.js';
 import { evaluateGoals } from '../../bench/lib/goals.js';
 import { renderChart } from '../../bench/lib/plot.js';
+import { renderText } from '../../bench/lib/report.js';
 import { laneOf, reportWorkload, type WorkloadRun } from '../../bench/lib/results.js';
 import type { Sample } from '../../bench/lib/runner.js';
 import { WORKLOADS } from '../../bench/lib/workloads.js';
@@ -112,6 +113,54 @@ describe('bench results and goals', () => {
     assert.equal(heap.spindle, 150);
     assert.equal(heap.met, undefined);
     assert.equal(heap.target, 'reported');
+  });
+
+  test('a goal is also held against its floors, the same work with no pool: the best one is reported', () => {
+    const report = reportWorkload(
+      runOf('http', [
+        ['spindle', 'W=100', [ok({ totalMs: 800 })]],
+        ['python', 'W=100', [ok({ totalMs: 660 })]],
+        ['node-main', 'W=100', [ok({ totalMs: 640 })]],
+        ['raw-threads', 'W=100', [ok({ totalMs: 790 })]],
+        ['spindle', 'W=1000', [ok({ totalMs: 500 })]],
+        ['python', 'W=1000', [ok({ totalMs: 900 })]],
+        ['raw-threads', 'W=1000', [ok({ totalMs: 450 })]],
+      ]),
+    );
+    const goals = evaluateGoals([report]);
+    const w100 = goals.find((g) => g.goal.includes('ThreadPool(100)'))!;
+    // The lowest time of the two floors, at the same W, against the same reference (Python).
+    assert.deepEqual(w100.floor, { label: 'node-main W=100', ratio: 640 / 660, met: false });
+    assert.equal(w100.met, false);
+    const w1000 = goals.find((g) => g.goal.includes('ThreadPool(1000)'))!;
+    assert.deepEqual(w1000.floor, { label: 'raw-threads W=1000', ratio: 450 / 900, met: true });
+    // No floor row measured: none reported, and the verdict is spindle's alone.
+    const w10 = goals.find((g) => g.goal.includes('ThreadPool(10)'))!;
+    assert.equal(w10.floor, undefined);
+
+    const text = renderText([report], goals);
+    assert.match(
+      text,
+      /ThreadPool\(100\)\.map.*node-main W=100 0\.97×.*NOT met \(nor without a pool\)/,
+    );
+    assert.match(text, /ThreadPool\(1000\)\.map.*raw-threads W=1000 0\.50×.*<= 0\.8×\s+met/);
+  });
+
+  test('a floor held to a higher-is-better goal reports its highest ratio', () => {
+    const report = reportWorkload(
+      runOf('throughput', [
+        ['spindle', undefined, [ok({ tasksPerSec: 300_000, peakRssMb: 200 })]],
+        ['poolifier', undefined, [ok({ tasksPerSec: 40_000, peakRssMb: 500 })]],
+        ['tinypool', undefined, [ok({ tasksPerSec: 8_000, peakRssMb: 250 })]],
+        ['raw-echo', undefined, [ok({ tasksPerSec: 800_000, peakRssMb: 140 })]],
+      ]),
+    );
+    const byGoal = new Map(evaluateGoals([report]).map((g) => [g.goal, g]));
+    const tasks = byGoal.get("tasks/s at least 10× poolifier's")!;
+    assert.deepEqual(tasks.floor, { label: 'raw-echo', ratio: 20, met: true });
+    const rss = byGoal.get("peak RSS at most 0.6× tinypool's")!;
+    assert.deepEqual(rss.floor, { label: 'raw-echo', ratio: 140 / 250, met: true });
+    assert.equal(rss.met, false);
   });
 
   test('scaling: a size is skipped when the smaller one projects past the budget', () => {

@@ -128,8 +128,9 @@ const startup: WorkloadDef<'startup'> = {
   title: 'Startup',
   measures:
     'A fresh process per sample: import the library (reported apart), then `new Pool` to the ' +
-    'first result of a trivial task. Also the whole process, spawn to exit, timed by the parent.',
-  participants: POOLS_AND_PYTHON,
+    'first result of a trivial task. Also the whole process, spawn to exit, timed by the parent. ' +
+    '`raw-echo` is the floor: one `new Worker` to its first echo, no pool.',
+  participants: [...POOLS_AND_PYTHON, 'raw-echo'],
   metrics: [
     { key: 'startupMs', label: 'new→result ms', better: 'lower', format: 'ms' },
     { key: 'importMs', label: 'import ms', better: 'lower', format: 'ms' },

@@ -13,8 +13,11 @@ const portscan: WorkloadDef<'portscan'> = {
     "The seed's port scan (examples/port-scanner-concurrent.ts): connect to 1,024 ports of " +
     '127.0.0.1, every 16th listening (opened by the benchmark). spindle `new ThreadPool(1024)` ' +
     '+ `starmap` and Python `ThreadPool(1024)` + `starmap`, timed from construction to the end ' +
-    'of the `await using` / `with` block; `node-serial` awaits one connect after another.',
-  participants: ['spindle', 'python', 'node-serial'],
+    'of the `await using` / `with` block; `node-serial` awaits one connect after another. The ' +
+    'floors, no pool: `node-main` makes all 1,024 connects at once on the main thread, ' +
+    '`raw-threads` on 2 bare worker threads started for the scan (512 each, all at once), timed ' +
+    'the same way.',
+  participants: ['spindle', 'python', 'node-serial', 'node-main', 'raw-threads'],
   reference: 'python',
   metrics: [
     { key: 'totalMs', label: 'total ms', better: 'lower', format: 'ms' },
@@ -50,11 +53,13 @@ const http: WorkloadDef<'http'> = {
     '`ThreadPool(W)` + `map` with `urllib.request.urlopen`; no keep-alive on either side (a ' +
     'connection per GET). piscina gets W concurrent tasks (`concurrentTasksPerWorker`), as ' +
     'many GETs in flight. Timed from the pool’s construction to the end of its `await using` / ' +
-    '`with` block; the floor is ceil(N / W) × 50 ms.',
-  participants: ['spindle', 'python', 'piscina'],
+    '`with` block; the floor is ceil(N / W) × 50 ms. What Node needs without a pool, the same ' +
+    'GETs with W in flight: `node-main` on the main thread, `raw-threads` on 2 bare worker ' +
+    'threads started for the job (W / 2 each).',
+  participants: ['spindle', 'python', 'piscina', 'node-main', 'raw-threads'],
   variants: () => {
     const all = HTTP_WORKERS.map((w) => `W=${w}`);
-    return { spindle: all, python: all, piscina: all };
+    return { spindle: all, python: all, piscina: all, 'node-main': all, 'raw-threads': all };
   },
   reference: 'python',
   metrics: [
