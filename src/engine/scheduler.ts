@@ -21,6 +21,7 @@ import {
   everyCarrierBusy,
   PlanScratch,
   planDispatch,
+  splitsLastWave,
   stuckCarriers,
   type ThreadLoad,
   takeBackPair,
@@ -95,6 +96,7 @@ export class Scheduler {
     // Threads first: a thread that is starting keeps its share of the queue (see #dispatch).
     this.#startThreadsForDemand();
     this.#takeBackFromStuck();
+    if (this.queue.splittable !== 0) this.#splitForLastWave();
     this.#dispatch();
     if (this.queue.size === 0) this.#rebalance();
     this.#tellQueued();
@@ -152,7 +154,7 @@ export class Scheduler {
       this.requeue(taken.filter((t) => t !== task));
       if (thread.outstanding.size === 0) this.markIdle(thread);
     } else {
-      this.queue.removed();
+      this.queue.removed(task);
     }
     return true;
   }
@@ -328,6 +330,24 @@ export class Scheduler {
       thread.send(batch);
       if (thread.state === ThreadState.Ready) this.#retireIfSpent(thread);
     }
+  }
+
+  /**
+   * The queue holds map chunks that could be split into their items: split them when the policy
+   * says this is a map's last wave (splitsLastWave in dispatch-policy.ts).
+   */
+  #splitForLastWave(): void {
+    let carriers = 0;
+    let slots = 0;
+    for (const thread of this.threads) {
+      if (!acceptsTasks(thread) || thread.abortsInGrace !== 0) continue;
+      carriers++;
+      slots += thread.quota;
+    }
+    const queued = this.queue.size;
+    // The queue alone outnumbers the slots: not the last wave (and not worth counting its calls).
+    if (carriers < 2 || queued >= slots) return;
+    if (splitsLastWave(this.queue.calls(slots), queued, slots, carriers)) this.queue.splitAll();
   }
 
   /** A carrier that has been sent all the tasks it may run takes no more, and stops when done. */

@@ -1,28 +1,51 @@
 /**
  * The queue of tasks waiting for a thread: a FIFO (fifo.ts) with front insertion for tasks a
  * thread gave back, and lazy removal: a task taken out of order (cancelled) is skipped when it
- * reaches the front, so cancelling costs nothing while the queue is long.
+ * reaches the front, so cancelling costs nothing while the queue is long. It counts the map
+ * chunks it holds that could be split into their items (see splitsLastWave in
+ * dispatch-policy.ts), so that a pool with none (most pools, most of the time) never looks.
  */
 import { Fifo } from './fifo.js';
-import { type Task, TaskState } from './task.js';
+import { type Job, type Task, TaskState } from './task.js';
 
 function isLive(task: Task): boolean {
   return task.state === TaskState.Queued && task.thread === null;
+}
+
+/**
+ * A chunk of more than one item of a job that can split it, with nothing that ties its items
+ * together: no signal, timeout or onProgress, no buffers transferred, its items not serialized.
+ */
+export function isSplittable(task: Task): boolean {
+  return (
+    task.calls > 1 &&
+    task.job?.split !== undefined &&
+    task.control === undefined &&
+    task.transfer === undefined &&
+    Array.isArray(task.payload)
+  );
 }
 
 export class TaskQueue {
   readonly #tasks = new Fifo<Task>();
   /** Live (not removed) tasks in the queue. */
   size = 0;
+  /** Live tasks in the queue that isSplittable() holds for (counted as they come and go). */
+  splittable = 0;
 
   push(task: Task): void {
     this.#tasks.push(task);
     this.size++;
+    if (task.calls > 1 && isSplittable(task)) this.splittable++;
   }
 
   /** Puts tasks back at the front, keeping their order. */
   unshiftAll(tasks: readonly Task[]): void {
-    for (let i = tasks.length - 1; i >= 0; i--) this.#tasks.unshift(tasks[i] as Task);
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const task = tasks[i] as Task;
+      this.#tasks.unshift(task);
+      if (task.calls > 1 && isSplittable(task)) this.splittable++;
+    }
     this.size += tasks.length;
   }
 
@@ -31,6 +54,7 @@ export class TaskQueue {
     if (!task) return undefined;
     this.#tasks.shift();
     this.size--;
+    if (task.calls > 1 && isSplittable(task)) this.splittable--;
     return task;
   }
 
@@ -43,15 +67,46 @@ export class TaskQueue {
     return undefined;
   }
 
-  /** Marks a queued task as gone; the caller has already changed its state. */
-  removed(): void {
+  /**
+   * Marks a queued task as gone; the caller has already changed its state (so the task is asked
+   * what it was before: a removed task is no longer live, and is dropped when it reaches the
+   * front without being counted again).
+   */
+  removed(task: Task): void {
     this.size--;
+    if (task.calls > 1 && isSplittable(task)) this.splittable--;
+  }
+
+  /**
+   * The calls the live tasks queued stand for (a chunk's items each), counted until they pass
+   * `limit` (then some number above it).
+   */
+  calls(limit: number): number {
+    let calls = 0;
+    for (let i = 0; i < this.#tasks.length && calls <= limit; i++) {
+      const task = this.#tasks.at(i) as Task;
+      if (isLive(task)) calls += task.calls;
+    }
+    return calls;
+  }
+
+  /** Replaces every splittable task queued by its job's tasks for its items, in place. */
+  splitAll(): void {
+    const tasks = this.drain();
+    const replaced: Task[] = [];
+    for (const task of tasks) {
+      if (task.calls > 1 && isSplittable(task)) {
+        for (const piece of (task.job as Required<Job>).split(task)) replaced.push(piece);
+      } else replaced.push(task);
+    }
+    this.unshiftAll(replaced);
   }
 
   /** Empties the queue, returning the live tasks in order. */
   drain(): Task[] {
     const tasks = this.#tasks.drain().filter(isLive);
     this.size = 0;
+    this.splittable = 0;
     return tasks;
   }
 }

@@ -29,6 +29,12 @@ export interface Job {
   [SETTLE](task: Task, outcome: Outcome, value: unknown): void;
   /** A map whose chunks are of the default chunksize: their items may be helped along. */
   readonly divisible?: boolean;
+  /**
+   * Replaces a queued chunk of this (divisible) job by one task per item, in order, which settle
+   * the job in its place: the chunk itself never settles (see splitsLastWave in
+   * dispatch-policy.ts). Only for a chunk that is queued, with no control and nothing transferred.
+   */
+  split?(chunk: Task): Task[];
 }
 
 /** What a task knows of the carrier it was sent to (the engine knows it as a ThreadHandle). */

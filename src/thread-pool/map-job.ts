@@ -5,7 +5,7 @@
  */
 
 import { ChunkResult } from '../engine/chunk-result.js';
-import { type Job, SETTLE, type Task } from '../engine/task.js';
+import { type Job, SETTLE, Task, TaskState } from '../engine/task.js';
 import { Outcome } from '../protocol/messages.js';
 import { type AsyncResult, settleResult } from './async-result.js';
 
@@ -16,6 +16,12 @@ export class MapJob<R> implements Job {
   readonly #parts: R[][];
   #remaining: number;
   #done = false;
+  /**
+   * Chunks split into one task per item for the last wave (see `split`): each such task's place
+   * in its chunk, and how many items of each split chunk have not settled.
+   */
+  #pieces: Map<Task, number> | undefined;
+  #piecesLeft: Map<number, number> | undefined;
 
   /**
    * `divisible`: the chunks are of the default chunksize, so that their items may run side by
@@ -40,13 +46,69 @@ export class MapJob<R> implements Job {
       this.#finish(false, failed.error);
       return;
     }
+    const offset = this.#pieces?.get(task);
+    if (offset !== undefined) {
+      this.#settlePiece(task, offset, (value as R[])[0] as R);
+      return;
+    }
     this.#parts[task.index] = value as R[];
+    if (--this.#remaining === 0) this.#finish(true, join(this.#parts));
+  }
+
+  /**
+   * One task per item of a queued chunk, in its place: the chunk's part is filled item by item,
+   * and counts as one part done once all of them are in.
+   */
+  split(chunk: Task): Task[] {
+    const items = chunk.payload as unknown[];
+    const pieces = new Array<Task>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const piece = new Task(
+        chunk.fn,
+        chunk.record,
+        chunk.mode,
+        [items[i]],
+        undefined,
+        this,
+        chunk.index,
+      );
+      piece.queuedAt = chunk.queuedAt;
+      pieces[i] = piece;
+    }
+    // A map that has already failed still runs what it queued (as CPython does), for nothing.
+    if (!this.#done) {
+      this.#parts[chunk.index] = new Array<R>(items.length);
+      this.#pieces ??= new Map();
+      this.#piecesLeft ??= new Map();
+      this.#piecesLeft.set(chunk.index, items.length);
+      for (let i = 0; i < items.length; i++) this.#pieces.set(pieces[i] as Task, i);
+    }
+    // Replaced: it is never sent, and never settles (its items settle in its place).
+    chunk.state = TaskState.Settled;
+    chunk.job = null;
+    chunk.payload = undefined;
+    return pieces;
+  }
+
+  #settlePiece(piece: Task, offset: number, value: R): void {
+    const pieces = this.#pieces as Map<Task, number>;
+    const left = this.#piecesLeft as Map<number, number>;
+    pieces.delete(piece);
+    (this.#parts[piece.index] as R[])[offset] = value;
+    const remaining = (left.get(piece.index) as number) - 1;
+    if (remaining > 0) {
+      left.set(piece.index, remaining);
+      return;
+    }
+    left.delete(piece.index);
     if (--this.#remaining === 0) this.#finish(true, join(this.#parts));
   }
 
   #finish(ok: boolean, value: unknown): void {
     this.#done = true;
     this.#parts.length = 0;
+    this.#pieces = undefined;
+    this.#piecesLeft = undefined;
     settleResult(this.#result, ok, value);
   }
 }

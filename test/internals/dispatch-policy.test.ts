@@ -10,6 +10,7 @@ import {
   planDispatch,
   READ_AHEAD_MS,
   readAheadFor,
+  splitsLastWave,
   stuckCarriers,
   type ThreadLoad,
   takeBackPair,
@@ -241,5 +242,22 @@ describe('taking back', () => {
     assert.equal(takeBackPair([full, victim]), undefined);
     assert.equal(takeBackPair([carrier({ stuck: true }), victim]), undefined);
     assert.equal(takeBackPair([carrier({ phase: 'starting' }), victim]), undefined);
+  });
+});
+
+describe('splitting the last wave of a map into its items', () => {
+  test('once every call queued fits in the slots of all carriers at once', () => {
+    // ThreadPool(100) on 2 threads, 1,000 items in chunks of 3: the last 34 chunks hold 100.
+    assert.equal(splitsLastWave(100, 34, 100, 2), true);
+    assert.equal(splitsLastWave(99, 33, 100, 2), true);
+    // One wave before: 134 chunks, 400 calls.
+    assert.equal(splitsLastWave(400, 134, 100, 2), false);
+    assert.equal(splitsLastWave(101, 34, 100, 2), false);
+  });
+
+  test('not with one carrier (its free slots already help its chunks), nor when nothing is a chunk', () => {
+    assert.equal(splitsLastWave(100, 34, 100, 1), false);
+    assert.equal(splitsLastWave(4, 4, 8, 2), false);
+    assert.equal(splitsLastWave(0, 0, 8, 2), false);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ThreadPool } from 'spindle';
-import { rejection, T } from '../helpers.js';
+import { rejection, T, until } from '../helpers.js';
 
 /** Shared words: [running now, peak, items that started while their chunk sibling ran, ...running flags]. */
 interface Item {
@@ -139,6 +139,84 @@ describe('chunks and task slots', () => {
         const seen = counts(memory);
         assert.ok(seen.overlaps >= 1, 'the last chunk was helped');
         assert.ok(seen.overlaps <= 6, `${seen.overlaps} items helped: only the last chunks can be`);
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    "a map's last chunks are split into their items, so that every thread takes its share",
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 4, threads: 2 });
+      try {
+        await bothThreadsUp(pool);
+        const before = pool.stats().completed;
+        // 20 items on 4 slots, 2 per thread: chunks of ceil(20 / 16) = 2, 10 chunks. After two
+        // waves of 4 chunks, the last 2 chunks (4 items) fit the 4 slots at once: they are split,
+        // and each thread, its slots free, takes 2 items. Not split, the thread whose slots came
+        // free first would take both chunks and run their 4 items on its 2 slots while the other
+        // thread idled.
+        const ran = await pool.map(
+          async (index: number): Promise<[number, number]> => {
+            await new Promise((resolve) => setTimeout(resolve, 80));
+            return [index, (await import('node:worker_threads')).threadId];
+          },
+          Array.from({ length: 20 }, (_, i) => i),
+        );
+        assert.deepEqual(
+          ran.map(([index]) => index),
+          Array.from({ length: 20 }, (_, i) => i),
+        );
+        const lastWave = new Set(ran.slice(16).map(([, thread]) => thread));
+        assert.equal(lastWave.size, 2, `the last 4 items ran on threads ${[...lastWave]}`);
+        assert.equal(pool.stats().completed - before, 20, 'counted once per item');
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    'split chunks: starmap values in order, and an item that throws rejects the map',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 4, threads: 2 });
+      try {
+        await bothThreadsUp(pool);
+        const start = pool.stats();
+        const pairs = Array.from({ length: 20 }, (_, i): [number, number] => [i, 10 * i]);
+        const sums = await pool.starmap(async (a: number, b: number) => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return a + b;
+        }, pairs);
+        assert.deepEqual(
+          sums,
+          pairs.map(([a, b]) => a + b),
+        );
+        // Item 18 is in the last wave, split: its error is the map's.
+        const error = await rejection(
+          pool.map(
+            async (index: number) => {
+              await new Promise((resolve) => setTimeout(resolve, 30));
+              if (index === 18) throw new RangeError(`item ${index} failed`);
+              return index;
+            },
+            Array.from({ length: 20 }, (_, i) => i),
+          ),
+        );
+        assert.ok(error instanceof RangeError);
+        assert.equal((error as Error).message, 'item 18 failed');
+        // The items still running when the map rejected settle too, each once.
+        await until(() => {
+          const now = pool.stats();
+          return now.queued + now.running === 0;
+        });
+        const end = pool.stats();
+        assert.equal(end.completed - start.completed, 20 + 19);
+        assert.equal(end.failed - start.failed, 1);
+        assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2, 3]), [2, 3, 4]);
       } finally {
         await pool.terminate();
       }

@@ -1,0 +1,87 @@
+// The pool's queue and the map chunks it could split (see splitsLastWave in dispatch-policy.ts):
+// it counts them as they come and go, and splitAll() puts each one's items in its place.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Job, SETTLE, Task, TaskState } from '../../src/engine/task.js';
+import { TaskQueue } from '../../src/engine/task-queue.js';
+import type { FunctionRecord } from '../../src/functions/functions.js';
+import { Mode } from '../../src/protocol/messages.js';
+
+const fn = (x: unknown) => x;
+const record = {} as FunctionRecord;
+
+/** A job that splits its chunks as MapJob does: one task per item, the chunk never sent. */
+class SplittingJob implements Job {
+  readonly divisible = true;
+  [SETTLE](): void {}
+  split(chunk: Task): Task[] {
+    const pieces = (chunk.payload as unknown[]).map(
+      (item) => new Task(fn, record, chunk.mode, [item], undefined, this, chunk.index),
+    );
+    chunk.state = TaskState.Settled;
+    return pieces;
+  }
+}
+
+/** A task as the engine queues it: `calls` is a chunk's item count (stats.ts sets it so). */
+function task(payload: unknown[], job: Job | null, mode: Mode = Mode.Map, index = 0): Task {
+  const made = new Task(fn, record, mode, payload, undefined, job, index);
+  if (mode !== Mode.Call) made.calls = payload.length;
+  return made;
+}
+
+const itemsOf = (queue: TaskQueue): unknown[] => {
+  const out: unknown[] = [];
+  for (let t = queue.shift(); t; t = queue.shift()) out.push((t.payload as unknown[])[0]);
+  return out;
+};
+
+describe('the task queue and splittable chunks', () => {
+  test('counts the chunks it could split as they come and go', () => {
+    const queue = new TaskQueue();
+    const job = new SplittingJob();
+    const chunk = task([1, 2, 3], job);
+    queue.push(chunk);
+    queue.push(task([4], job)); // one item: nothing to split
+    queue.push(task([5, 6], null)); // no job that splits
+    queue.push(task([7, 8], job, Mode.Call)); // a call, not a chunk: calls stays 1
+    assert.equal(queue.splittable, 1);
+    assert.equal(queue.calls(100), 3 + 1 + 2 + 1);
+    queue.shift();
+    assert.equal(queue.splittable, 0);
+    queue.unshiftAll([chunk]);
+    assert.equal(queue.splittable, 1);
+    chunk.state = TaskState.Settled;
+    queue.removed(chunk);
+    assert.equal(queue.splittable, 0);
+    assert.equal(queue.size, 3);
+    assert.equal(queue.calls(100), 4, 'a removed task counts no calls');
+  });
+
+  test('a chunk with a transfer list or a control is never split', () => {
+    const queue = new TaskQueue();
+    const job = new SplittingJob();
+    const transferred = new Task(fn, record, Mode.Map, [1, 2], [new ArrayBuffer(8)], job, 0);
+    transferred.calls = 2;
+    queue.push(transferred);
+    assert.equal(queue.splittable, 0);
+    queue.splitAll();
+    assert.equal(queue.size, 1);
+    assert.equal(queue.shift(), transferred);
+  });
+
+  test('splitAll puts each chunk’s items in its place, in order; calls() stops past its limit', () => {
+    const queue = new TaskQueue();
+    const job = new SplittingJob();
+    queue.push(task([1, 2], job, Mode.Map, 0));
+    queue.push(task([3], null, Mode.Call));
+    queue.push(task([4, 5, 6], job, Mode.Map, 1));
+    assert.ok(queue.calls(2) > 2);
+    queue.splitAll();
+    assert.equal(queue.size, 6);
+    assert.equal(queue.splittable, 0);
+    assert.equal(queue.calls(100), 6);
+    assert.deepEqual(itemsOf(queue), [1, 2, 3, 4, 5, 6]);
+    assert.equal(queue.size, 0);
+  });
+});
