@@ -169,26 +169,31 @@ function freer(
 }
 
 /**
- * Whether the map chunks queued should be split into one task per item: the last wave of a map.
+ * How many items at most each queued map chunk should hold now, or 0 to leave the chunks as they
+ * are: the last wave of a map.
  *
  * A chunk holds one slot and runs its items one after another; its thread's other free slots may
  * help it along (run/chunk-run.ts), but only its own thread's. At a map's end the chunks left
  * go, one per free slot, to the first thread whose slots come free, and the threads whose slots
  * come free a moment later find the queue empty: 1,000 GETs of 50 ms on `ThreadPool(100)` (2
  * threads of 50 slots, chunks of 3) ended with the last 34 chunks, 100 GETs, on one thread, two
- * waves of GETs on its 50 slots while the other thread's 50 idled. So once every call queued
- * fits in the slots of all carriers at once (`queuedCalls` at most `slots`), and there is more
- * than one carrier to share them, each chunk is replaced by its items, and each carrier takes
- * as many as its slots can run. Items still start in input order; the split costs one task per
- * item, at most `slots` of them, once per map.
+ * waves of GETs on its 50 slots while the other thread's 50 idled; 64 `fib` calls in 8 chunks on
+ * two threads end with one thread running the last chunk alone. So once fewer tasks are queued
+ * than the carriers have slots in all, and there is more than one carrier to share them, the
+ * chunks are cut into pieces of about `queuedCalls / slots` items (single items when the calls
+ * fit the slots at once), so that every carrier takes its share as its slots come free. As the
+ * queue shrinks again the pieces are cut again, finer: the map ends in pieces about as long as
+ * the slots can take at once (guided self-scheduling). Items still start in input order; a
+ * chunksize the caller chose is never cut (see isSplittable in task-queue.ts).
  */
-export function splitsLastWave(
+export function lastWavePieceSize(
   queuedCalls: number,
   queuedTasks: number,
   slots: number,
   carriers: number,
-): boolean {
-  return carriers > 1 && queuedCalls > queuedTasks && queuedCalls <= slots;
+): number {
+  if (carriers < 2 || queuedTasks >= slots || queuedCalls <= queuedTasks) return 0;
+  return Math.ceil(queuedCalls / slots);
 }
 
 /** What the policy needs to know of a carrier to decide what to start and what to take back. */

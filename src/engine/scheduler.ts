@@ -19,9 +19,9 @@ import {
   type CarrierView,
   carriersToStart,
   everyCarrierBusy,
+  lastWavePieceSize,
   PlanScratch,
   planDispatch,
-  splitsLastWave,
   stuckCarriers,
   type ThreadLoad,
   takeBackPair,
@@ -333,8 +333,8 @@ export class Scheduler {
   }
 
   /**
-   * The queue holds map chunks that could be split into their items: split them when the policy
-   * says this is a map's last wave (splitsLastWave in dispatch-policy.ts).
+   * The queue holds map chunks that could be cut into pieces: cut them when the policy says this
+   * is a map's last wave (lastWavePieceSize in dispatch-policy.ts).
    */
   #splitForLastWave(): void {
     let carriers = 0;
@@ -345,9 +345,10 @@ export class Scheduler {
       slots += thread.quota;
     }
     const queued = this.queue.size;
-    // The queue alone outnumbers the slots: not the last wave (and not worth counting its calls).
+    // Enough tasks queued for every slot: not the last wave (and no need to count their calls).
     if (carriers < 2 || queued >= slots) return;
-    if (splitsLastWave(this.queue.calls(slots), queued, slots, carriers)) this.queue.splitAll();
+    const size = lastWavePieceSize(this.queue.calls(), queued, slots, carriers);
+    if (size > 0) this.queue.splitAll(size);
   }
 
   /** A carrier that has been sent all the tasks it may run takes no more, and stops when done. */

@@ -2,7 +2,7 @@
  * The queue of tasks waiting for a thread: a FIFO (fifo.ts) with front insertion for tasks a
  * thread gave back, and lazy removal: a task taken out of order (cancelled) is skipped when it
  * reaches the front, so cancelling costs nothing while the queue is long. It counts the map
- * chunks it holds that could be split into their items (see splitsLastWave in
+ * chunks it holds that could be split into their items (see lastWavePieceSize in
  * dispatch-policy.ts), so that a pool with none (most pools, most of the time) never looks.
  */
 import { Fifo } from './fifo.js';
@@ -13,13 +13,17 @@ function isLive(task: Task): boolean {
 }
 
 /**
- * A chunk of more than one item of a job that can split it, with nothing that ties its items
- * together: no signal, timeout or onProgress, no buffers transferred, its items not serialized.
+ * A chunk of more than one item of a map of the default chunksize (a chunksize the caller chose
+ * is kept), with nothing that ties its items together: no signal, timeout or onProgress, no
+ * buffers transferred, its items not serialized.
  */
 export function isSplittable(task: Task): boolean {
+  const job = task.job;
   return (
     task.calls > 1 &&
-    task.job?.split !== undefined &&
+    job !== null &&
+    job.divisible === true &&
+    job.split !== undefined &&
     task.control === undefined &&
     task.transfer === undefined &&
     Array.isArray(task.payload)
@@ -79,9 +83,9 @@ export class TaskQueue {
 
   /**
    * The calls the live tasks queued stand for (a chunk's items each), counted until they pass
-   * `limit` (then some number above it).
+   * `limit` (then some number above it). Linear: for a short queue.
    */
-  calls(limit: number): number {
+  calls(limit = Number.POSITIVE_INFINITY): number {
     let calls = 0;
     for (let i = 0; i < this.#tasks.length && calls <= limit; i++) {
       const task = this.#tasks.at(i) as Task;
@@ -90,13 +94,13 @@ export class TaskQueue {
     return calls;
   }
 
-  /** Replaces every splittable task queued by its job's tasks for its items, in place. */
-  splitAll(): void {
+  /** Replaces every splittable task queued of more than `size` calls by its pieces, in place. */
+  splitAll(size: number): void {
     const tasks = this.drain();
     const replaced: Task[] = [];
     for (const task of tasks) {
-      if (task.calls > 1 && isSplittable(task)) {
-        for (const piece of (task.job as Required<Job>).split(task)) replaced.push(piece);
+      if (task.calls > size && isSplittable(task)) {
+        for (const piece of (task.job as Required<Job>).split(task, size)) replaced.push(piece);
       } else replaced.push(task);
     }
     this.unshiftAll(replaced);

@@ -30,11 +30,12 @@ export interface Job {
   /** A map whose chunks are of the default chunksize: their items may be helped along. */
   readonly divisible?: boolean;
   /**
-   * Replaces a queued chunk of this (divisible) job by one task per item, in order, which settle
-   * the job in its place: the chunk itself never settles (see splitsLastWave in
-   * dispatch-policy.ts). Only for a chunk that is queued, with no control and nothing transferred.
+   * Replaces a queued chunk of this (divisible) job by tasks of at most `size` of its items, in
+   * order, which settle the job in its place: the chunk itself never settles (see
+   * lastWavePieceSize in dispatch-policy.ts). Only for a chunk that is queued, with no control
+   * and nothing transferred.
    */
-  split?(chunk: Task): Task[];
+  split?(chunk: Task, size: number): Task[];
 }
 
 /** What a task knows of the carrier it was sent to (the engine knows it as a ThreadHandle). */

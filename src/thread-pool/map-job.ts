@@ -17,8 +17,8 @@ export class MapJob<R> implements Job {
   #remaining: number;
   #done = false;
   /**
-   * Chunks split into one task per item for the last wave (see `split`): each such task's place
-   * in its chunk, and how many items of each split chunk have not settled.
+   * Chunks split into smaller tasks near the map's end (see `split`): each such task's first item's
+   * place in its chunk, and how many of each split chunk's tasks have not settled.
    */
   #pieces: Map<Task, number> | undefined;
   #piecesLeft: Map<number, number> | undefined;
@@ -48,7 +48,7 @@ export class MapJob<R> implements Job {
     }
     const offset = this.#pieces?.get(task);
     if (offset !== undefined) {
-      this.#settlePiece(task, offset, (value as R[])[0] as R);
+      this.#settlePiece(task, offset, value as R[]);
       return;
     }
     this.#parts[task.index] = value as R[];
@@ -56,45 +56,59 @@ export class MapJob<R> implements Job {
   }
 
   /**
-   * One task per item of a queued chunk, in its place: the chunk's part is filled item by item,
-   * and counts as one part done once all of them are in.
+   * Replaces a queued chunk (or a piece of one split before) by tasks of at most `size` items
+   * each, about equal, in order. The chunk's part is filled piece by piece, and counts as one
+   * part done once all of its pieces are in.
    */
-  split(chunk: Task): Task[] {
+  split(chunk: Task, size: number): Task[] {
     const items = chunk.payload as unknown[];
-    const pieces = new Array<Task>(items.length);
-    for (let i = 0; i < items.length; i++) {
+    const count = Math.ceil(items.length / Math.max(1, size));
+    const each = Math.ceil(items.length / count);
+    const pieces: Task[] = [];
+    for (let start = 0; start < items.length; start += each) {
       const piece = new Task(
         chunk.fn,
         chunk.record,
         chunk.mode,
-        [items[i]],
+        items.slice(start, start + each),
         undefined,
         this,
         chunk.index,
       );
+      piece.calls = Math.min(each, items.length - start);
       piece.queuedAt = chunk.queuedAt;
-      pieces[i] = piece;
+      pieces.push(piece);
     }
     // A map that has already failed still runs what it queued (as CPython does), for nothing.
     if (!this.#done) {
-      this.#parts[chunk.index] = new Array<R>(items.length);
       this.#pieces ??= new Map();
       this.#piecesLeft ??= new Map();
-      this.#piecesLeft.set(chunk.index, items.length);
-      for (let i = 0; i < items.length; i++) this.#pieces.set(pieces[i] as Task, i);
+      const base = this.#pieces.get(chunk);
+      if (base === undefined) {
+        this.#parts[chunk.index] = new Array<R>(items.length);
+        this.#piecesLeft.set(chunk.index, pieces.length);
+      } else {
+        this.#pieces.delete(chunk);
+        const left = this.#piecesLeft.get(chunk.index) as number;
+        this.#piecesLeft.set(chunk.index, left - 1 + pieces.length);
+      }
+      for (let i = 0; i < pieces.length; i++) {
+        this.#pieces.set(pieces[i] as Task, (base ?? 0) + i * each);
+      }
     }
-    // Replaced: it is never sent, and never settles (its items settle in its place).
+    // Replaced: it is never sent, and never settles (its pieces settle in its place).
     chunk.state = TaskState.Settled;
     chunk.job = null;
     chunk.payload = undefined;
     return pieces;
   }
 
-  #settlePiece(piece: Task, offset: number, value: R): void {
+  #settlePiece(piece: Task, offset: number, values: R[]): void {
     const pieces = this.#pieces as Map<Task, number>;
     const left = this.#piecesLeft as Map<number, number>;
     pieces.delete(piece);
-    (this.#parts[piece.index] as R[])[offset] = value;
+    const part = this.#parts[piece.index] as R[];
+    for (let i = 0; i < values.length; i++) part[offset + i] = values[i] as R;
     const remaining = (left.get(piece.index) as number) - 1;
     if (remaining > 0) {
       left.set(piece.index, remaining);

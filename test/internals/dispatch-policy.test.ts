@@ -5,12 +5,12 @@ import {
   type CarrierView,
   carriersToStart,
   everyCarrierBusy,
+  lastWavePieceSize,
   MAX_READ_AHEAD,
   PlanScratch,
   planDispatch,
   READ_AHEAD_MS,
   readAheadFor,
-  splitsLastWave,
   stuckCarriers,
   type ThreadLoad,
   takeBackPair,
@@ -245,19 +245,25 @@ describe('taking back', () => {
   });
 });
 
-describe('splitting the last wave of a map into its items', () => {
-  test('once every call queued fits in the slots of all carriers at once', () => {
-    // ThreadPool(100) on 2 threads, 1,000 items in chunks of 3: the last 34 chunks hold 100.
-    assert.equal(splitsLastWave(100, 34, 100, 2), true);
-    assert.equal(splitsLastWave(99, 33, 100, 2), true);
-    // One wave before: 134 chunks, 400 calls.
-    assert.equal(splitsLastWave(400, 134, 100, 2), false);
-    assert.equal(splitsLastWave(101, 34, 100, 2), false);
+describe('cutting the last wave of a map into pieces', () => {
+  test('once fewer tasks are queued than there are slots: pieces of about calls / slots', () => {
+    // ThreadPool(100) on 2 threads, 1,000 items in chunks of 3: the last 34 chunks hold 100
+    // calls, which fit the 100 slots at once: single items.
+    assert.equal(lastWavePieceSize(100, 34, 100, 2), 1);
+    assert.equal(lastWavePieceSize(99, 33, 100, 2), 1);
+    // 64 fib calls in 8 chunks of 8 on 2 threads of 1 slot: the last chunk, cut in two.
+    assert.equal(lastWavePieceSize(8, 1, 2, 2), 4);
+    // 7 chunks of 32 left on 8 slots: pieces of 28 at most.
+    assert.equal(lastWavePieceSize(224, 7, 8, 2), 28);
   });
 
-  test('not with one carrier (its free slots already help its chunks), nor when nothing is a chunk', () => {
-    assert.equal(splitsLastWave(100, 34, 100, 1), false);
-    assert.equal(splitsLastWave(4, 4, 8, 2), false);
-    assert.equal(splitsLastWave(0, 0, 8, 2), false);
+  test('not while the queue has a task for every slot, nor with one carrier, nor without chunks', () => {
+    assert.equal(lastWavePieceSize(400, 134, 100, 2), 0);
+    assert.equal(lastWavePieceSize(100, 100, 100, 2), 0);
+    // One carrier: its own free slots already help its chunks along.
+    assert.equal(lastWavePieceSize(100, 34, 100, 1), 0);
+    // Single calls only: nothing to cut.
+    assert.equal(lastWavePieceSize(4, 4, 8, 2), 0);
+    assert.equal(lastWavePieceSize(0, 0, 8, 2), 0);
   });
 });

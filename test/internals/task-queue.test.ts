@@ -10,14 +10,27 @@ import { Mode } from '../../src/protocol/messages.js';
 const fn = (x: unknown) => x;
 const record = {} as FunctionRecord;
 
-/** A job that splits its chunks as MapJob does: one task per item, the chunk never sent. */
+/** A job that splits its chunks as MapJob does: pieces of `size`, the chunk never sent. */
 class SplittingJob implements Job {
-  readonly divisible = true;
+  /** A map of the default chunksize; a chunksize the caller chose is never split. */
+  constructor(readonly divisible = true) {}
   [SETTLE](): void {}
-  split(chunk: Task): Task[] {
-    const pieces = (chunk.payload as unknown[]).map(
-      (item) => new Task(fn, record, chunk.mode, [item], undefined, this, chunk.index),
-    );
+  split(chunk: Task, size: number): Task[] {
+    const items = chunk.payload as unknown[];
+    const pieces: Task[] = [];
+    for (let i = 0; i < items.length; i += size) {
+      const piece = new Task(
+        fn,
+        record,
+        chunk.mode,
+        items.slice(i, i + size),
+        undefined,
+        this,
+        chunk.index,
+      );
+      piece.calls = Math.min(size, items.length - i);
+      pieces.push(piece);
+    }
     chunk.state = TaskState.Settled;
     return pieces;
   }
@@ -30,9 +43,9 @@ function task(payload: unknown[], job: Job | null, mode: Mode = Mode.Map, index 
   return made;
 }
 
-const itemsOf = (queue: TaskQueue): unknown[] => {
-  const out: unknown[] = [];
-  for (let t = queue.shift(); t; t = queue.shift()) out.push((t.payload as unknown[])[0]);
+const payloadsOf = (queue: TaskQueue): unknown[][] => {
+  const out: unknown[][] = [];
+  for (let t = queue.shift(); t; t = queue.shift()) out.push(t.payload as unknown[]);
   return out;
 };
 
@@ -44,9 +57,10 @@ describe('the task queue and splittable chunks', () => {
     queue.push(chunk);
     queue.push(task([4], job)); // one item: nothing to split
     queue.push(task([5, 6], null)); // no job that splits
+    queue.push(task([9, 10], new SplittingJob(false))); // a chunksize the caller chose
     queue.push(task([7, 8], job, Mode.Call)); // a call, not a chunk: calls stays 1
     assert.equal(queue.splittable, 1);
-    assert.equal(queue.calls(100), 3 + 1 + 2 + 1);
+    assert.equal(queue.calls(100), 3 + 1 + 2 + 2 + 1);
     queue.shift();
     assert.equal(queue.splittable, 0);
     queue.unshiftAll([chunk]);
@@ -54,8 +68,8 @@ describe('the task queue and splittable chunks', () => {
     chunk.state = TaskState.Settled;
     queue.removed(chunk);
     assert.equal(queue.splittable, 0);
-    assert.equal(queue.size, 3);
-    assert.equal(queue.calls(100), 4, 'a removed task counts no calls');
+    assert.equal(queue.size, 4);
+    assert.equal(queue.calls(100), 6, 'a removed task counts no calls');
   });
 
   test('a chunk with a transfer list or a control is never split', () => {
@@ -65,23 +79,28 @@ describe('the task queue and splittable chunks', () => {
     transferred.calls = 2;
     queue.push(transferred);
     assert.equal(queue.splittable, 0);
-    queue.splitAll();
+    queue.splitAll(1);
     assert.equal(queue.size, 1);
     assert.equal(queue.shift(), transferred);
   });
 
-  test('splitAll puts each chunk’s items in its place, in order; calls() stops past its limit', () => {
+  test('splitAll puts each chunk’s pieces in its place, in order; calls() stops past its limit', () => {
     const queue = new TaskQueue();
     const job = new SplittingJob();
     queue.push(task([1, 2], job, Mode.Map, 0));
     queue.push(task([3], null, Mode.Call));
     queue.push(task([4, 5, 6], job, Mode.Map, 1));
     assert.ok(queue.calls(2) > 2);
-    queue.splitAll();
+    assert.equal(queue.calls(), 6);
+    // Pieces of at most 2: the chunk of 2 stays whole, the one of 3 is cut.
+    queue.splitAll(2);
+    assert.equal(queue.size, 4);
+    assert.equal(queue.splittable, 2, 'the pieces of 2 may be cut again');
+    assert.equal(queue.calls(), 6);
+    queue.splitAll(1);
     assert.equal(queue.size, 6);
     assert.equal(queue.splittable, 0);
-    assert.equal(queue.calls(100), 6);
-    assert.deepEqual(itemsOf(queue), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(payloadsOf(queue), [[1], [2], [3], [4], [5], [6]]);
     assert.equal(queue.size, 0);
   });
 });

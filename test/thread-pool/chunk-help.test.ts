@@ -124,21 +124,24 @@ describe('chunks and task slots', () => {
   });
 
   test(
-    'slots help only once the pool has nothing queued: the last chunk, not the others',
+    'slots help only once the pool has nothing queued: the last chunks, not the others',
     T,
     async () => {
       const pool = new ThreadPool({ workers: 8, threads: 2 });
       try {
         // A fresh pool: its threads have no pace yet, so they hold no task beyond their slots.
-        // 25 chunks of 4 on 8 slots: three full waves, then the last chunk alone. A slot that frees
-        // while chunks are still queued gets the next one (lent to a helper, it would make that
-        // chunk wait for the helper's item, as it did before this test: 10-14 helped items). Once
-        // nothing is queued, the slots beside the last chunk take its 3 unstarted items.
+        // 25 chunks of 4 on 8 slots. A slot that frees while chunks are still queued gets the
+        // next one (lent to a helper, it would make that chunk wait for the helper's item, as it
+        // did before this test: 10-14 helped items). Once fewer chunks are queued than there are
+        // slots (the last 7), they are cut into pieces that run side by side by design: their
+        // items are left out of the count (a group of one). What is left to count is helping:
+        // only once nothing is queued, so only the last chunks still running can be helped.
         const { memory, items } = itemsOf(100, 4, 40);
+        for (const item of items.slice(72)) item.size = 1;
         await pool.map(markedSleep, items);
         const seen = counts(memory);
-        assert.ok(seen.overlaps >= 1, 'the last chunk was helped');
         assert.ok(seen.overlaps <= 6, `${seen.overlaps} items helped: only the last chunks can be`);
+        assert.equal(seen.peak, 8, 'never more than the 8 slots');
       } finally {
         await pool.terminate();
       }
@@ -172,6 +175,13 @@ describe('chunks and task slots', () => {
         const lastWave = new Set(ran.slice(16).map(([, thread]) => thread));
         assert.equal(lastWave.size, 2, `the last 4 items ran on threads ${[...lastWave]}`);
         assert.equal(pool.stats().completed - before, 20, 'counted once per item');
+        // A chunksize the caller chose is kept to the end: no two items of a chunk at once.
+        const explicit = itemsOf(20, 2, 40);
+        assert.deepEqual(
+          await pool.map(markedSleep, explicit.items, 2),
+          explicit.items.map((item) => item.index),
+        );
+        assert.equal(counts(explicit.memory).overlaps, 0, 'chunksize 2: never split');
       } finally {
         await pool.terminate();
       }
@@ -219,6 +229,66 @@ describe('chunks and task slots', () => {
         assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2, 3]), [2, 3, 4]);
       } finally {
         await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    'cut into pieces near their end, random maps still give every value in order, or the error',
+    T,
+    async () => {
+      // Maps long enough for chunks of several items, on pools of 2 threads: the last chunks are
+      // cut (and cut again) as the queue runs short. Items sync or async, some failing.
+      let seed = 20261206;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed / 0x7fffffff;
+      };
+      for (const workers of [2, 4, 6]) {
+        const pool = new ThreadPool({ workers, threads: 2 });
+        try {
+          for (let round = 0; round < 6; round++) {
+            const count = 4 * workers + 1 + Math.floor(random() * 8 * workers);
+            const fails = round % 3 === 2 ? Math.floor(random() * count) : -1;
+            const items = Array.from({ length: count }, (_, index) => ({
+              index,
+              ms: random() < 0.5 ? 0 : Math.floor(random() * 4),
+              fails: index === fails,
+            }));
+            const before = pool.stats();
+            const outcome = await pool
+              .map(async (item: { index: number; ms: number; fails: boolean }) => {
+                if (item.ms > 0) await new Promise((resolve) => setTimeout(resolve, item.ms));
+                if (item.fails) throw new RangeError(`item ${item.index} failed`);
+                return item.index * 2;
+              }, items)
+              .then(
+                (values) => ({ ok: true as const, values }),
+                (error: unknown) => ({ ok: false as const, error }),
+              );
+            const where = `workers ${workers}, round ${round}, ${count} items`;
+            if (fails < 0) {
+              assert.ok(outcome.ok, where);
+              assert.deepEqual(
+                outcome.values,
+                items.map((item) => item.index * 2),
+                where,
+              );
+            } else {
+              assert.ok(!outcome.ok, where);
+              assert.equal((outcome.error as Error).message, `item ${fails} failed`, where);
+            }
+            await until(() => {
+              const now = pool.stats();
+              return now.queued + now.running === 0;
+            });
+            const after = pool.stats();
+            assert.equal(after.completed - before.completed, count - (fails < 0 ? 0 : 1), where);
+            assert.equal(after.failed - before.failed, fails < 0 ? 0 : 1, where);
+          }
+        } finally {
+          await pool.terminate();
+        }
       }
     },
   );
