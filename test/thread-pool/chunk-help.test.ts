@@ -160,10 +160,11 @@ describe('chunks and task slots', () => {
         // waves of 4 chunks, the last 2 chunks (4 items) fit the 4 slots at once: they are split,
         // and each thread, its slots free, takes 2 items. Not split, the thread whose slots came
         // free first would take both chunks and run their 4 items on its 2 slots while the other
-        // thread idled.
+        // thread idled. Items of 200 ms: one thread would have to run a whole item before the
+        // other's slots came free to take the last wave alone.
         const ran = await pool.map(
           async (index: number): Promise<[number, number]> => {
-            await new Promise((resolve) => setTimeout(resolve, 80));
+            await new Promise((resolve) => setTimeout(resolve, 200));
             return [index, (await import('node:worker_threads')).threadId];
           },
           Array.from({ length: 20 }, (_, i) => i),
