@@ -181,10 +181,10 @@ function freer(
  * two threads end with one thread running the last chunk alone. So once fewer tasks are queued
  * than the carriers have slots in all, and there is more than one carrier to share them, the
  * chunks are cut into pieces of about `queuedCalls / slots` items (single items when the calls
- * fit the slots at once), so that every carrier takes its share as its slots come free. As the
- * queue shrinks again the pieces are cut again, finer: the map ends in pieces about as long as
- * the slots can take at once (guided self-scheduling). Items still start in input order; a
- * chunksize the caller chose is never cut (see isSplittable in task-queue.ts).
+ * fit the slots at once), so that every carrier takes its share as its slots come free. A chunk
+ * is cut once (its pieces are not cut again: see MapJob.splittable), and one no longer than the
+ * size is left whole until the queue is shorter. Items still start in input order; a chunksize
+ * the caller chose is never cut (see isSplittable in task-queue.ts).
  */
 export function lastWavePieceSize(
   queuedCalls: number,

@@ -13,17 +13,17 @@ function isLive(task: Task): boolean {
 }
 
 /**
- * A chunk of more than one item of a map of the default chunksize (a chunksize the caller chose
- * is kept), with nothing that ties its items together: no signal, timeout or onProgress, no
- * buffers transferred, its items not serialized.
+ * A chunk of more than one item that its job allows to be cut (a map of the default chunksize: a
+ * chunksize the caller chose is kept; not a piece cut before), with nothing that ties its items
+ * together: no signal, timeout or onProgress, no buffers transferred, its items not serialized.
  */
 export function isSplittable(task: Task): boolean {
   const job = task.job;
   return (
     task.calls > 1 &&
     job !== null &&
-    job.divisible === true &&
     job.split !== undefined &&
+    job.splittable?.(task) === true &&
     task.control === undefined &&
     task.transfer === undefined &&
     Array.isArray(task.payload)

@@ -30,10 +30,14 @@ export interface Job {
   /** A map whose chunks are of the default chunksize: their items may be helped along. */
   readonly divisible?: boolean;
   /**
-   * Replaces a queued chunk of this (divisible) job by tasks of at most `size` of its items, in
-   * order, which settle the job in its place: the chunk itself never settles (see
-   * lastWavePieceSize in dispatch-policy.ts). Only for a chunk that is queued, with no control
-   * and nothing transferred.
+   * Whether this task of the job may be cut into pieces (see lastWavePieceSize in
+   * dispatch-policy.ts): a chunk of a map of the default chunksize, not itself a piece.
+   */
+  splittable?(task: Task): boolean;
+  /**
+   * Replaces a queued chunk that `splittable` allows by tasks of at most `size` of its items, in
+   * order, which settle the job in its place: the chunk itself never settles. Only for a chunk
+   * that is queued, with no control and nothing transferred.
    */
   split?(chunk: Task, size: number): Task[];
 }

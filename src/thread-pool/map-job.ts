@@ -17,8 +17,8 @@ export class MapJob<R> implements Job {
   #remaining: number;
   #done = false;
   /**
-   * Chunks split into smaller tasks near the map's end (see `split`): each such task's first item's
-   * place in its chunk, and how many of each split chunk's tasks have not settled.
+   * Chunks cut into pieces near the map's end (see `split`): each piece's first item's place in
+   * its chunk, and how many pieces of each cut chunk have not settled.
    */
   #pieces: Map<Task, number> | undefined;
   #piecesLeft: Map<number, number> | undefined;
@@ -56,9 +56,18 @@ export class MapJob<R> implements Job {
   }
 
   /**
-   * Replaces a queued chunk (or a piece of one split before) by tasks of at most `size` items
-   * each, about equal, in order. The chunk's part is filled piece by piece, and counts as one
-   * part done once all of its pieces are in.
+   * A chunk of the default chunksize may be cut, once: its pieces are not cut again. (Cutting
+   * them finer as the queue shrinks would end a map of tiny items in a string of round trips:
+   * 10% off a 200,000-item map's rate.)
+   */
+  splittable(task: Task): boolean {
+    return this.divisible && this.#pieces?.has(task) !== true;
+  }
+
+  /**
+   * Replaces a queued chunk by tasks of at most `size` items each, about equal, in order. The
+   * chunk's part is filled piece by piece, and counts as one part done once all of its pieces
+   * are in.
    */
   split(chunk: Task, size: number): Task[] {
     const items = chunk.payload as unknown[];
@@ -83,18 +92,9 @@ export class MapJob<R> implements Job {
     if (!this.#done) {
       this.#pieces ??= new Map();
       this.#piecesLeft ??= new Map();
-      const base = this.#pieces.get(chunk);
-      if (base === undefined) {
-        this.#parts[chunk.index] = new Array<R>(items.length);
-        this.#piecesLeft.set(chunk.index, pieces.length);
-      } else {
-        this.#pieces.delete(chunk);
-        const left = this.#piecesLeft.get(chunk.index) as number;
-        this.#piecesLeft.set(chunk.index, left - 1 + pieces.length);
-      }
-      for (let i = 0; i < pieces.length; i++) {
-        this.#pieces.set(pieces[i] as Task, (base ?? 0) + i * each);
-      }
+      this.#parts[chunk.index] = new Array<R>(items.length);
+      this.#piecesLeft.set(chunk.index, pieces.length);
+      for (let i = 0; i < pieces.length; i++) this.#pieces.set(pieces[i] as Task, i * each);
     }
     // Replaced: it is never sent, and never settles (its pieces settle in its place).
     chunk.state = TaskState.Settled;

@@ -14,7 +14,12 @@ const record = {} as FunctionRecord;
 class SplittingJob implements Job {
   /** A map of the default chunksize; a chunksize the caller chose is never split. */
   constructor(readonly divisible = true) {}
+  readonly #pieces = new Set<Task>();
   [SETTLE](): void {}
+  /** As MapJob's: a chunk of the default chunksize, cut once at most. */
+  splittable(task: Task): boolean {
+    return this.divisible && !this.#pieces.has(task);
+  }
   split(chunk: Task, size: number): Task[] {
     const items = chunk.payload as unknown[];
     const pieces: Task[] = [];
@@ -29,6 +34,7 @@ class SplittingJob implements Job {
         chunk.index,
       );
       piece.calls = Math.min(size, items.length - i);
+      this.#pieces.add(piece);
       pieces.push(piece);
     }
     chunk.state = TaskState.Settled;
@@ -95,12 +101,12 @@ describe('the task queue and splittable chunks', () => {
     // Pieces of at most 2: the chunk of 2 stays whole, the one of 3 is cut.
     queue.splitAll(2);
     assert.equal(queue.size, 4);
-    assert.equal(queue.splittable, 2, 'the pieces of 2 may be cut again');
+    assert.equal(queue.splittable, 1, 'the whole chunk of 2 may still be cut; the pieces may not');
     assert.equal(queue.calls(), 6);
     queue.splitAll(1);
-    assert.equal(queue.size, 6);
+    assert.equal(queue.size, 5, 'the chunk of 2 cut in two; the piece [4, 5] kept whole');
     assert.equal(queue.splittable, 0);
-    assert.deepEqual(payloadsOf(queue), [[1], [2], [3], [4], [5], [6]]);
+    assert.deepEqual(payloadsOf(queue), [[1], [2], [3], [4, 5], [6]]);
     assert.equal(queue.size, 0);
   });
 });

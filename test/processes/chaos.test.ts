@@ -175,8 +175,18 @@ test(`chaos on process pools: ${TASKS} random tasks (seed ${seed})`, {
   assert.equal(hung, false, `never settled (seed ${seed}): ${[...pending].join(', ')}; ${stats}`);
   assert.deepEqual(problems, [], `outcomes a call of its kind may not have (seed ${seed})`);
   assert.equal(settledTwice, 0, 'a result callback ran twice');
-  // The pools went on through it all.
-  for (const pool of pools) assert.equal(await pool.apply((a: number) => a + 1, [1]), 2);
+  // The pools went on through it all. A hang that timed out last may still have its process in
+  // abortGrace: a one-process pool sends the next task to that process all the same (it must go
+  // on), and the task dies with it, as collateral. Then the pool has replaced the process: once.
+  const goesOn = async (pool: ProcessPool): Promise<number> => {
+    try {
+      return await pool.apply((a: number) => a + 1, [1]);
+    } catch (error) {
+      if (!(error instanceof WorkerExitError && /abortGrace/.test(error.message))) throw error;
+      return pool.apply((a: number) => a + 1, [1]);
+    }
+  };
+  for (const pool of pools) assert.equal(await goesOn(pool), 2);
   const pids = await Promise.all(pools.map((pool) => pool.apply(() => process.pid)));
   for (const pool of pools) {
     const s = pool.stats();
