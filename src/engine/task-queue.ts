@@ -40,7 +40,7 @@ export class TaskQueue {
   push(task: Task): void {
     this.#tasks.push(task);
     this.size++;
-    if (task.calls > 1 && isSplittable(task)) this.splittable++;
+    if (isSplittable(task)) this.splittable++;
   }
 
   /** Puts tasks back at the front, keeping their order. */
@@ -48,7 +48,7 @@ export class TaskQueue {
     for (let i = tasks.length - 1; i >= 0; i--) {
       const task = tasks[i] as Task;
       this.#tasks.unshift(task);
-      if (task.calls > 1 && isSplittable(task)) this.splittable++;
+      if (isSplittable(task)) this.splittable++;
     }
     this.size += tasks.length;
   }
@@ -58,7 +58,7 @@ export class TaskQueue {
     if (!task) return undefined;
     this.#tasks.shift();
     this.size--;
-    if (task.calls > 1 && isSplittable(task)) this.splittable--;
+    if (isSplittable(task)) this.splittable--;
     return task;
   }
 
@@ -78,7 +78,7 @@ export class TaskQueue {
    */
   removed(task: Task): void {
     this.size--;
-    if (task.calls > 1 && isSplittable(task)) this.splittable--;
+    if (isSplittable(task)) this.splittable--;
   }
 
   /**

@@ -22,6 +22,8 @@ export class MapJob<R> implements Job {
    */
   #pieces: Map<Task, number> | undefined;
   #piecesLeft: Map<number, number> | undefined;
+  /** The chunks (by index) cut so far: their pieces share the index, and are not cut again. */
+  #cut: Set<number> | undefined;
 
   /**
    * `divisible`: the chunks are of the default chunksize, so that their items may run side by
@@ -61,7 +63,7 @@ export class MapJob<R> implements Job {
    * 10% off a 200,000-item map's rate.)
    */
   splittable(task: Task): boolean {
-    return this.divisible && this.#pieces?.has(task) !== true;
+    return this.divisible && this.#cut?.has(task.index) !== true;
   }
 
   /**
@@ -88,6 +90,8 @@ export class MapJob<R> implements Job {
       piece.queuedAt = chunk.queuedAt;
       pieces.push(piece);
     }
+    this.#cut ??= new Set();
+    this.#cut.add(chunk.index);
     // A map that has already failed still runs what it queued (as CPython does), for nothing.
     if (!this.#done) {
       this.#pieces ??= new Map();

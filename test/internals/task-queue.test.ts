@@ -1,45 +1,21 @@
-// The pool's queue and the map chunks it could split (see splitsLastWave in dispatch-policy.ts):
-// it counts them as they come and go, and splitAll() puts each one's items in its place.
+// The pool's queue and the map chunks it could cut into pieces (see lastWavePieceSize in
+// dispatch-policy.ts), with a real map's job: the queue counts the chunks as they come and go,
+// and splitAll() puts each one's pieces in its place; a chunk is cut once.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Job, SETTLE, Task, TaskState } from '../../src/engine/task.js';
 import { TaskQueue } from '../../src/engine/task-queue.js';
 import type { FunctionRecord } from '../../src/functions/functions.js';
-import { Mode } from '../../src/protocol/messages.js';
+import { Mode, Outcome } from '../../src/protocol/messages.js';
+import { AsyncResult } from '../../src/thread-pool/async-result.js';
+import { MapJob } from '../../src/thread-pool/map-job.js';
 
 const fn = (x: unknown) => x;
 const record = {} as FunctionRecord;
 
-/** A job that splits its chunks as MapJob does: pieces of `size`, the chunk never sent. */
-class SplittingJob implements Job {
-  /** A map of the default chunksize; a chunksize the caller chose is never split. */
-  constructor(readonly divisible = true) {}
-  readonly #pieces = new Set<Task>();
-  [SETTLE](): void {}
-  /** As MapJob's: a chunk of the default chunksize, cut once at most. */
-  splittable(task: Task): boolean {
-    return this.divisible && !this.#pieces.has(task);
-  }
-  split(chunk: Task, size: number): Task[] {
-    const items = chunk.payload as unknown[];
-    const pieces: Task[] = [];
-    for (let i = 0; i < items.length; i += size) {
-      const piece = new Task(
-        fn,
-        record,
-        chunk.mode,
-        items.slice(i, i + size),
-        undefined,
-        this,
-        chunk.index,
-      );
-      piece.calls = Math.min(size, items.length - i);
-      this.#pieces.add(piece);
-      pieces.push(piece);
-    }
-    chunk.state = TaskState.Settled;
-    return pieces;
-  }
+/** A map's job: `divisible` for the default chunksize (a chunksize the caller chose is kept). */
+function mapJob(chunks: number, divisible = true): MapJob<unknown> {
+  return new MapJob(new AsyncResult<unknown[]>(undefined, () => {}), chunks, divisible);
 }
 
 /** A task as the engine queues it: `calls` is a chunk's item count (stats.ts sets it so). */
@@ -49,21 +25,15 @@ function task(payload: unknown[], job: Job | null, mode: Mode = Mode.Map, index 
   return made;
 }
 
-const payloadsOf = (queue: TaskQueue): unknown[][] => {
-  const out: unknown[][] = [];
-  for (let t = queue.shift(); t; t = queue.shift()) out.push(t.payload as unknown[]);
-  return out;
-};
-
 describe('the task queue and splittable chunks', () => {
   test('counts the chunks it could split as they come and go', () => {
     const queue = new TaskQueue();
-    const job = new SplittingJob();
+    const job = mapJob(3);
     const chunk = task([1, 2, 3], job);
     queue.push(chunk);
     queue.push(task([4], job)); // one item: nothing to split
     queue.push(task([5, 6], null)); // no job that splits
-    queue.push(task([9, 10], new SplittingJob(false))); // a chunksize the caller chose
+    queue.push(task([9, 10], mapJob(1, false))); // a chunksize the caller chose
     queue.push(task([7, 8], job, Mode.Call)); // a call, not a chunk: calls stays 1
     assert.equal(queue.splittable, 1);
     assert.equal(queue.calls(100), 3 + 1 + 2 + 2 + 1);
@@ -80,7 +50,7 @@ describe('the task queue and splittable chunks', () => {
 
   test('a chunk with a transfer list or a control is never split', () => {
     const queue = new TaskQueue();
-    const job = new SplittingJob();
+    const job = mapJob(3);
     const transferred = new Task(fn, record, Mode.Map, [1, 2], [new ArrayBuffer(8)], job, 0);
     transferred.calls = 2;
     queue.push(transferred);
@@ -90,9 +60,10 @@ describe('the task queue and splittable chunks', () => {
     assert.equal(queue.shift(), transferred);
   });
 
-  test('splitAll puts each chunk’s pieces in its place, in order; calls() stops past its limit', () => {
+  test('splitAll puts each chunk’s pieces in its place, in order; calls() stops past its limit', async () => {
     const queue = new TaskQueue();
-    const job = new SplittingJob();
+    const result = new AsyncResult<unknown[]>(undefined, () => {});
+    const job = new MapJob(result, 2, true);
     queue.push(task([1, 2], job, Mode.Map, 0));
     queue.push(task([3], null, Mode.Call));
     queue.push(task([4, 5, 6], job, Mode.Map, 1));
@@ -106,7 +77,22 @@ describe('the task queue and splittable chunks', () => {
     queue.splitAll(1);
     assert.equal(queue.size, 5, 'the chunk of 2 cut in two; the piece [4, 5] kept whole');
     assert.equal(queue.splittable, 0);
-    assert.deepEqual(payloadsOf(queue), [[1], [2], [3], [4, 5], [6]]);
+    const queued: Task[] = [];
+    for (let t = queue.shift(); t; t = queue.shift()) queued.push(t);
     assert.equal(queue.size, 0);
+    assert.deepEqual(
+      queued.map((t) => t.payload),
+      [[1], [2], [3], [4, 5], [6]],
+    );
+    // The pieces settle the map in the chunks' places, in whatever order they come back.
+    for (const piece of queued.reverse()) {
+      if (piece.job !== job) continue;
+      job[SETTLE](
+        piece,
+        Outcome.Ok,
+        (piece.payload as number[]).map((x) => x * 10),
+      );
+    }
+    assert.deepEqual(await result, [10, 20, 40, 50, 60]);
   });
 });

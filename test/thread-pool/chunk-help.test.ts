@@ -5,7 +5,7 @@
 // chunk ever overlapped.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ThreadPool } from 'spindle';
+import { CancelledError, ThreadPool } from 'spindle';
 import { rejection, T, until } from '../helpers.js';
 
 /** Shared words: [running now, peak, items that started while their chunk sibling ran, ...running flags]. */
@@ -291,6 +291,38 @@ describe('chunks and task slots', () => {
           await pool.terminate();
         }
       }
+    },
+  );
+
+  test(
+    'terminate() while cut pieces are queued settles the map once, and every item is counted',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 4, threads: 2 });
+      await bothThreadsUp(pool);
+      const before = pool.stats();
+      // 40 items of 40 ms on 4 slots: 14 chunks (13 of 3, one of 1), three waves of 120 ms, and
+      // the last 2 chunks cut while the third wave runs. terminate() comes in that wave.
+      let settlements = 0;
+      const result = pool.mapAsync(
+        async (i: number) => {
+          await new Promise((resolve) => setTimeout(resolve, 40));
+          return i;
+        },
+        Array.from({ length: 40 }, (_, i) => i),
+        {
+          callback: () => settlements++,
+          errorCallback: () => settlements++,
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await pool.terminate();
+      assert.ok((await rejection(result.get())) instanceof CancelledError);
+      assert.equal(settlements, 1);
+      const after = pool.stats();
+      assert.equal(after.queued + after.running, 0);
+      const counted = (s: typeof after) => s.completed + s.failed + s.cancelled;
+      assert.equal(counted(after) - counted(before), 40, 'each item counted once');
     },
   );
 
