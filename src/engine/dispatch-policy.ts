@@ -181,19 +181,32 @@ function freer(
  * two threads end with one thread running the last chunk alone. So once fewer tasks are queued
  * than the carriers have slots in all, and there is more than one carrier to share them, the
  * chunks are cut into pieces of about `queuedCalls / slots` items (single items when the calls
- * fit the slots at once), so that every carrier takes its share as its slots come free. A chunk
+ * fit the slots at once), so that every carrier takes its share as its slots come free. Tasks a
+ * carrier holds and has not started count as queued: cut while a thread held older chunks, the
+ * pieces would start before them on the threads that took them. A chunk
  * is cut once (its pieces are not cut again: see MapJob.splittable), and one no longer than the
  * size is left whole until the queue is shorter. Items still start in input order; a chunksize
  * the caller chose is never cut (see isSplittable in task-queue.ts).
  */
-export function lastWavePieceSize(
-  queuedCalls: number,
-  queuedTasks: number,
-  slots: number,
-  carriers: number,
-): number {
-  if (carriers < 2 || queuedTasks >= slots || queuedCalls <= queuedTasks) return 0;
+export function lastWavePieceSize(wave: LastWave): number {
+  const { queuedCalls, queuedTasks, held, slots, carriers } = wave;
+  if (carriers < 2 || queuedTasks + held >= slots || queuedCalls <= queuedTasks) return 0;
   return Math.ceil(queuedCalls / slots);
+}
+
+/** What lastWavePieceSize needs to know of the queue and the carriers. */
+export interface LastWave {
+  /** The calls the queued tasks stand for (a chunk's items each). */
+  queuedCalls: number;
+  queuedTasks: number;
+  /**
+   * Tasks sent to carriers and not started (a read-ahead): they start before anything queued, so
+   * while they and the queue fill every slot, this is not the last wave yet.
+   */
+  held: number;
+  /** The task slots of the carriers that take tasks. */
+  slots: number;
+  carriers: number;
 }
 
 /** What the policy needs to know of a carrier to decide what to start and what to take back. */

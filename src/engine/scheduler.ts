@@ -339,15 +339,18 @@ export class Scheduler {
   #splitForLastWave(): void {
     let carriers = 0;
     let slots = 0;
+    let held = 0;
     for (const thread of this.threads) {
+      held += thread.unstarted();
       if (!acceptsTasks(thread) || thread.abortsInGrace !== 0) continue;
       carriers++;
       slots += thread.quota;
     }
-    const queued = this.queue.size;
-    // Enough tasks queued for every slot: not the last wave (and no need to count their calls).
-    if (carriers < 2 || queued >= slots) return;
-    const size = lastWavePieceSize(this.queue.calls(), queued, slots, carriers);
+    const queuedTasks = this.queue.size;
+    // Enough tasks waiting for every slot: not the last wave (and no need to count their calls).
+    if (carriers < 2 || queuedTasks + held >= slots) return;
+    const queuedCalls = this.queue.calls();
+    const size = lastWavePieceSize({ queuedCalls, queuedTasks, held, slots, carriers });
     if (size > 0) this.queue.splitAll(size);
   }
 

@@ -25,6 +25,10 @@ export class ThreadWatch {
   #since = -1;
   /** Results counted since #since that did not yet make a sample (see MIN_SAMPLE_MS). */
   #counted = 0;
+  /** When the thread's current busy spell began (it was given work with nothing outstanding). */
+  #busySince = -1;
+  /** Results counted since #busySince. */
+  #busyCounted = 0;
   /** The task last seen in the thread's synchronous code, and since when. */
   #syncSeq = 0;
   #syncSeenAt = 0;
@@ -44,12 +48,16 @@ export class ThreadWatch {
     if (wasIdle || this.#since < 0) {
       this.#since = performance.now();
       this.#counted = 0;
+      this.#busySince = this.#since;
+      this.#busyCounted = 0;
     }
   }
 
   /** The thread finished starting while holding tasks: its pace counts from now. */
   restart(): void {
-    if (this.#since >= 0) this.#since = performance.now();
+    if (this.#since < 0) return;
+    this.#since = performance.now();
+    this.#busySince = this.#since;
   }
 
   /** `count` results arrived; `idleNow`: nothing is outstanding after them. */
@@ -58,8 +66,17 @@ export class ThreadWatch {
     if (this.#since >= 0 && count > 0) {
       const elapsed = now - this.#since;
       this.#counted += count;
+      this.#busyCounted += count;
       if (elapsed < MIN_SAMPLE_MS && !idleNow) return;
-      const sample = this.#counted / Math.max(elapsed, 0.001);
+      // The last results of a busy spell, a moment after a sample was taken: counted over that
+      // moment, two 50 ms tasks that ran side by side would look like thousands a second (and
+      // open a read-ahead window for the next map's slow chunks). They are counted over the
+      // whole spell instead. A spell that began within the moment (a batch sent and all done)
+      // is counted over itself, as any other sample.
+      const tail = elapsed < MIN_SAMPLE_MS && this.#since !== this.#busySince;
+      const sample = tail
+        ? this.#busyCounted / Math.max(now - this.#busySince, 0.001)
+        : this.#counted / Math.max(elapsed, 0.001);
       this.#pace = this.#pace === 0 ? sample : this.#pace + PACE_WEIGHT * (sample - this.#pace);
     }
     this.#counted = 0;

@@ -5,6 +5,7 @@ import {
   type CarrierView,
   carriersToStart,
   everyCarrierBusy,
+  type LastWave,
   lastWavePieceSize,
   MAX_READ_AHEAD,
   PlanScratch,
@@ -15,6 +16,11 @@ import {
   type ThreadLoad,
   takeBackPair,
 } from '../../src/engine/dispatch-policy.js';
+
+/** A last wave with nothing held by the carriers (queuedCalls, queuedTasks, slots, carriers). */
+function wave(queuedCalls: number, queuedTasks: number, slots: number, carriers: number): LastWave {
+  return { queuedCalls, queuedTasks, held: 0, slots, carriers };
+}
 
 function thread(overrides: Partial<ThreadLoad> = {}): ThreadLoad {
   return {
@@ -249,21 +255,30 @@ describe('cutting the last wave of a map into pieces', () => {
   test('once fewer tasks are queued than there are slots: pieces of about calls / slots', () => {
     // ThreadPool(100) on 2 threads, 1,000 items in chunks of 3: the last 34 chunks hold 100
     // calls, which fit the 100 slots at once: single items.
-    assert.equal(lastWavePieceSize(100, 34, 100, 2), 1);
-    assert.equal(lastWavePieceSize(99, 33, 100, 2), 1);
+    assert.equal(lastWavePieceSize(wave(100, 34, 100, 2)), 1);
+    assert.equal(lastWavePieceSize(wave(99, 33, 100, 2)), 1);
     // 64 fib calls in 8 chunks of 8 on 2 threads of 1 slot: the last chunk, cut in two.
-    assert.equal(lastWavePieceSize(8, 1, 2, 2), 4);
+    assert.equal(lastWavePieceSize(wave(8, 1, 2, 2)), 4);
     // 7 chunks of 32 left on 8 slots: pieces of 28 at most.
-    assert.equal(lastWavePieceSize(224, 7, 8, 2), 28);
+    assert.equal(lastWavePieceSize(wave(224, 7, 8, 2)), 28);
   });
 
   test('not while the queue has a task for every slot, nor with one carrier, nor without chunks', () => {
-    assert.equal(lastWavePieceSize(400, 134, 100, 2), 0);
-    assert.equal(lastWavePieceSize(100, 100, 100, 2), 0);
+    assert.equal(lastWavePieceSize(wave(400, 134, 100, 2)), 0);
+    assert.equal(lastWavePieceSize(wave(100, 100, 100, 2)), 0);
     // One carrier: its own free slots already help its chunks along.
-    assert.equal(lastWavePieceSize(100, 34, 100, 1), 0);
+    assert.equal(lastWavePieceSize(wave(100, 34, 100, 1)), 0);
     // Single calls only: nothing to cut.
-    assert.equal(lastWavePieceSize(4, 4, 8, 2), 0);
-    assert.equal(lastWavePieceSize(0, 0, 8, 2), 0);
+    assert.equal(lastWavePieceSize(wave(4, 4, 8, 2)), 0);
+    assert.equal(lastWavePieceSize(wave(0, 0, 8, 2)), 0);
+  });
+
+  test('tasks a carrier holds unstarted count as queued: they start first', () => {
+    // 2 threads of 2 slots; one holds 4 chunks beyond its slots (a read-ahead) while the last 2
+    // chunks are queued. Cut now, the other thread would run the pieces before those 4 chunks.
+    assert.equal(lastWavePieceSize({ ...wave(4, 2, 4, 2), held: 4 }), 0);
+    assert.equal(lastWavePieceSize({ ...wave(4, 2, 4, 2), held: 2 }), 0);
+    // Once what is held and queued no longer fills the slots, the queued chunks are cut.
+    assert.equal(lastWavePieceSize({ ...wave(4, 2, 4, 2), held: 1 }), 1);
   });
 });

@@ -18,6 +18,26 @@ describe('ThreadWatch pace', () => {
     assert.equal(watch.readAhead(false), 0);
   });
 
+  test('nor when the last of them arrives as the thread goes idle: counted over the whole spell', async () => {
+    const watch = new ThreadWatch();
+    watch.sent(true);
+    await delay(20);
+    // The first result makes a sample (1 task in 20 ms); the second comes a moment later with
+    // nothing left outstanding. Counted over that moment, it would open a read-ahead window that
+    // lets this thread hoard the next map's slow chunks.
+    watch.finished(1, false);
+    watch.finished(1, true);
+    assert.equal(watch.readAhead(false), 0);
+    // Many such spells do not add up to a window either.
+    for (let spell = 0; spell < 5; spell++) {
+      watch.sent(true);
+      await delay(5);
+      watch.finished(1, false);
+      watch.finished(1, true);
+    }
+    assert.equal(watch.readAhead(false), 0);
+  });
+
   test('a thread that finishes a batch of quick tasks at once earns a read-ahead', () => {
     const watch = new ThreadWatch();
     watch.sent(true);
