@@ -5,6 +5,8 @@
  * chunks it holds that could be split into their items (see lastWavePieceSize in
  * dispatch-policy.ts), so that a pool with none (most pools, most of the time) never looks.
  */
+import { MAX_CUT_BYTES, SerializedPayload } from '../protocol/serialized.js';
+import { cutsChunk } from './dispatch-policy.js';
 import { Fifo } from './fifo.js';
 import { type Job, type Task, TaskState } from './task.js';
 
@@ -15,7 +17,8 @@ function isLive(task: Task): boolean {
 /**
  * A chunk of more than one item that its job allows to be cut (a map of the default chunksize: a
  * chunksize the caller chose is kept; not a piece cut before), with nothing that ties its items
- * together: no signal, timeout or onProgress, no buffers transferred, its items not serialized.
+ * together: no signal, timeout or onProgress, no buffers transferred; its items at hand, or
+ * serialized in few enough bytes to read back cheaply (MAX_CUT_BYTES).
  */
 export function isSplittable(task: Task): boolean {
   const job = task.job;
@@ -26,7 +29,8 @@ export function isSplittable(task: Task): boolean {
     job.splittable?.(task) === true &&
     task.control === undefined &&
     task.transfer === undefined &&
-    Array.isArray(task.payload)
+    (Array.isArray(task.payload) ||
+      (task.payload instanceof SerializedPayload && task.payload.bytes.byteLength <= MAX_CUT_BYTES))
   );
 }
 
@@ -94,12 +98,15 @@ export class TaskQueue {
     return calls;
   }
 
-  /** Replaces every splittable task queued of more than `size` calls by its pieces, in place. */
+  /**
+   * Replaces every splittable task queued that is worth cutting into pieces of `size` calls
+   * (cutsChunk in dispatch-policy.ts) by its pieces, in place.
+   */
   splitAll(size: number): void {
     const tasks = this.drain();
     const replaced: Task[] = [];
     for (const task of tasks) {
-      if (task.calls > size && isSplittable(task)) {
+      if (cutsChunk(task.calls, size) && isSplittable(task)) {
         for (const piece of (task.job as Required<Job>).split(task, size)) replaced.push(piece);
       } else replaced.push(task);
     }

@@ -7,6 +7,7 @@
 import { ChunkResult } from '../engine/chunk-result.js';
 import { type Job, SETTLE, Task, TaskState } from '../engine/task.js';
 import { Outcome } from '../protocol/messages.js';
+import { SerializedPayload } from '../protocol/serialized.js';
 import { type AsyncResult, settleResult } from './async-result.js';
 
 /** A whole map: resolves with every result in input order, or rejects with the first error. */
@@ -72,7 +73,10 @@ export class MapJob<R> implements Job {
    * are in.
    */
   split(chunk: Task, size: number): Task[] {
-    const items = chunk.payload as unknown[];
+    // Serialized when the map was called (engine/capture.ts): read back, the pieces hold copies
+    // that nothing else refers to, so they need no capture of their own.
+    const payload = chunk.payload;
+    const items = payload instanceof SerializedPayload ? payload.values() : (payload as unknown[]);
     const count = Math.ceil(items.length / Math.max(1, size));
     const each = Math.ceil(items.length / count);
     const pieces: Task[] = [];

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import {
   type CarrierView,
   carriersToStart,
+  cutsChunk,
   everyCarrierBusy,
   type LastWave,
   lastWavePieceSize,
@@ -271,6 +272,17 @@ describe('cutting the last wave of a map into pieces', () => {
     // Single calls only: nothing to cut.
     assert.equal(lastWavePieceSize(wave(4, 4, 8, 2)), 0);
     assert.equal(lastWavePieceSize(wave(0, 0, 8, 2)), 0);
+  });
+
+  test('a chunk is cut only into two pieces or more, never into a piece and a sliver', () => {
+    assert.equal(cutsChunk(2, 1), true);
+    assert.equal(cutsChunk(8, 4), true);
+    assert.equal(cutsChunk(3, 2), false);
+    // 99 chunks of 2,000 on 100 slots: pieces of 1,980 would leave slivers of 20.
+    assert.equal(cutsChunk(2000, lastWavePieceSize(wave(99 * 2000, 99, 100, 2))), false);
+    // 50 of them: halves.
+    assert.equal(cutsChunk(2000, lastWavePieceSize(wave(50 * 2000, 50, 100, 2))), true);
+    assert.equal(cutsChunk(1, 0), false);
   });
 
   test('tasks a carrier holds unstarted count as queued: they start first', () => {

@@ -80,6 +80,30 @@ async function bothThreadsUp(pool: ThreadPool): Promise<void> {
   }
 }
 
+/**
+ * 20 items of 200 ms on `{ workers: 4, threads: 2 }`, each returning its index (a number, or an
+ * object's `index` read back with its Date) and its thread: checks the values' order and returns
+ * the threads the last 4 items ran on.
+ */
+async function lastWaveThreads(
+  pool: ThreadPool,
+  items: readonly (number | { index: number; when: Date })[],
+): Promise<Set<number>> {
+  const ran = await pool.map(
+    async (item: number | { index: number; when: Date }): Promise<[number, number]> => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { threadId } = await import('node:worker_threads');
+      return [typeof item === 'number' ? item : item.when.getTime(), threadId];
+    },
+    items,
+  );
+  assert.deepEqual(
+    ran.map(([index]) => index),
+    Array.from({ length: items.length }, (_, i) => i),
+  );
+  return new Set(ran.slice(16).map(([, thread]) => thread));
+}
+
 describe('chunks and task slots', () => {
   test(
     'a map of async items with the default chunksize keeps every slot busy, never more',
@@ -162,18 +186,10 @@ describe('chunks and task slots', () => {
         // free first would take both chunks and run their 4 items on its 2 slots while the other
         // thread idled. Items of 200 ms: one thread would have to run a whole item before the
         // other's slots came free to take the last wave alone.
-        const ran = await pool.map(
-          async (index: number): Promise<[number, number]> => {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            return [index, (await import('node:worker_threads')).threadId];
-          },
+        const lastWave = await lastWaveThreads(
+          pool,
           Array.from({ length: 20 }, (_, i) => i),
         );
-        assert.deepEqual(
-          ran.map(([index]) => index),
-          Array.from({ length: 20 }, (_, i) => i),
-        );
-        const lastWave = new Set(ran.slice(16).map(([, thread]) => thread));
         assert.equal(lastWave.size, 2, `the last 4 items ran on threads ${[...lastWave]}`);
         assert.equal(pool.stats().completed - before, 20, 'counted once per item');
         // A chunksize the caller chose is kept to the end: no two items of a chunk at once.
@@ -183,6 +199,26 @@ describe('chunks and task slots', () => {
           explicit.items.map((item) => item.index),
         );
         assert.equal(counts(explicit.memory).overlaps, 0, 'chunksize 2: never split');
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    'a map over objects (its chunks serialized at the call) shares its last wave too',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 4, threads: 2 });
+      try {
+        await bothThreadsUp(pool);
+        // As above, with items that are objects: each chunk was serialized when the map was called,
+        // and is read back to be cut.
+        const lastWave = await lastWaveThreads(
+          pool,
+          Array.from({ length: 20 }, (_, i) => ({ index: i, when: new Date(i) })),
+        );
+        assert.equal(lastWave.size, 2, `the last 4 items ran on threads ${[...lastWave]}`);
       } finally {
         await pool.terminate();
       }
