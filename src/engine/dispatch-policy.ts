@@ -183,13 +183,13 @@ function freer(
  * chunks are cut into pieces of about `queuedCalls / slots` items (single items when the calls
  * fit the slots at once), so that every carrier takes its share as its slots come free. Tasks a
  * carrier holds and has not started count as queued: cut while a thread held older chunks, the
- * pieces would start before them on the threads that took them. A chunk
- * is cut once (its pieces are not cut again: see MapJob.splittable), and only into two pieces or
- * more of about equal size (cutsChunk): one shorter than twice the size is left whole until the
- * queue is shorter. (Cut as soon as the queue fell below the slots, 99 chunks of 2,000 items on
- * 100 slots became 99 pieces of 1,980 and 99 slivers of 20: twice the tasks, no better
- * balance, and never cut again.) Items still start in input order; a chunksize
- * the caller chose is never cut (see isSplittable in task-queue.ts).
+ * pieces would start before them on the threads that took them. A chunk is cut once (its pieces
+ * are not cut again: see MapJob.splittable), and only into two pieces or more of about equal
+ * size (cutsChunk): one shorter than twice the size is left whole until the queue is shorter.
+ * (Cut as soon as the queue fell below the slots, 99 chunks of 2,000 items on 100 slots became
+ * 99 pieces of 1,980 and 99 slivers of 20: twice the tasks, no better balance, and never cut
+ * again.) Items still start in input order; a chunksize the caller chose is never cut (see
+ * isSplittable in task-queue.ts).
  */
 export function lastWavePieceSize(wave: LastWave): number {
   const { queuedCalls, queuedTasks, held, slots, carriers } = wave;
