@@ -7,7 +7,7 @@ import { createHook } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { test as nodeTest } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
+import { deserialize, serialize, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
   Future,
@@ -268,3 +268,28 @@ export const hosts: Host[] = [
     sharedMemoryTest: () => {},
   },
 ];
+
+/** An object nested `depth` deep. */
+export function nested(depth: number): object {
+  let value: object = {};
+  for (let i = 0; i < depth; i++) value = { value };
+  return value;
+}
+
+/** A depth whose objects V8 serializes but cannot deserialize on this thread's stack. */
+export function unreadableDepth(): number {
+  for (let depth = 500; depth < 50_000; depth += 250) {
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize([nested(depth)]);
+    } catch {
+      break;
+    }
+    try {
+      deserialize(bytes);
+    } catch {
+      return depth;
+    }
+  }
+  throw new Error('no depth that serializes but does not deserialize on this stack');
+}

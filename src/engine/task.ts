@@ -37,7 +37,9 @@ export interface Job {
   /**
    * Replaces a queued chunk that `splittable` allows by tasks of at most `size` of its items, in
    * order, which settle the job in its place: the chunk itself never settles. Only for a chunk
-   * that is queued, with no control and nothing transferred.
+   * that is queued, with no control and nothing transferred. Never throws (it runs inside the
+   * scheduler): a chunk it cannot cut comes back alone, as it was, and `splittable` then refuses
+   * it.
    */
   split?(chunk: Task, size: number): Task[];
 }

@@ -68,15 +68,25 @@ export class MapJob<R> implements Job {
   }
 
   /**
-   * Replaces a queued chunk by tasks of at most `size` items each, about equal, in order. The
-   * chunk's part is filled piece by piece, and counts as one part done once all of its pieces
-   * are in.
+   * Replaces a queued chunk by tasks of at most `size` items each, about equal, in order (or
+   * gives it back whole when its items cannot be read back). The chunk's part is filled piece by
+   * piece, and counts as one part done once all of its pieces are in.
    */
   split(chunk: Task, size: number): Task[] {
     // Serialized when the map was called (engine/capture.ts): read back, the pieces hold copies
     // that nothing else refers to, so they need no capture of their own.
     const payload = chunk.payload;
-    const items = payload instanceof SerializedPayload ? payload.values() : (payload as unknown[]);
+    let items: unknown[];
+    try {
+      items = payload instanceof SerializedPayload ? payload.values() : (payload as unknown[]);
+    } catch {
+      // Too deep to read back on this thread's stack (objects nested ~3,000 deep serialize here
+      // but do not deserialize): the chunk goes whole, and its thread, with a stack of its own,
+      // reads it or fails it. It is not tried again.
+      this.#cut ??= new Set();
+      this.#cut.add(chunk.index);
+      return [chunk];
+    }
     const count = Math.ceil(items.length / Math.max(1, size));
     const each = Math.ceil(items.length / count);
     const pieces: Task[] = [];

@@ -11,6 +11,7 @@ import { Mode, Outcome } from '../../src/protocol/messages.js';
 import { MAX_CUT_BYTES, SerializedPayload } from '../../src/protocol/serialized.js';
 import { AsyncResult } from '../../src/thread-pool/async-result.js';
 import { MapJob } from '../../src/thread-pool/map-job.js';
+import { nested, unreadableDepth } from '../helpers.js';
 
 const fn = (x: unknown) => x;
 const record = {} as FunctionRecord;
@@ -135,5 +136,22 @@ describe('the task queue and splittable chunks', () => {
       job[SETTLE](piece, Outcome.Ok, values);
     }
     assert.deepEqual(await result, [...items, ...big]);
+  });
+
+  test('a serialized chunk too deep to read back on this stack is left whole, and not tried again', () => {
+    const depth = unreadableDepth();
+    const queue = new TaskQueue();
+    const job = mapJob(1);
+    const chunk = new Task(fn, record, Mode.Map, [], undefined, job, 0);
+    chunk.payload = new SerializedPayload(serialize([nested(depth), nested(depth)]));
+    chunk.calls = 2;
+    queue.push(chunk);
+    assert.equal(queue.splittable, 1);
+    queue.splitAll(1);
+    assert.equal(queue.size, 1);
+    assert.equal(queue.splittable, 0, 'not tried again');
+    assert.equal(queue.shift(), chunk);
+    assert.equal(chunk.state, TaskState.Queued);
+    assert.ok(chunk.payload instanceof SerializedPayload, 'sent as it was');
   });
 });

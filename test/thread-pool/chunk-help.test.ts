@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CancelledError, ThreadPool } from 'spindle';
-import { rejection, T, until } from '../helpers.js';
+import { nested, rejection, T, unreadableDepth, until } from '../helpers.js';
 
 /** Shared words: [running now, peak, items that started while their chunk sibling ran, ...running flags]. */
 interface Item {
@@ -219,6 +219,34 @@ describe('chunks and task slots', () => {
           Array.from({ length: 20 }, (_, i) => ({ index: i, when: new Date(i) })),
         );
         assert.equal(lastWave.size, 2, `the last 4 items ran on threads ${[...lastWave]}`);
+      } finally {
+        await pool.terminate();
+      }
+    },
+  );
+
+  test(
+    'last-wave items too deep for the main thread to read back: their chunks run whole',
+    T,
+    async () => {
+      const pool = new ThreadPool({ workers: 4, threads: 2 });
+      try {
+        await bothThreadsUp(pool);
+        // Serialized when the map is called, but too deep to deserialize on the main thread's
+        // stack: the cut cannot read them back (it threw inside the scheduler, and the map hung).
+        const deep = nested(unreadableDepth());
+        const items = Array.from({ length: 20 }, (_, index) => ({ index, deep }));
+        const values = await pool.map(async (item: { index: number; deep: object }) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return item.index;
+        }, items);
+        assert.deepEqual(
+          values,
+          items.map((item) => item.index),
+        );
+        assert.equal(await pool.apply((x: number) => x + 1, [1]), 2, 'the pool goes on');
+        const { queued, running } = pool.stats();
+        assert.equal(queued + running, 0);
       } finally {
         await pool.terminate();
       }
