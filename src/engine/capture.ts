@@ -6,6 +6,7 @@
  */
 import { serialize } from 'node:v8';
 import type { Transferable } from '../options/types.js';
+import { mayBeDeep } from '../protocol/depth.js';
 import { Mode } from '../protocol/messages.js';
 import { SerializedPayload } from '../protocol/serialized.js';
 import type { Task } from './task.js';
@@ -28,18 +29,24 @@ function allPlain(values: readonly unknown[], nested: boolean): boolean {
 
 /**
  * Captures the task's payload when it holds objects: a chunk's items serialized to bytes once
- * (the thread deserializes them; see protocol/serialized.ts); a call's arguments, or what V8's
+ * (the thread deserializes them; see protocol/serialized.ts), and a call's arguments too when
+ * `serializeCalls` and they may be deep (protocol/depth.ts); otherwise a call's arguments, or what V8's
  * serializer alone cannot carry (buffers to transfer, SharedArrayBuffers to share, ports), cloned
  * with its transfer list, the buffers moving now as they would have at the send. What cannot be captured either way is left
  * as it is: the send fails that task alone, with the error that says why.
  */
-export function capturePayload(task: Task): void {
+export function capturePayload(task: Task, serializeCalls = false): void {
   const payload = task.payload;
   if (!Array.isArray(payload) || allPlain(payload, task.mode === Mode.Starmap)) return;
   const transfer = task.transfer;
   // A chunk's items are serialized: one buffer for many values. A call's few arguments are
-  // cloned: a buffer per call would cost more than the clone (each is an object to send).
-  if (task.mode !== Mode.Call && (transfer === undefined || transfer.length === 0)) {
+  // cloned for a thread: a buffer per call would cost more than the clone (each is an object to
+  // send). For a child process, those that may be deep are serialized too (`serializeCalls`, see
+  // HostKind), so that the child reads them in a try.
+  if (
+    (task.mode !== Mode.Call || (serializeCalls && mayBeDeep(payload))) &&
+    (transfer === undefined || transfer.length === 0)
+  ) {
     try {
       task.payload = new SerializedPayload(serialize(payload));
       return;

@@ -158,7 +158,7 @@ export class Engine implements ThreadReports, SchedulerOwner {
       return;
     }
     // Values cross to a thread by copy: taken now, not when the task is sent.
-    if (this.#host.copiesValues) capturePayload(task);
+    if (this.#host.copiesValues) capturePayload(task, this.#host.serializesCalls === true);
     this.#scheduler.queue.push(task);
     this.#schedulePump();
   }

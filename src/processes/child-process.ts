@@ -49,6 +49,7 @@ import {
 } from '../threads/thread-handle.js';
 import { writeOutput } from '../threads/thread-messages.js';
 import { processCloneError } from './process-messages.js';
+import { openSealedError, openSealedResults } from './sealed-values.js';
 
 /** How long a process stopped gracefully may take to write out and exit before it is killed. */
 const GRACEFUL_STOP_MS = 2000;
@@ -142,6 +143,7 @@ export class ChildProcessHandle extends ThreadHandle {
 
   #receive(message: FromWorker | FatalMessage): void {
     if (isBatch(message)) {
+      openSealedResults(message);
       // What the process wrote is written out here, before any result that follows it.
       decodeResults(message, writeOutput);
       this.#host.threadResults(this, message);
@@ -151,7 +153,7 @@ export class ChildProcessHandle extends ThreadHandle {
     }
     switch (message.t) {
       case 'fatal':
-        this.#lastError = deserializeError(message.error);
+        this.#lastError = deserializeError(openSealedError(message, 'the error that ended it'));
         break;
       case 'ready':
         this.#host.threadReady(this);
@@ -162,11 +164,13 @@ export class ChildProcessHandle extends ThreadHandle {
         if (task) this.#host.taskStarted(this, task, message.at);
         break;
       }
-      case 'init-failed':
-        this.#host.threadInitFailed(this, deserializeError(message.error));
+      case 'init-failed': {
+        const error = openSealedError(message, 'the initializer threw an error');
+        this.#host.threadInitFailed(this, deserializeError(error));
         break;
+      }
       // 'lost' and 'resent' never come: a value that cannot cross is refused by the sender's own
-      // serializer, before it is sent.
+      // serializer, before it is sent, and the values that come are read here (sealed-values.ts).
     }
   }
 

@@ -42,6 +42,7 @@ export const childProcesses: HostKind = {
   },
   record: functionRecord,
   copiesValues: true,
+  serializesCalls: true,
   isolated: true,
 };
 

@@ -61,6 +61,13 @@ export const Outcome = {
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
+/**
+ * Added to an outcome on a child process's channel: the value is sealed, serialized by the child
+ * itself, for the pool to read in its own code (see worker/ipc-port.ts and
+ * processes/sealed-values.ts).
+ */
+export const SEALED = 64;
+
 export interface ChunkFailure<E = WireError> {
   /** One entry per item; holes (undefined) where the item failed. */
   values: unknown[];

@@ -19,6 +19,12 @@ const receive = receiveMessageOnPort as typeof receiveMessageOnPort | undefined;
 export interface ChannelPort {
   on<T>(event: string, listener: (value: T) => void): unknown;
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  /**
+   * False when the other side never reports a message it could not read, so that nothing need be
+   * kept to answer for one (a child process's channel: its values cross sealed, see
+   * worker/ipc-port.ts). A MessagePort's receiver reports one (protocol/delivery.ts).
+   */
+  readonly reportsLoss?: boolean;
 }
 
 export class PortReader {

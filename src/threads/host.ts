@@ -28,6 +28,13 @@ export interface HostKind {
   /** Values cross by copy (so they are captured when the call is made), not by reference. */
   readonly copiesValues: boolean;
   /**
+   * A call's arguments are captured serialized, as a chunk's items are, rather than cloned: the
+   * carrier's channel would serialize them anyway, and what it could not read back on the other
+   * side would end that side (a child process's IPC channel), where a serialized payload fails
+   * its own task (see engine/capture.ts).
+   */
+  readonly serializesCalls?: boolean;
+  /**
    * Task functions run in another isolate, where the caller's variables are not: a ReferenceError
    * from an inline function most likely names one of them.
    */

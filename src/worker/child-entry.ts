@@ -8,7 +8,7 @@
 import { createControl } from '../protocol/control-words.js';
 import { serializeError } from '../protocol/errors.js';
 import type { ProcessBootData } from '../protocol/process-boot.js';
-import { IpcPort } from './ipc-port.js';
+import { IpcPort, seal } from './ipc-port.js';
 import { watchForOrphaning } from './orphan-watch.js';
 import { ThreadRuntime } from './runtime.js';
 
@@ -31,7 +31,7 @@ process.on('disconnect', () => exit(0));
 // An error that escaped a task ends the process, as it ends a thread; the pool hears why first.
 process.on('uncaughtException', (error) => {
   try {
-    if (process.connected) send({ t: 'fatal', error: serializeError(error) });
+    if (process.connected) send(seal({ t: 'fatal', error: serializeError(error) }));
   } catch {}
   exit(1);
 });

@@ -110,7 +110,13 @@ export class ThreadRuntime implements ExecutionSink {
   readonly #inbox: Inbox;
   /** Messages posted to the main thread, and those it may still report lost. */
   #posted = 0;
-  readonly #outbox: Outbox<FromWorker>;
+  /**
+   * What was posted and may have to be answered for; none on a channel whose receiver never
+   * reports a loss (a child process's: kept there, every result batch would stay for good).
+   */
+  readonly #outbox: Outbox<FromWorker> | undefined;
+  /** What this runtime runs in, for its errors: a channel that reports no loss is a process's. */
+  readonly #carrier: 'thread' | 'process';
   readonly #postMessage: PostMessage;
   /** Where `spindle/task` finds the running task (see run/task-context.ts). */
   readonly #slot: TaskContextSlot = taskContextSlot();
@@ -157,7 +163,8 @@ export class ThreadRuntime implements ExecutionSink {
       this.#slot,
     );
     this.#inbox = new Inbox(this.#control, TAKEN);
-    this.#outbox = new Outbox(this.#control, DELIVERED);
+    this.#carrier = port.reportsLoss === false ? 'process' : 'thread';
+    this.#outbox = this.#carrier === 'process' ? undefined : new Outbox(this.#control, DELIVERED);
     this.#quota = boot.quota;
     this.#timings = boot.timings;
     this.#held = boot.heldResults ? new HeldResultsWriter(boot.heldResults) : undefined;
@@ -182,8 +189,10 @@ export class ThreadRuntime implements ExecutionSink {
   #post(message: FromWorker, transfer?: readonly ArrayBuffer[]): void {
     this.#postMessage(message, transfer);
     this.#posted = (this.#posted + 1) | 0;
-    if (isBatch(message) || message.t === 'init-failed') this.#outbox.keep(this.#posted, message);
-    else this.#outbox.prune();
+    const outbox = this.#outbox;
+    if (!outbox) return;
+    if (isBatch(message) || message.t === 'init-failed') outbox.keep(this.#posted, message);
+    else outbox.prune();
   }
 
   /** A message from the main thread could not be deserialized here: tell it which one. */
@@ -197,7 +206,7 @@ export class ThreadRuntime implements ExecutionSink {
    * crosses (see resultsAfterLoss), then say so.
    */
   #resend(lost: LostMessage): void {
-    const message = this.#outbox.take(lost.n);
+    const message = this.#outbox?.take(lost.n);
     if (message !== undefined) {
       if (isBatch(message)) {
         for (const one of resultsAfterLoss(message, lost.reason)) this.#sendOne(one);
@@ -375,7 +384,11 @@ export class ThreadRuntime implements ExecutionSink {
       try {
         task.payload = nodeV8().deserialize(task.payload as Uint8Array);
       } catch (thrown) {
-        this.complete(task.seq, Outcome.Error, serializeError(unreadable(task, thrown)));
+        this.complete(
+          task.seq,
+          Outcome.Error,
+          serializeError(unreadable(task, thrown, this.#carrier)),
+        );
         return;
       }
     }
@@ -545,12 +558,16 @@ export class ThreadRuntime implements ExecutionSink {
 }
 
 /** A payload serialized at the call that this thread cannot read (too deep for its stack…). */
-function unreadable(task: ReceivedTask, thrown: unknown): Error {
+function unreadable(task: ReceivedTask, thrown: unknown, carrier: 'thread' | 'process'): Error {
   const what = task.mode === 0 ? "The task's arguments" : 'The items of the chunk';
+  const reason = (thrown as Error)?.message;
+  const where =
+    carrier === 'process'
+      ? `the child process (${reason}): they are too deep or too large for its stack.`
+      : `the worker thread (${reason}): they are too deep or too large for the thread's stack ` +
+        '(see resourceLimits.stackSizeMb).';
   return new DOMException(
-    `${what} could be sent but not read by the worker thread (${(thrown as Error)?.message}): ` +
-      "they are too deep or too large for the thread's stack (see resourceLimits.stackSizeMb). " +
-      'Pass flatter data.',
+    `${what} could be sent but not read by ${where} Pass flatter data.`,
     'DataCloneError',
   );
 }
