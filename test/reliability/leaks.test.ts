@@ -13,6 +13,7 @@ const seed = seedFromEnv();
 
 interface LeakResult {
   cycles: number;
+  rechecked: number;
   rssGrowthMB: number;
   lateCycles: number;
   rssLateGrowthMB: number;
@@ -39,11 +40,12 @@ test(`leaks: ${cycles} pool lifecycles, task references, thread heaps (seed ${se
   assert.ok(run.result, `no result: ${context}`);
   const result = run.result as unknown as LeakResult;
   t.diagnostic(
-    `${result.cycles} cycles in ${result.ms} ms: RSS ${result.rssGrowthMB} MB (last ${result.lateCycles}: ${result.rssLateGrowthMB} MB), heap ${result.heapGrowthMB} MB, ` +
+    `${result.cycles} cycles in ${result.ms} ms: RSS ${result.rssGrowthMB} MB (last ${result.lateCycles}${result.rechecked ? ', run again' : ''}: ${result.rssLateGrowthMB} MB), heap ${result.heapGrowthMB} MB, ` +
       `thread heap ${result.threadHeapBeforeMB} -> ${result.threadHeapAfterMB} MB, leaked threads ${result.leakedThreads}`,
   );
   assert.deepEqual(result.problems, [], context);
-  assert.equal(result.cycles, cycles);
+  // One more last third when the first grew (see leaks.ts): a plateau filled late, or a leak.
+  assert.equal(result.cycles, result.rechecked ? cycles + result.lateCycles : cycles);
   for (const check of result.referenceChecks) {
     assert.equal(check.alive, 0, `${check.name}: ${check.alive} of ${check.tracked} still alive`);
   }
