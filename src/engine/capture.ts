@@ -30,10 +30,11 @@ function allPlain(values: readonly unknown[], nested: boolean): boolean {
 /**
  * Captures the task's payload when it holds objects: a chunk's items serialized to bytes once
  * (the thread deserializes them; see protocol/serialized.ts), and a call's arguments too when
- * `serializeCalls` and they may be deep (protocol/depth.ts); otherwise a call's arguments, or what V8's
- * serializer alone cannot carry (buffers to transfer, SharedArrayBuffers to share, ports), cloned
- * with its transfer list, the buffers moving now as they would have at the send. What cannot be captured either way is left
- * as it is: the send fails that task alone, with the error that says why.
+ * `serializeCalls` and they may be deep (protocol/depth.ts); otherwise a call's arguments, or
+ * what V8's serializer alone cannot carry (buffers to transfer, SharedArrayBuffers to share,
+ * ports), cloned with its transfer list, the buffers moving now as they would have at the send.
+ * What cannot be captured either way is left as it is: the send fails that task alone, with the
+ * error that says why.
  */
 export function capturePayload(task: Task, serializeCalls = false): void {
   const payload = task.payload;

@@ -6,11 +6,10 @@
  *
  * Values that may be deep go sealed (protocol/depth.ts): a task's result or error, or the error of
  * a 'fatal' or 'init-failed' message, serialized here and read by the pool in its own code
- * (processes/sealed-values.ts).
- * Node's channel deserializes each message in its own reader, where a value too deep for the
- * pool's stack (a result nested ~2,500 deep) threw out of reach and ended the pool's process.
- * Sealed, such a value fails its own task, as a thread's does. So the pool never loses a message,
- * and nothing is kept here to answer for one (`reportsLoss`).
+ * (processes/sealed-values.ts). Node's channel deserializes each message in its own reader, where
+ * a value too deep for the pool's stack (a result nested ~2,500 deep) threw out of reach and ended
+ * the pool's process. Sealed, such a value fails its own task, as a thread's does. So the pool
+ * never loses a message, and nothing is kept here to answer for one (`reportsLoss`).
  */
 import { EventEmitter } from 'node:events';
 import { isBatch } from '../protocol/control.js';
@@ -43,8 +42,9 @@ export class IpcPort extends EventEmitter {
 
 /**
  * The message with its values sealed where they may be too deep for the pool (mayBeDeep): in a
- * batch, each result or error; in a 'fatal' or 'init-failed' message, its error. A value that cannot be serialized
- * throws, as the channel would (the runtime then sends the batch's results one by one).
+ * batch, each result or error; in a 'fatal' or 'init-failed' message, its error. A value that
+ * cannot be serialized throws, as the channel would (the runtime then sends the batch's results
+ * one by one).
  */
 export function seal(message: unknown): unknown {
   if (isBatch(message)) {
