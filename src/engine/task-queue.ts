@@ -85,13 +85,10 @@ export class TaskQueue {
     if (isSplittable(task)) this.splittable--;
   }
 
-  /**
-   * The calls the live tasks queued stand for (a chunk's items each), counted until they pass
-   * `limit` (then some number above it). Linear: for a short queue.
-   */
-  calls(limit = Number.POSITIVE_INFINITY): number {
+  /** The calls the live tasks queued stand for (a chunk's items each). Linear: for a short queue. */
+  calls(): number {
     let calls = 0;
-    for (let i = 0; i < this.#tasks.length && calls <= limit; i++) {
+    for (let i = 0; i < this.#tasks.length; i++) {
       const task = this.#tasks.at(i) as Task;
       if (isLive(task)) calls += task.calls;
     }
